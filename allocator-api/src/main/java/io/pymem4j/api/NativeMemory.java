@@ -1,0 +1,104 @@
+package io.pymem4j.api;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
+/**
+ * The one accessor through which pymem4j reads and writes native memory by address.
+ *
+ * <p>Allocators hand out raw addresses, and their hot paths cannot afford a segment per
+ * block, so every access goes through one segment that spans the whole address space
+ * ({@code MemorySegment.NULL} reinterpreted to {@code Long.MAX_VALUE} bytes), with the
+ * address as the offset. That segment checks nothing but the sign of the address: callers
+ * must only touch memory they own. Code that hands memory to users gives them a
+ * bounds-checked {@link #segment(long, long) segment} instead.
+ */
+public final class NativeMemory {
+
+    private static final MemorySegment EVERYTHING = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
+    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED;
+    private static final ValueLayout.OfLong LONG_BE = LONG.withOrder(ByteOrder.BIG_ENDIAN);
+    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED;
+    private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED;
+    private static final ValueLayout.OfByte BYTE = ValueLayout.JAVA_BYTE;
+
+    private NativeMemory() {
+    }
+
+    public static long getLong(long address) {
+        return EVERYTHING.get(LONG, address);
+    }
+
+    public static void putLong(long address, long value) {
+        EVERYTHING.set(LONG, address, value);
+    }
+
+    /** Reads a big-endian word, as the debug hooks store a block's size so dumps read left to right. */
+    public static long getLongBigEndian(long address) {
+        return EVERYTHING.get(LONG_BE, address);
+    }
+
+    public static void putLongBigEndian(long address, long value) {
+        EVERYTHING.set(LONG_BE, address, value);
+    }
+
+    public static int getInt(long address) {
+        return EVERYTHING.get(INT, address);
+    }
+
+    public static void putInt(long address, int value) {
+        EVERYTHING.set(INT, address, value);
+    }
+
+    public static short getShort(long address) {
+        return EVERYTHING.get(SHORT, address);
+    }
+
+    public static void putShort(long address, short value) {
+        EVERYTHING.set(SHORT, address, value);
+    }
+
+    public static byte getByte(long address) {
+        return EVERYTHING.get(BYTE, address);
+    }
+
+    public static void putByte(long address, byte value) {
+        EVERYTHING.set(BYTE, address, value);
+    }
+
+    /** Copies {@code bytes} bytes from {@code src} to {@code dst}; the ranges may overlap. */
+    public static void copy(long src, long dst, long bytes) {
+        MemorySegment.copy(EVERYTHING, src, EVERYTHING, dst, bytes);
+    }
+
+    /** Sets {@code bytes} bytes at {@code address} to {@code value}. */
+    public static void fill(long address, long bytes, byte value) {
+        EVERYTHING.asSlice(address, bytes).fill(value);
+    }
+
+    /** Index of the first byte in {@code [address, address + bytes)} that is not {@code value}, or -1. */
+    public static long findNot(long address, long bytes, byte value) {
+        for (long i = 0; i < bytes; i++) {
+            if (EVERYTHING.get(BYTE, address + i) != value) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * A bounds-checked view of {@code size} bytes at {@code address}: reads and writes
+     * outside the block throw {@link IndexOutOfBoundsException}. The view does not own the
+     * memory; it stays usable until the block is freed, and must not be used after.
+     */
+    public static MemorySegment segment(long address, long size) {
+        if (address == 0) {
+            throw new IllegalArgumentException("no segment view of NULL");
+        }
+        if (size < 0) {
+            throw new IllegalArgumentException("negative size " + size);
+        }
+        return MemorySegment.ofAddress(address).reinterpret(size);
+    }
+}

@@ -1,0 +1,593 @@
+package io.pymem4j.api;
+
+import io.pymem4j.spi.ArenaProvider;
+import io.pymem4j.spi.BackendContext;
+import io.pymem4j.spi.BackendProvider;
+import io.pymem4j.spi.Hook;
+import io.pymem4j.spi.HookContext;
+import io.pymem4j.spi.HookProvider;
+import io.pymem4j.spi.ProviderRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SegmentAllocator;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * One allocator runtime: an allocator per domain, the arena allocator, and the stack they
+ * were set up from. CPython's {@code _PyRuntime.allocators}, of which a JVM may hold several
+ * (tests make their own); {@link #getDefault()} is the process-wide one.
+ *
+ * <h2>Setting up a stack</h2>
+ * {@link #setupAllocators(String)} is {@code _PyMem_SetupAllocators}: it builds the stack a
+ * name describes (see {@link StackSpec}) from the providers of the runtime's
+ * {@link ProviderRegistry} and installs it in the three domains. {@link #getAllocator} and
+ * {@link #setAllocator} are {@code PyMem_GetAllocator} and {@code PyMem_SetAllocator}; the
+ * arena allocator has its pair too.
+ *
+ * <h2>Live blocks and changing the stack</h2>
+ * A block must be freed by the allocator that made it, so a runtime refuses any change
+ * that could hand a live block to another one. The rule, as CPython's (a replacement only
+ * before initialization, wrapping hooks at any time):
+ * <ul>
+ *   <li>Until the runtime is first used (an allocation through it, or {@link #getAllocator}
+ *       handing an allocator out), {@code setupAllocators} may install any stack.</li>
+ *   <li>After that it keeps the backend and the hook layers the old and new names share
+ *       at the bottom, as the same instances, and may only add or remove
+ *       {@linkplain HookProvider#transparent() transparent} hooks (tracemalloc) above them.
+ *       Anything else throws {@link AllocatorSetupException} and changes nothing.</li>
+ *   <li>{@link #setAllocator} is the C API's unchecked replacement: its caller promises the
+ *       new allocator can free the old one's blocks (a wrapping hook). After it, the runtime
+ *       cannot vouch for its blocks, so {@code setupAllocators} refuses on a used runtime.</li>
+ * </ul>
+ * Until first use, the domain slots hold a latch that marks the runtime used and steps
+ * aside, so the rule costs the allocation path nothing.
+ *
+ * <h2>Threads</h2>
+ * Every method may be called from any thread. Allocation calls read one volatile field and
+ * call the domain's allocator; set-up calls are serialized by the runtime's lock.
+ */
+public final class PyMemRuntime {
+
+    /** System property naming the default runtime's stack, as {@code PYTHONMALLOC} does. */
+    public static final String MALLOC_PROPERTY = "pymem4j.malloc";
+    /** Environment variable naming the default runtime's stack, read when the property is unset. */
+    public static final String MALLOC_ENV = "PYMEM4J_MALLOC";
+    /** The arena provider a runtime starts with. */
+    public static final String DEFAULT_ARENA = "mmap";
+
+    private static final Logger log = LoggerFactory.getLogger(PyMemRuntime.class);
+    private static final long MAX_ALIGNMENT = 16;
+    private static volatile PyMemRuntime defaultRuntime;
+
+    private final ProviderRegistry registry;
+    private final Map<String, String> options;
+    private final Object lock = new Object();
+    private final PyObjectArenaAllocator arenaView = new CurrentArena();
+
+    // The allocation path reads only these.
+    private volatile PyMemAllocatorEx raw;
+    private volatile PyMemAllocatorEx mem;
+    private volatile PyMemAllocatorEx obj;
+    private volatile PyObjectArenaAllocator arenaAllocator;
+
+    // Guarded by lock.
+    private Stack stack;
+    private boolean used;
+    private boolean customized;
+
+    /** A built stack: each domain's layers, bottom (the backend) first. */
+    private record Stack(StackSpec spec, List<Hook> hooks, Map<PyMemAllocatorDomain, List<PyMemAllocatorEx>> layers) {
+        PyMemAllocatorEx top(PyMemAllocatorDomain domain) {
+            List<PyMemAllocatorEx> l = layers.get(domain);
+            return l.get(l.size() - 1);
+        }
+
+        PyMemAllocatorEx backend(PyMemAllocatorDomain domain) {
+            return layers.get(domain).get(0);
+        }
+    }
+
+    private PyMemRuntime(Builder b) {
+        this.registry = b.registry != null ? b.registry : ProviderRegistry.getDefault();
+        this.options = Map.copyOf(b.options);
+        this.arenaAllocator = b.arenaAllocator != null ? b.arenaAllocator : defaultArena(registry);
+        setupAllocators(b.allocator);
+    }
+
+    /** A runtime with the stack {@code allocator} from the default registry. */
+    public static PyMemRuntime create(String allocator) {
+        return builder().allocator(allocator).build();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * The process-wide runtime, set up on first use from the system property
+     * {@value #MALLOC_PROPERTY}, else the environment variable {@value #MALLOC_ENV}, else
+     * {@code default}. A bad name throws {@link AllocatorSetupException} on every call
+     * until it is fixed.
+     */
+    public static PyMemRuntime getDefault() {
+        PyMemRuntime r = defaultRuntime;
+        if (r == null) {
+            synchronized (PyMemRuntime.class) {
+                r = defaultRuntime;
+                if (r == null) {
+                    String name = configuredAllocator();
+                    try {
+                        r = create(name);
+                    } catch (AllocatorSetupException e) {
+                        throw new AllocatorSetupException(MALLOC_PROPERTY + "/" + MALLOC_ENV + "='" + name + "': "
+                                + e.getMessage(), e);
+                    }
+                    defaultRuntime = r;
+                }
+            }
+        }
+        return r;
+    }
+
+    /** The stack name configured for the default runtime (property, then environment, then ""). */
+    public static String configuredAllocator() {
+        String name = System.getProperty(MALLOC_PROPERTY);
+        if (name == null) {
+            name = System.getenv(MALLOC_ENV);
+        }
+        return name == null ? "" : name;
+    }
+
+    private static PyObjectArenaAllocator defaultArena(ProviderRegistry registry) {
+        if (registry.has(DEFAULT_ARENA, ArenaProvider.class) && registry.providers().get(DEFAULT_ARENA).availability().available()) {
+            return registry.arena(DEFAULT_ARENA).create();
+        }
+        return NoArenas.INSTANCE;
+    }
+
+    // ---------------------------------------------------------------- set-up
+
+    /**
+     * Builds and installs the stack {@code name} ({@code _PyMem_SetupAllocators}); see the
+     * class doc for what is allowed once the runtime has been used.
+     *
+     * @throws AllocatorSetupException for an unknown or unavailable name, or a refused change
+     */
+    public void setupAllocators(String name) {
+        synchronized (lock) {
+            StackSpec spec = StackSpec.parse(name, registry);
+            Stack next = used ? rebuildAbove(spec) : build(spec);
+            stack = next;
+            PyMemAllocatorDomain[] domains = PyMemAllocatorDomain.values();
+            for (PyMemAllocatorDomain d : domains) {
+                setSlot(d, used ? next.top(d) : new FirstUse(d));
+            }
+            log.debug("allocator stack set up: {}", spec.name());
+        }
+    }
+
+    /**
+     * Puts the debug hooks on every domain ({@code PyMem_SetupDebugHooks}); does nothing when
+     * the stack has them. Like any layout-changing layer, only before first use.
+     */
+    public void setupDebugHooks() {
+        synchronized (lock) {
+            if (!stack.spec().hasHook("debug")) {
+                setupAllocators(stack.spec().withHook("debug").name());
+            }
+        }
+    }
+
+    /** Builds {@code spec} from scratch: new backend instances, new hook layers. */
+    private Stack build(StackSpec spec) {
+        BackendProvider provider = registry.backend(spec.backend());
+        PyMemAllocatorEx rawBackend = provider.domains().contains(PyMemAllocatorDomain.RAW)
+                ? null
+                : registry.backend("malloc").create(new BackendContext(this, null, arenaView));
+        PyMemAllocatorEx backend = provider.create(new BackendContext(this, rawBackend, arenaView));
+        Map<PyMemAllocatorDomain, List<PyMemAllocatorEx>> layers = new EnumMap<>(PyMemAllocatorDomain.class);
+        for (PyMemAllocatorDomain d : PyMemAllocatorDomain.values()) {
+            List<PyMemAllocatorEx> l = new ArrayList<>();
+            l.add(provider.domains().contains(d) ? backend : rawBackend);
+            layers.put(d, l);
+        }
+        return addHooks(spec, new ArrayList<>(), layers);
+    }
+
+    /** Creates the hook layers of {@code spec} above the ones already in {@code hooks}. */
+    private Stack addHooks(StackSpec spec, List<Hook> hooks, Map<PyMemAllocatorDomain, List<PyMemAllocatorEx>> layers) {
+        for (int i = hooks.size(); i < spec.hooks().size(); i++) {
+            Hook hook = registry.hook(spec.hooks().get(i)).create(new HookContext(this));
+            hooks.add(hook);
+            for (PyMemAllocatorDomain d : PyMemAllocatorDomain.values()) {
+                List<PyMemAllocatorEx> l = layers.get(d);
+                PyMemAllocatorEx wrapped = hook.wrap(d, l.get(l.size() - 1));
+                l.add(Objects.requireNonNull(wrapped, () -> spec.hooks().get(l.size() - 1) + " wrapped to null"));
+            }
+        }
+        layers.replaceAll((d, l) -> List.copyOf(l));
+        return new Stack(spec, List.copyOf(hooks), layers);
+    }
+
+    /** The change allowed on a used runtime: same backend, same bottom hooks, transparent hooks above. */
+    private Stack rebuildAbove(StackSpec spec) {
+        StackSpec current = stack.spec();
+        if (customized) {
+            throw refused(spec, "a domain's allocator was replaced with setAllocator, so the runtime cannot tell"
+                    + " which allocator its live blocks need");
+        }
+        if (!current.backend().equals(spec.backend())) {
+            throw refused(spec, "its backend '" + spec.backend() + "' is not the current backend '" + current.backend()
+                    + "', which owns the live blocks");
+        }
+        List<String> oldHooks = current.hooks();
+        List<String> newHooks = spec.hooks();
+        int common = 0;
+        while (common < oldHooks.size() && common < newHooks.size() && oldHooks.get(common).equals(newHooks.get(common))) {
+            common++;
+        }
+        for (String h : oldHooks.subList(common, oldHooks.size())) {
+            if (!registry.hook(h).transparent()) {
+                throw refused(spec, "it removes the layer '" + h + "', which changes the block layout");
+            }
+        }
+        for (String h : newHooks.subList(common, newHooks.size())) {
+            if (!registry.hook(h).transparent()) {
+                throw refused(spec, "it adds the layer '" + h + "', which changes the block layout");
+            }
+        }
+        return buildKeeping(spec, common);
+    }
+
+    private Stack buildKeeping(StackSpec spec, int keepHooks) {
+        Map<PyMemAllocatorDomain, List<PyMemAllocatorEx>> layers = new EnumMap<>(PyMemAllocatorDomain.class);
+        for (PyMemAllocatorDomain d : PyMemAllocatorDomain.values()) {
+            layers.put(d, new ArrayList<>(stack.layers().get(d).subList(0, keepHooks + 1)));
+        }
+        return addHooks(spec, new ArrayList<>(stack.hooks().subList(0, keepHooks)), layers);
+    }
+
+    private AllocatorSetupException refused(StackSpec spec, String why) {
+        return new AllocatorSetupException("cannot change the allocator stack from '" + stack.spec().name() + "' to '"
+                + spec.name() + "' while the runtime is in use: " + why
+                + "; only transparent hooks (such as tracemalloc) can be added or removed on a used runtime."
+                + " Set the stack up before the first allocation, or use a new runtime");
+    }
+
+    // ---------------------------------------------------------------- get/set
+
+    /** The allocator of {@code domain} ({@code PyMem_GetAllocator}); handing it out counts as first use. */
+    public PyMemAllocatorEx getAllocator(PyMemAllocatorDomain domain) {
+        PyMemAllocatorEx a = slot(domain);
+        return a instanceof FirstUse f ? f.open() : a;
+    }
+
+    /**
+     * Replaces the allocator of {@code domain} ({@code PyMem_SetAllocator}). As in C, the
+     * caller promises that {@code allocator} can free every live block of the one it
+     * replaces; typically it wraps the allocator {@link #getAllocator} returned. The stack's
+     * name is unknown after it ({@link #currentAllocatorName()} returns null), and
+     * {@code setupAllocators} refuses to change a used runtime.
+     */
+    public void setAllocator(PyMemAllocatorDomain domain, PyMemAllocatorEx allocator) {
+        Objects.requireNonNull(allocator, "allocator");
+        synchronized (lock) {
+            used = true;
+            customized = true;
+            for (PyMemAllocatorDomain d : PyMemAllocatorDomain.values()) {
+                setSlot(d, d == domain ? allocator : stack.top(d));
+            }
+        }
+    }
+
+    /** The arena allocator ({@code PyObject_GetArenaAllocator}). */
+    public PyObjectArenaAllocator getArenaAllocator() {
+        return arenaAllocator;
+    }
+
+    /**
+     * Replaces the arena allocator ({@code PyObject_SetArenaAllocator}). Arenas are given
+     * back to the allocator current at that time, so set it before the first allocation.
+     */
+    public void setArenaAllocator(PyObjectArenaAllocator allocator) {
+        arenaAllocator = Objects.requireNonNull(allocator, "allocator");
+    }
+
+    /**
+     * The stack's name, as {@code _PyMem_GetCurrentAllocatorName} gives it: a CPython name
+     * ({@code pymalloc}, {@code malloc_debug}, ...) where the stack is one of CPython's, the
+     * composed form ({@code pymalloc+debug+tracemalloc}) otherwise, and null after
+     * {@link #setAllocator} replaced a domain's allocator.
+     */
+    public String currentAllocatorName() {
+        synchronized (lock) {
+            return customized ? null : stack.spec().name();
+        }
+    }
+
+    /** The stack this runtime was last set up with, whatever {@link #setAllocator} did since. */
+    public StackSpec stackSpec() {
+        synchronized (lock) {
+            return stack.spec();
+        }
+    }
+
+    /** The registry this runtime sets stacks up from. */
+    public ProviderRegistry registry() {
+        return registry;
+    }
+
+    /**
+     * A configuration value for providers ({@code pymalloc.geometry}, ...): the builder's
+     * option, else the system property {@code pymem4j.KEY}, else the environment variable
+     * {@code PYMEM4J_KEY} (upper case, dots as underscores), else null.
+     */
+    public String option(String key) {
+        String v = options.get(key);
+        if (v == null) {
+            v = System.getProperty("pymem4j." + key);
+        }
+        if (v == null) {
+            v = System.getenv("PYMEM4J_" + key.toUpperCase(Locale.ROOT).replace('.', '_'));
+        }
+        return v;
+    }
+
+    // ---------------------------------------------------------------- allocation
+
+    public long malloc(PyMemAllocatorDomain domain, long size) {
+        return slot(domain).malloc(size);
+    }
+
+    public long calloc(PyMemAllocatorDomain domain, long nelem, long elsize) {
+        return slot(domain).calloc(nelem, elsize);
+    }
+
+    public long realloc(PyMemAllocatorDomain domain, long ptr, long newSize) {
+        return slot(domain).realloc(ptr, newSize);
+    }
+
+    public void free(PyMemAllocatorDomain domain, long ptr) {
+        slot(domain).free(ptr);
+    }
+
+    /** {@code PyMem_RawMalloc}. */
+    public long rawMalloc(long size) {
+        return raw.malloc(size);
+    }
+
+    /** {@code PyMem_RawCalloc}. */
+    public long rawCalloc(long nelem, long elsize) {
+        return raw.calloc(nelem, elsize);
+    }
+
+    /** {@code PyMem_RawRealloc}. */
+    public long rawRealloc(long ptr, long newSize) {
+        return raw.realloc(ptr, newSize);
+    }
+
+    /** {@code PyMem_RawFree}. */
+    public void rawFree(long ptr) {
+        raw.free(ptr);
+    }
+
+    /** {@code PyMem_Malloc}. */
+    public long memMalloc(long size) {
+        return mem.malloc(size);
+    }
+
+    /** {@code PyMem_Calloc}. */
+    public long memCalloc(long nelem, long elsize) {
+        return mem.calloc(nelem, elsize);
+    }
+
+    /** {@code PyMem_Realloc}. */
+    public long memRealloc(long ptr, long newSize) {
+        return mem.realloc(ptr, newSize);
+    }
+
+    /** {@code PyMem_Free}. */
+    public void memFree(long ptr) {
+        mem.free(ptr);
+    }
+
+    /** {@code PyObject_Malloc}. */
+    public long objectMalloc(long size) {
+        return obj.malloc(size);
+    }
+
+    /** {@code PyObject_Calloc}. */
+    public long objectCalloc(long nelem, long elsize) {
+        return obj.calloc(nelem, elsize);
+    }
+
+    /** {@code PyObject_Realloc}. */
+    public long objectRealloc(long ptr, long newSize) {
+        return obj.realloc(ptr, newSize);
+    }
+
+    /** {@code PyObject_Free}. */
+    public void objectFree(long ptr) {
+        obj.free(ptr);
+    }
+
+    /** A bounds-checked view of a block; see {@link NativeMemory#segment(long, long)}. */
+    public MemorySegment segment(long address, long size) {
+        return NativeMemory.segment(address, size);
+    }
+
+    /**
+     * A {@link SegmentAllocator} that allocates through {@code domain}, so FFM code can use
+     * this stack. Segments are not zeroed (use {@code allocate} then {@code fill}, or
+     * {@link #calloc}), are aligned up to 16 bytes, and are freed with
+     * {@link #free(PyMemAllocatorDomain, MemorySegment)} in the same domain: nothing frees
+     * them automatically. A NULL from the allocator throws {@link OutOfMemoryError}.
+     */
+    public SegmentAllocator segmentAllocator(PyMemAllocatorDomain domain) {
+        Objects.requireNonNull(domain, "domain");
+        return (byteSize, byteAlignment) -> {
+            if (byteSize < 0) {
+                throw new IllegalArgumentException("negative size " + byteSize);
+            }
+            if (byteAlignment <= 0 || (byteAlignment & (byteAlignment - 1)) != 0 || byteAlignment > MAX_ALIGNMENT) {
+                throw new IllegalArgumentException("alignment " + byteAlignment
+                        + " is not a power of two up to " + MAX_ALIGNMENT);
+            }
+            long p = malloc(domain, byteSize);
+            if (p == 0) {
+                throw new OutOfMemoryError("pymem4j: " + domain + " malloc(" + byteSize + ") returned NULL");
+            }
+            if ((p & (byteAlignment - 1)) != 0) {
+                free(domain, p);
+                throw new IllegalArgumentException("the " + domain + " allocator's blocks are not aligned to "
+                        + byteAlignment + " bytes");
+            }
+            return NativeMemory.segment(p, byteSize);
+        };
+    }
+
+    /** Frees a segment that {@link #segmentAllocator(PyMemAllocatorDomain)} returned. */
+    public void free(PyMemAllocatorDomain domain, MemorySegment segment) {
+        free(domain, segment.address());
+    }
+
+    // ---------------------------------------------------------------- internals
+
+    private PyMemAllocatorEx slot(PyMemAllocatorDomain domain) {
+        return switch (domain) {
+            case RAW -> raw;
+            case MEM -> mem;
+            case OBJ -> obj;
+        };
+    }
+
+    private void setSlot(PyMemAllocatorDomain domain, PyMemAllocatorEx a) {
+        switch (domain) {
+            case RAW -> raw = a;
+            case MEM -> mem = a;
+            case OBJ -> obj = a;
+        }
+    }
+
+    /** Marks the runtime used and puts the stack's real allocators in the slots. */
+    private PyMemAllocatorEx open(PyMemAllocatorDomain domain) {
+        synchronized (lock) {
+            if (!used) {
+                used = true;
+                for (PyMemAllocatorDomain d : PyMemAllocatorDomain.values()) {
+                    setSlot(d, stack.top(d));
+                }
+            }
+            return slot(domain);
+        }
+    }
+
+    /** The slot of a domain before first use: opens the runtime, then forwards. */
+    private final class FirstUse implements PyMemAllocatorEx {
+        private final PyMemAllocatorDomain domain;
+
+        FirstUse(PyMemAllocatorDomain domain) {
+            this.domain = domain;
+        }
+
+        PyMemAllocatorEx open() {
+            return PyMemRuntime.this.open(domain);
+        }
+
+        @Override
+        public long malloc(long size) {
+            return open().malloc(size);
+        }
+
+        @Override
+        public long calloc(long nelem, long elsize) {
+            return open().calloc(nelem, elsize);
+        }
+
+        @Override
+        public long realloc(long ptr, long newSize) {
+            return open().realloc(ptr, newSize);
+        }
+
+        @Override
+        public void free(long ptr) {
+            open().free(ptr);
+        }
+    }
+
+    /** What backends hold: always the arena allocator currently set. */
+    private final class CurrentArena implements PyObjectArenaAllocator {
+        @Override
+        public long alloc(long size) {
+            return arenaAllocator.alloc(size);
+        }
+
+        @Override
+        public void free(long ptr, long size) {
+            arenaAllocator.free(ptr, size);
+        }
+    }
+
+    /** The arena allocator of a runtime without an arena provider: every request fails. */
+    private enum NoArenas implements PyObjectArenaAllocator {
+        INSTANCE;
+
+        @Override
+        public long alloc(long size) {
+            return 0;
+        }
+
+        @Override
+        public void free(long ptr, long size) {
+            throw new IllegalStateException("no arena was ever allocated");
+        }
+    }
+
+    /** Configures a runtime before it is built. */
+    public static final class Builder {
+        private String allocator = "";
+        private ProviderRegistry registry;
+        private PyObjectArenaAllocator arenaAllocator;
+        private final Map<String, String> options = new HashMap<>();
+
+        private Builder() {
+        }
+
+        /** The stack name ({@link StackSpec}); the empty default is {@code default}. */
+        public Builder allocator(String name) {
+            this.allocator = Objects.requireNonNull(name, "name");
+            return this;
+        }
+
+        /** The providers to set stacks up from; the default is {@link ProviderRegistry#getDefault()}. */
+        public Builder registry(ProviderRegistry registry) {
+            this.registry = Objects.requireNonNull(registry, "registry");
+            return this;
+        }
+
+        /** The arena allocator to start with; the default comes from the {@code mmap} provider. */
+        public Builder arenaAllocator(PyObjectArenaAllocator allocator) {
+            this.arenaAllocator = Objects.requireNonNull(allocator, "allocator");
+            return this;
+        }
+
+        /** A provider option, see {@link PyMemRuntime#option(String)}. */
+        public Builder option(String key, String value) {
+            options.put(Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value"));
+            return this;
+        }
+
+        /** Builds the runtime and sets its stack up. */
+        public PyMemRuntime build() {
+            return new PyMemRuntime(this);
+        }
+    }
+}

@@ -1,0 +1,173 @@
+package io.pymem4j.spi;
+
+import io.pymem4j.api.AllocatorSetupException;
+import io.pymem4j.api.StackSpec;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.ServiceConfigurationError;
+import java.util.ServiceLoader;
+import java.util.SortedMap;
+import java.util.TreeMap;
+
+/**
+ * The providers that can be set up by name, found once with {@link ServiceLoader}.
+ *
+ * <p>Discovery: every {@link AllocatorProvider} listed in a
+ * {@code META-INF/services/io.pymem4j.spi.AllocatorProvider} file visible to the class
+ * loader (the thread's context loader by default), and on the module path every module
+ * that provides the service. A provider class that cannot be loaded or instantiated is
+ * logged and skipped, and kept in {@link #loadFailures()} so that {@code pymem list}
+ * shows it. Two providers with one name are an error naming both classes: which one wins
+ * would otherwise depend on the order of the class path.
+ */
+public final class ProviderRegistry {
+
+    private static final Logger log = LoggerFactory.getLogger(ProviderRegistry.class);
+
+    /** Where the well-known names come from, for the error when one is missing. */
+    private static final Map<String, String> KNOWN_SOURCES = Map.of(
+            "malloc", "the module io.pymem4j:allocator-raw",
+            "mmap", "the module io.pymem4j:allocator-raw",
+            "pymalloc", "the module io.pymem4j:allocator-pymalloc",
+            "debug", "the module io.pymem4j:allocator-debug",
+            "tracemalloc", "the module io.pymem4j:allocator-tracemalloc",
+            "mimalloc", "the module io.pymem4j:allocator-mimalloc with the native library libmimalloc"
+                    + " (Debian package libmimalloc2.0)");
+
+    private static volatile ProviderRegistry defaultRegistry;
+
+    private final SortedMap<String, AllocatorProvider> byName;
+    private final List<String> loadFailures;
+
+    private ProviderRegistry(Collection<? extends AllocatorProvider> providers, List<String> loadFailures) {
+        SortedMap<String, AllocatorProvider> map = new TreeMap<>();
+        for (AllocatorProvider p : providers) {
+            AllocatorProvider previous = map.putIfAbsent(p.name(), p);
+            if (previous != null) {
+                throw new AllocatorSetupException("two allocator providers are named '" + p.name() + "': "
+                        + previous.getClass().getName() + " and " + p.getClass().getName()
+                        + "; remove one of their jars from the class path");
+            }
+        }
+        this.byName = Collections.unmodifiableSortedMap(map);
+        this.loadFailures = List.copyOf(loadFailures);
+    }
+
+    /** The registry of the providers visible to the thread's context class loader, loaded once. */
+    public static ProviderRegistry getDefault() {
+        ProviderRegistry r = defaultRegistry;
+        if (r == null) {
+            synchronized (ProviderRegistry.class) {
+                r = defaultRegistry;
+                if (r == null) {
+                    ClassLoader loader = Thread.currentThread().getContextClassLoader();
+                    r = load(loader != null ? loader : ProviderRegistry.class.getClassLoader());
+                    defaultRegistry = r;
+                }
+            }
+        }
+        return r;
+    }
+
+    /** Discovers the providers that {@code loader} sees. */
+    public static ProviderRegistry load(ClassLoader loader) {
+        List<AllocatorProvider> found = new ArrayList<>();
+        List<String> failures = new ArrayList<>();
+        ServiceLoader<AllocatorProvider> serviceLoader = ServiceLoader.load(AllocatorProvider.class, loader);
+        var it = serviceLoader.iterator();
+        while (true) {
+            try {
+                if (!it.hasNext()) {
+                    break;
+                }
+                found.add(it.next());
+            } catch (ServiceConfigurationError e) {
+                log.warn("skipping an allocator provider that could not be loaded: {}", e.getMessage());
+                failures.add(e.getMessage());
+            }
+        }
+        ProviderRegistry registry = new ProviderRegistry(found, failures);
+        log.debug("allocator providers: {}", registry.byName.keySet());
+        return registry;
+    }
+
+    /** A registry of exactly these providers (tests, embedding without ServiceLoader). */
+    public static ProviderRegistry of(Collection<? extends AllocatorProvider> providers) {
+        return new ProviderRegistry(providers, List.of());
+    }
+
+    public static ProviderRegistry of(AllocatorProvider... providers) {
+        return of(List.of(providers));
+    }
+
+    /** Every provider, by name. */
+    public SortedMap<String, AllocatorProvider> providers() {
+        return byName;
+    }
+
+    /** The messages of providers that were listed but could not be loaded. */
+    public List<String> loadFailures() {
+        return loadFailures;
+    }
+
+    /** True when a provider of this name and kind is registered, available or not. */
+    public boolean has(String name, Class<? extends AllocatorProvider> kind) {
+        return kind.isInstance(byName.get(name));
+    }
+
+    public BackendProvider backend(String name) {
+        return require(name, BackendProvider.class, "backend");
+    }
+
+    public HookProvider hook(String name) {
+        return require(name, HookProvider.class, "hook");
+    }
+
+    public ArenaProvider arena(String name) {
+        return require(name, ArenaProvider.class, "arena allocator");
+    }
+
+    private <T extends AllocatorProvider> T require(String name, Class<T> kind, String what) {
+        AllocatorProvider p = byName.get(name);
+        if (p == null) {
+            String source = KNOWN_SOURCES.get(name);
+            if (source != null) {
+                throw new AllocatorSetupException("allocator '" + name + "' is not available: it is provided by "
+                        + source + ", which is not on the class path; " + knownNames());
+            }
+            throw new AllocatorSetupException("unknown allocator '" + name + "'; " + knownNames());
+        }
+        if (!kind.isInstance(p)) {
+            throw new AllocatorSetupException("'" + name + "' is a " + p.kind() + ", not a " + what
+                    + ": a stack is one backend followed by hooks, e.g. pymalloc+debug+tracemalloc; " + knownNames());
+        }
+        Availability a = p.availability();
+        if (!a.available()) {
+            throw new AllocatorSetupException("allocator '" + name + "' is not available: " + a.reason());
+        }
+        return kind.cast(p);
+    }
+
+    /** The sentence that lists every name this registry can set up. */
+    public String knownNames() {
+        List<String> backends = new ArrayList<>();
+        List<String> hooks = new ArrayList<>();
+        byName.forEach((name, p) -> {
+            if (p instanceof BackendProvider) {
+                backends.add(name);
+            } else if (p instanceof HookProvider) {
+                hooks.add(name);
+            }
+        });
+        return "known: CPython names " + String.join(", ", StackSpec.CPYTHON_NAMES)
+                + "; backends " + (backends.isEmpty() ? "(none)" : String.join(", ", backends))
+                + "; hooks " + (hooks.isEmpty() ? "(none)" : String.join(", ", hooks))
+                + "; or a composition such as pymalloc+debug+tracemalloc";
+    }
+}

@@ -1,0 +1,17 @@
+/**
+ * The provider SPI: how backends, hook layers and arena allocators join pymem4j.
+ *
+ * <h2>Adding a backend, as a third party</h2>
+ * <ol>
+ *   <li>Depend on {@code io.pymem4j:allocator-api} only.</li>
+ *   <li>Implement {@link io.pymem4j.api.PyMemAllocatorEx} with its contract (the test-jar
+ *       of allocator-api has {@code AllocatorContractTest} to extend).</li>
+ *   <li>Implement {@link io.pymem4j.spi.BackendProvider}: a unique name, the domains it
+ *       serves, {@link io.pymem4j.spi.AllocatorProvider#availability()} saying what is
+ *       missing when a native library is not installed.</li>
+ *   <li>List the provider class in
+ *       {@code META-INF/services/io.pymem4j.spi.AllocatorProvider}.</li>
+ * </ol>
+ * The jar on the class path is then enough: {@code PyMemRuntime.create("yours+debug")}.
+ */
+package io.pymem4j.spi;

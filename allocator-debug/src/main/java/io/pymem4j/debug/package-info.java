@@ -1,0 +1,2 @@
+/** CPython's debug hooks on every domain: not yet built (issue: allocator-debug). */
+package io.pymem4j.debug;

@@ -1,0 +1,33 @@
+package io.pymem4j.raw;
+
+import io.pymem4j.api.PyMemAllocatorDomain;
+import io.pymem4j.api.PyMemAllocatorEx;
+import io.pymem4j.spi.BackendContext;
+import io.pymem4j.spi.BackendProvider;
+
+import java.util.EnumSet;
+import java.util.Set;
+
+/** The {@code malloc} backend: libc in every domain, and the RAW domain of every other stack. */
+public final class MallocProvider implements BackendProvider {
+
+    @Override
+    public String name() {
+        return "malloc";
+    }
+
+    @Override
+    public String description() {
+        return "libc malloc/calloc/realloc/free through FFM downcalls";
+    }
+
+    @Override
+    public Set<PyMemAllocatorDomain> domains() {
+        return EnumSet.allOf(PyMemAllocatorDomain.class);
+    }
+
+    @Override
+    public PyMemAllocatorEx create(BackendContext context) {
+        return LibcAllocator.INSTANCE;
+    }
+}

@@ -1,0 +1,23 @@
+package io.pymem4j.raw;
+
+import io.pymem4j.api.PyObjectArenaAllocator;
+import io.pymem4j.spi.ArenaProvider;
+
+/** The {@code mmap} arena allocator, every runtime's default. */
+public final class MmapArenaProvider implements ArenaProvider {
+
+    @Override
+    public String name() {
+        return "mmap";
+    }
+
+    @Override
+    public String description() {
+        return "arenas as anonymous private mmap mappings, released with munmap";
+    }
+
+    @Override
+    public PyObjectArenaAllocator create() {
+        return MmapArenaAllocator.INSTANCE;
+    }
+}
