@@ -1,0 +1,281 @@
+package io.pymem4j.api;
+
+import io.pymem4j.spi.ProviderRegistry;
+import org.junit.jupiter.api.Test;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class PyMemRuntimeTest {
+
+    private static PyMemRuntime runtime(String name) {
+        return PyMemRuntime.builder().registry(StackSpecTest.cpythonLike()).allocator(name).build();
+    }
+
+    private static String tagOf(PyMemAllocatorEx a) {
+        return switch (a) {
+            case TestBackends.Tagged t -> t.tag;
+            case TestBackends.Layer l -> tagOf(l.below()) + "+" + l.name();
+            default -> a.toString();
+        };
+    }
+
+    @Test
+    void pymallocServesMemAndObjWithOneInstanceAndRawWithMalloc() {
+        PyMemRuntime rt = runtime("pymalloc");
+        assertEquals("malloc", tagOf(rt.getAllocator(PyMemAllocatorDomain.RAW)));
+        assertEquals("pymalloc", tagOf(rt.getAllocator(PyMemAllocatorDomain.MEM)));
+        assertSame(rt.getAllocator(PyMemAllocatorDomain.MEM), rt.getAllocator(PyMemAllocatorDomain.OBJ));
+    }
+
+    @Test
+    void mallocServesEveryDomainWithOneInstance() {
+        PyMemRuntime rt = runtime("malloc");
+        assertSame(rt.getAllocator(PyMemAllocatorDomain.RAW), rt.getAllocator(PyMemAllocatorDomain.MEM));
+        assertSame(rt.getAllocator(PyMemAllocatorDomain.RAW), rt.getAllocator(PyMemAllocatorDomain.OBJ));
+    }
+
+    @Test
+    void hooksWrapEveryDomainBottomFirst() {
+        PyMemRuntime rt = runtime("pymalloc+debug+tracemalloc");
+        assertEquals("malloc+debug+tracemalloc", tagOf(rt.getAllocator(PyMemAllocatorDomain.RAW)));
+        assertEquals("pymalloc+debug+tracemalloc", tagOf(rt.getAllocator(PyMemAllocatorDomain.MEM)));
+        var obj = assertInstanceOf(TestBackends.Layer.class, rt.getAllocator(PyMemAllocatorDomain.OBJ));
+        assertEquals(PyMemAllocatorDomain.OBJ, obj.domain());
+    }
+
+    @Test
+    void theRuntimeReportsItsStackName() {
+        assertEquals("pymalloc_debug", runtime("debug").currentAllocatorName());
+        assertEquals("malloc+tracemalloc", runtime("malloc+tracemalloc").currentAllocatorName());
+    }
+
+    @Test
+    void convenienceCallsGoToTheirDomain() {
+        PyMemRuntime rt = runtime("pymalloc");
+        var raw = (TestBackends.Tagged) rt.getAllocator(PyMemAllocatorDomain.RAW);
+        var pymalloc = (TestBackends.Tagged) rt.getAllocator(PyMemAllocatorDomain.MEM);
+        rt.rawFree(rt.rawMalloc(10));
+        rt.memFree(rt.memMalloc(10));
+        rt.objectFree(rt.objectMalloc(10));
+        rt.free(PyMemAllocatorDomain.OBJ, rt.malloc(PyMemAllocatorDomain.OBJ, 10));
+        assertEquals(1, raw.mallocs.get());
+        assertEquals(3, pymalloc.mallocs.get());
+    }
+
+    @Test
+    void setAllocatorReplacesOneDomainOnly() {
+        PyMemRuntime rt = runtime("pymalloc");
+        PyMemAllocatorEx oldRaw = rt.getAllocator(PyMemAllocatorDomain.RAW);
+        PyMemAllocatorEx oldObj = rt.getAllocator(PyMemAllocatorDomain.OBJ);
+        var mine = new TestBackends.Layer("mine", PyMemAllocatorDomain.MEM, rt.getAllocator(PyMemAllocatorDomain.MEM));
+        rt.setAllocator(PyMemAllocatorDomain.MEM, mine);
+        assertSame(mine, rt.getAllocator(PyMemAllocatorDomain.MEM));
+        assertSame(oldRaw, rt.getAllocator(PyMemAllocatorDomain.RAW));
+        assertSame(oldObj, rt.getAllocator(PyMemAllocatorDomain.OBJ));
+    }
+
+    @Test
+    void theStackNameIsUnknownAfterSetAllocator() {
+        PyMemRuntime rt = runtime("pymalloc");
+        rt.setAllocator(PyMemAllocatorDomain.OBJ, rt.getAllocator(PyMemAllocatorDomain.RAW));
+        assertNull(rt.currentAllocatorName());
+        assertEquals("pymalloc", rt.stackSpec().name());
+    }
+
+    @Test
+    void theArenaAllocatorCanBeReplaced() {
+        PyMemRuntime rt = runtime("malloc");
+        PyObjectArenaAllocator mine = new PyObjectArenaAllocator() {
+            @Override
+            public long alloc(long size) {
+                return 0;
+            }
+
+            @Override
+            public void free(long ptr, long size) {
+            }
+        };
+        rt.setArenaAllocator(mine);
+        assertSame(mine, rt.getArenaAllocator());
+    }
+
+    @Test
+    void anyStackCanBeSetUpBeforeFirstUse() {
+        PyMemRuntime rt = runtime("pymalloc_debug");
+        rt.setupAllocators("malloc");
+        assertEquals("malloc", rt.currentAllocatorName());
+        assertEquals("malloc", tagOf(rt.getAllocator(PyMemAllocatorDomain.MEM)));
+    }
+
+    @Test
+    void aUsedRuntimeRefusesAnotherBackend() {
+        PyMemRuntime rt = runtime("pymalloc");
+        long p = rt.memMalloc(16);
+        var e = assertThrows(AllocatorSetupException.class, () -> rt.setupAllocators("malloc"));
+        assertEquals("cannot change the allocator stack from 'pymalloc' to 'malloc' while the runtime is in use:"
+                + " its backend 'malloc' is not the current backend 'pymalloc', which owns the live blocks; only"
+                + " transparent hooks (such as tracemalloc) can be added or removed on a used runtime. Set the stack"
+                + " up before the first allocation, or use a new runtime", e.getMessage());
+        assertEquals("pymalloc", rt.currentAllocatorName());
+        rt.memFree(p);
+    }
+
+    @Test
+    void aUsedRuntimeRefusesToAddALayoutChangingHook() {
+        PyMemRuntime rt = runtime("pymalloc");
+        rt.objectFree(rt.objectMalloc(8));
+        var e = assertThrows(AllocatorSetupException.class, () -> rt.setupAllocators("pymalloc_debug"));
+        assertTrue(e.getMessage().contains("it adds the layer 'debug', which changes the block layout"), e.getMessage());
+    }
+
+    @Test
+    void aUsedRuntimeRefusesToRemoveALayoutChangingHook() {
+        PyMemRuntime rt = runtime("pymalloc_debug");
+        rt.objectFree(rt.objectMalloc(8));
+        var e = assertThrows(AllocatorSetupException.class, () -> rt.setupAllocators("pymalloc"));
+        assertTrue(e.getMessage().contains("it removes the layer 'debug', which changes the block layout"), e.getMessage());
+    }
+
+    @Test
+    void aUsedRuntimeAddsAndRemovesTransparentHooksOverTheSameLayers() {
+        PyMemRuntime rt = runtime("pymalloc_debug");
+        PyMemAllocatorEx before = rt.getAllocator(PyMemAllocatorDomain.MEM);
+        long p = rt.memMalloc(32);
+        rt.setupAllocators("pymalloc+debug+tracemalloc");
+        var traced = assertInstanceOf(TestBackends.Layer.class, rt.getAllocator(PyMemAllocatorDomain.MEM));
+        assertEquals("tracemalloc", traced.name());
+        assertSame(before, traced.below());
+        rt.setupAllocators("pymalloc_debug");
+        assertSame(before, rt.getAllocator(PyMemAllocatorDomain.MEM));
+        rt.memFree(p);
+    }
+
+    @Test
+    void handingOutAnAllocatorCountsAsFirstUse() {
+        PyMemRuntime rt = runtime("pymalloc");
+        rt.getAllocator(PyMemAllocatorDomain.RAW);
+        assertThrows(AllocatorSetupException.class, () -> rt.setupAllocators("malloc"));
+    }
+
+    @Test
+    void aUsedRuntimeRefusesAnyChangeAfterSetAllocator() {
+        PyMemRuntime rt = runtime("pymalloc");
+        rt.setAllocator(PyMemAllocatorDomain.MEM, rt.getAllocator(PyMemAllocatorDomain.MEM));
+        var e = assertThrows(AllocatorSetupException.class, () -> rt.setupAllocators("pymalloc+tracemalloc"));
+        assertTrue(e.getMessage().contains("a domain's allocator was replaced with setAllocator"), e.getMessage());
+    }
+
+    @Test
+    void aRefusedChangeLeavesTheStackAsItWas() {
+        PyMemRuntime rt = runtime("pymalloc+tracemalloc");
+        PyMemAllocatorEx before = rt.getAllocator(PyMemAllocatorDomain.OBJ);
+        assertThrows(AllocatorSetupException.class, () -> rt.setupAllocators("pymalloc+tracemalloc+debug"));
+        assertSame(before, rt.getAllocator(PyMemAllocatorDomain.OBJ));
+        assertEquals("pymalloc+tracemalloc", rt.currentAllocatorName());
+    }
+
+    @Test
+    void setupDebugHooksAddsTheDebugLayerOnce() {
+        PyMemRuntime rt = runtime("malloc");
+        rt.setupDebugHooks();
+        assertEquals("malloc_debug", rt.currentAllocatorName());
+        rt.setupDebugHooks();
+        assertEquals("malloc_debug", rt.currentAllocatorName());
+    }
+
+    @Test
+    void aSegmentViewIsBoundsChecked() {
+        PyMemRuntime rt = runtime("malloc");
+        long p = rt.memMalloc(16);
+        MemorySegment s = rt.segment(p, 16);
+        s.set(ValueLayout.JAVA_LONG_UNALIGNED, 8, 42L);
+        assertEquals(42L, NativeMemory.getLong(p + 8));
+        assertThrows(IndexOutOfBoundsException.class, () -> s.set(ValueLayout.JAVA_LONG_UNALIGNED, 9, 1L));
+        rt.memFree(p);
+    }
+
+    @Test
+    void aSegmentViewOfNullIsRefused() {
+        assertThrows(IllegalArgumentException.class, () -> runtime("malloc").segment(0, 8));
+    }
+
+    @Test
+    void theSegmentAllocatorAllocatesThroughItsDomain() {
+        PyMemRuntime rt = runtime("pymalloc");
+        var pymalloc = (TestBackends.Tagged) rt.getAllocator(PyMemAllocatorDomain.OBJ);
+        MemorySegment s = rt.segmentAllocator(PyMemAllocatorDomain.OBJ).allocate(ValueLayout.JAVA_LONG, 4);
+        assertEquals(32, s.byteSize());
+        s.setAtIndex(ValueLayout.JAVA_LONG, 3, 7L);
+        assertEquals(7L, s.getAtIndex(ValueLayout.JAVA_LONG, 3));
+        assertEquals(1, pymalloc.mallocs.get());
+        rt.free(PyMemAllocatorDomain.OBJ, s);
+    }
+
+    @Test
+    void theSegmentAllocatorRefusesAlignmentsAboveSixteen() {
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> runtime("malloc").segmentAllocator(PyMemAllocatorDomain.MEM).allocate(64, 32));
+        assertEquals("alignment 32 is not a power of two up to 16", e.getMessage());
+    }
+
+    @Test
+    void theSegmentAllocatorThrowsOutOfMemoryOnNull() {
+        var e = assertThrows(OutOfMemoryError.class,
+                () -> runtime("malloc").segmentAllocator(PyMemAllocatorDomain.RAW).allocate(1L << 62, 8));
+        assertEquals("pymem4j: RAW malloc(4611686018427387904) returned NULL", e.getMessage());
+    }
+
+    @Test
+    void aBuilderOptionWinsOverTheSystemProperty() {
+        System.setProperty("pymem4j.test.option", "from-property");
+        try {
+            PyMemRuntime rt = PyMemRuntime.builder().registry(StackSpecTest.cpythonLike()).allocator("malloc")
+                    .option("test.option", "from-builder").build();
+            assertEquals("from-builder", rt.option("test.option"));
+            assertEquals("from-property", runtime("malloc").option("test.option"));
+            assertNull(rt.option("test.unset"));
+        } finally {
+            System.clearProperty("pymem4j.test.option");
+        }
+    }
+
+    @Test
+    void theConfiguredAllocatorComesFromTheSystemProperty() {
+        System.setProperty(PyMemRuntime.MALLOC_PROPERTY, "malloc_debug");
+        try {
+            assertEquals("malloc_debug", PyMemRuntime.configuredAllocator());
+        } finally {
+            System.clearProperty(PyMemRuntime.MALLOC_PROPERTY);
+        }
+    }
+
+    @Test
+    void blocksAllocatedBeforeATransparentHookIsAddedAreFreedThroughIt() {
+        PyMemRuntime rt = runtime("malloc");
+        long p = rt.rawMalloc(100);
+        NativeMemory.fill(p, 100, (byte) 3);
+        rt.setupAllocators("malloc+tracemalloc");
+        long q = rt.rawRealloc(p, 200);
+        assertNotEquals(0, q);
+        assertEquals(-1, NativeMemory.findNot(q, 100, (byte) 3));
+        rt.rawFree(q);
+    }
+
+    @Test
+    void aRuntimeWithoutRawProviderCannotSetUpASmallObjectBackend() {
+        ProviderRegistry onlyPymalloc = ProviderRegistry.of(TestBackends.Backend.small("pymalloc"));
+        var e = assertThrows(AllocatorSetupException.class,
+                () -> PyMemRuntime.builder().registry(onlyPymalloc).allocator("pymalloc").build());
+        assertTrue(e.getMessage().startsWith("allocator 'malloc' is not available: it is provided by the module"
+                + " io.pymem4j:allocator-raw"), e.getMessage());
+    }
+}

@@ -1,0 +1,105 @@
+package io.pymem4j.spi;
+
+import io.pymem4j.api.AllocatorSetupException;
+import io.pymem4j.api.PyMemAllocatorDomain;
+import io.pymem4j.api.PyMemRuntime;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ProviderRegistryTest {
+
+    private static final String SERVICES = "META-INF/services/" + AllocatorProvider.class.getName();
+
+    /** A class loader that sees the test classes plus one extra services file with these lines. */
+    private static ClassLoader withServices(Path dir, String... lines) throws IOException {
+        Path file = dir.resolve(SERVICES);
+        Files.createDirectories(file.getParent());
+        Files.write(file, List.of(lines));
+        return new URLClassLoader(new URL[]{dir.toUri().toURL()}, ProviderRegistryTest.class.getClassLoader());
+    }
+
+    @Test
+    void providersListedInMetaInfServicesAreFound() {
+        ProviderRegistry registry = ProviderRegistry.load(ProviderRegistryTest.class.getClassLoader());
+        assertTrue(registry.has("testmalloc", BackendProvider.class));
+        assertTrue(registry.has("testhook", HookProvider.class));
+    }
+
+    @Test
+    void aServiceLoadedBackendIsSetUpByName() {
+        ProviderRegistry registry = ProviderRegistry.load(ProviderRegistryTest.class.getClassLoader());
+        PyMemRuntime rt = PyMemRuntime.builder().registry(registry).allocator("testmalloc+testhook").build();
+        assertEquals("testmalloc+testhook", rt.currentAllocatorName());
+        long p = rt.objectMalloc(64);
+        assertNotEquals(0, p);
+        rt.objectFree(p);
+    }
+
+    @Test
+    void twoProvidersWithOneNameAreAnErrorNamingBothClasses(@TempDir Path dir) throws IOException {
+        ClassLoader loader = withServices(dir, "io.pymem4j.api.TestBackends$ClashingBackend");
+        var e = assertThrows(AllocatorSetupException.class, () -> ProviderRegistry.load(loader));
+        assertEquals("two allocator providers are named 'testmalloc': io.pymem4j.api.TestBackends$ServiceBackend and"
+                + " io.pymem4j.api.TestBackends$ClashingBackend; remove one of their jars from the class path", e.getMessage());
+    }
+
+    @Test
+    void aProviderThatCannotBeLoadedIsSkippedAndReported(@TempDir Path dir) throws IOException {
+        ClassLoader loader = withServices(dir, "com.example.Missing");
+        ProviderRegistry registry = ProviderRegistry.load(loader);
+        assertTrue(registry.has("testmalloc", BackendProvider.class));
+        assertEquals(1, registry.loadFailures().size());
+        assertTrue(registry.loadFailures().get(0).contains("com.example.Missing"), registry.loadFailures().get(0));
+    }
+
+    @Test
+    void providersAreListedByName() {
+        ProviderRegistry registry = ProviderRegistry.of(new io.pymem4j.api.TestBackendsAccess().hook("b"),
+                new io.pymem4j.api.TestBackendsAccess().hook("a"));
+        assertEquals(List.of("a", "b"), List.copyOf(registry.providers().keySet()));
+    }
+
+    @Test
+    void theKindOfEachProviderIsNamed() {
+        var access = new io.pymem4j.api.TestBackendsAccess();
+        assertEquals("hook", access.hook("h").kind());
+        assertEquals("backend", access.backend("b").kind());
+        ArenaProvider arena = new ArenaProvider() {
+            @Override
+            public String name() {
+                return "arena";
+            }
+
+            @Override
+            public String description() {
+                return "";
+            }
+
+            @Override
+            public io.pymem4j.api.PyObjectArenaAllocator create() {
+                return null;
+            }
+        };
+        assertEquals("arena", arena.kind());
+    }
+
+    @Test
+    void availabilityNeedsAReason() {
+        assertFalse(Availability.unavailable("no lib").available());
+        assertEquals(PyMemAllocatorDomain.OBJ, PyMemAllocatorDomain.ofValue(2));
+        assertThrows(IllegalArgumentException.class, () -> PyMemAllocatorDomain.ofValue(3));
+    }
+}

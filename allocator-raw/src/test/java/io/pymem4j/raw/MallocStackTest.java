@@ -1,0 +1,79 @@
+package io.pymem4j.raw;
+
+import io.pymem4j.api.PyMemAllocatorDomain;
+import io.pymem4j.api.PyMemRuntime;
+import io.pymem4j.spi.ProviderRegistry;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class MallocStackTest {
+
+    @Test
+    void mallocAndMmapAreDiscoveredFromTheClassPath() {
+        ProviderRegistry registry = ProviderRegistry.getDefault();
+        assertEquals("backend", registry.providers().get("malloc").kind());
+        assertEquals("arena", registry.providers().get("mmap").kind());
+    }
+
+    @Test
+    void theMallocStackIsLibcInEveryDomain() {
+        PyMemRuntime rt = PyMemRuntime.create("malloc");
+        for (PyMemAllocatorDomain d : PyMemAllocatorDomain.values()) {
+            assertSame(LibcAllocator.INSTANCE, rt.getAllocator(d));
+        }
+        assertEquals("malloc", rt.currentAllocatorName());
+    }
+
+    @Test
+    void aRuntimeStartsWithTheMmapArenaAllocator() {
+        assertSame(MmapArenaAllocator.INSTANCE, PyMemRuntime.create("malloc").getArenaAllocator());
+    }
+
+    @Test
+    void theDefaultRuntimeIsSetUpFromTheSystemProperty() {
+        // The only test in this JVM that touches the process-wide runtime.
+        System.setProperty(PyMemRuntime.MALLOC_PROPERTY, "malloc");
+        try {
+            PyMemRuntime rt = PyMemRuntime.getDefault();
+            assertEquals("malloc", rt.currentAllocatorName());
+            assertSame(rt, PyMemRuntime.getDefault());
+        } finally {
+            System.clearProperty(PyMemRuntime.MALLOC_PROPERTY);
+        }
+    }
+
+    @Test
+    void anUnknownNameFromConfigurationNamesTheSettingAndTheKnownNames() {
+        var e = assertThrows(IllegalArgumentException.class, () -> PyMemRuntime.create("tcmalloc"));
+        assertTrue(e.getMessage().startsWith("unknown allocator 'tcmalloc'; known: CPython names default, debug,"), e.getMessage());
+        assertTrue(e.getMessage().contains("backends malloc"), e.getMessage());
+    }
+
+    @Test
+    void anArenaIsMappedWritableAndUnmapped() {
+        long size = 1 << 20;
+        long arena = MmapArenaAllocator.INSTANCE.alloc(size);
+        assertNotEquals(0, arena);
+        assertEquals(0, arena & 4095, "page-aligned");
+        io.pymem4j.api.NativeMemory.putLong(arena + size - 8, 99L);
+        assertEquals(99L, io.pymem4j.api.NativeMemory.getLong(arena + size - 8));
+        MmapArenaAllocator.INSTANCE.free(arena, size);
+    }
+
+    @Test
+    void anArenaThatCannotBeMappedIsNull() {
+        assertEquals(0, MmapArenaAllocator.INSTANCE.alloc(1L << 62));
+        assertEquals(0, MmapArenaAllocator.INSTANCE.alloc(-4096));
+    }
+
+    @Test
+    void unmappingSomethingThatIsNotAMappingIsAnError() {
+        var e = assertThrows(IllegalArgumentException.class, () -> MmapArenaAllocator.INSTANCE.free(12345, 4096));
+        assertEquals("munmap(0x3039, 4096) failed: not an arena this allocator mapped", e.getMessage());
+    }
+}
