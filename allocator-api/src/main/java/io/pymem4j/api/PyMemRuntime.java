@@ -1,5 +1,6 @@
 package io.pymem4j.api;
 
+import io.pymem4j.spi.AllocatorProvider;
 import io.pymem4j.spi.ArenaProvider;
 import io.pymem4j.spi.BackendContext;
 import io.pymem4j.spi.BackendProvider;
@@ -19,6 +20,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * One allocator runtime: an allocator per domain, the arena allocator, and the stack they
@@ -88,10 +90,6 @@ public final class PyMemRuntime {
         PyMemAllocatorEx top(PyMemAllocatorDomain domain) {
             List<PyMemAllocatorEx> l = layers.get(domain);
             return l.get(l.size() - 1);
-        }
-
-        PyMemAllocatorEx backend(PyMemAllocatorDomain domain) {
-            return layers.get(domain).get(0);
         }
     }
 
@@ -163,7 +161,7 @@ public final class PyMemRuntime {
      */
     public void setupAllocators(String name) {
         synchronized (lock) {
-            StackSpec spec = StackSpec.parse(name, registry);
+            StackSpec spec = withConfiguredHooks(StackSpec.parse(name, registry));
             Stack next = used ? rebuildAbove(spec) : build(spec);
             stack = next;
             PyMemAllocatorDomain[] domains = PyMemAllocatorDomain.values();
@@ -172,6 +170,17 @@ public final class PyMemRuntime {
             }
             log.debug("allocator stack set up: {}", spec.name());
         }
+    }
+
+    /** Adds the transparent hooks the configuration asks for and the name does not mention. */
+    private StackSpec withConfiguredHooks(StackSpec spec) {
+        for (AllocatorProvider p : registry.providers().values()) {
+            if (p instanceof HookProvider h && h.transparent() && !spec.hasHook(h.name())
+                    && h.availability().available() && h.enabledByConfiguration(this)) {
+                spec = spec.withHook(h.name());
+            }
+        }
+        return spec;
     }
 
     /**
@@ -318,6 +327,24 @@ public final class PyMemRuntime {
         synchronized (lock) {
             return stack.spec();
         }
+    }
+
+    /**
+     * The state of a hook layer of the current stack that is a {@code type} (the topmost
+     * such), e.g. the tracer behind {@link io.pymem4j.spi.BlockTracebacks}: how one layer
+     * finds another without depending on its module.
+     */
+    public <T> Optional<T> findHook(Class<T> type) {
+        List<Hook> hooks;
+        synchronized (lock) {
+            hooks = stack.hooks();
+        }
+        for (int i = hooks.size() - 1; i >= 0; i--) {
+            if (type.isInstance(hooks.get(i))) {
+                return Optional.of(type.cast(hooks.get(i)));
+            }
+        }
+        return Optional.empty();
     }
 
     /** The registry this runtime sets stacks up from. */

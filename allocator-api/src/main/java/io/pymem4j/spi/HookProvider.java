@@ -1,5 +1,7 @@
 package io.pymem4j.spi;
 
+import io.pymem4j.api.PyMemRuntime;
+
 /**
  * Provides a hook layer, which wraps the allocator below it in every domain (CPython's
  * wrapping hooks: the debug hooks, tracemalloc).
@@ -13,6 +15,16 @@ public non-sealed interface HookProvider extends AllocatorProvider {
      * header and a trailer) cannot: its blocks can only be freed through it.
      */
     boolean transparent();
+
+    /**
+     * True when the runtime's configuration asks for this layer even though the stack name
+     * does not name it (tracemalloc with {@code pymem4j.tracemalloc=N}, as
+     * {@code PYTHONTRACEMALLOC} starts tracing whatever {@code PYTHONMALLOC} says). Only a
+     * {@linkplain #transparent() transparent} layer is added this way, on top of the stack.
+     */
+    default boolean enabledByConfiguration(PyMemRuntime runtime) {
+        return false;
+    }
 
     /** Creates the layer's state for one runtime; it then wraps each domain. */
     Hook create(HookContext context);

@@ -1,5 +1,7 @@
 package io.pymem4j.api;
 
+import io.pymem4j.spi.Hook;
+import io.pymem4j.spi.HookContext;
 import io.pymem4j.spi.ProviderRegistry;
 import org.junit.jupiter.api.Test;
 
@@ -277,5 +279,51 @@ class PyMemRuntimeTest {
                 () -> PyMemRuntime.builder().registry(onlyPymalloc).allocator("pymalloc").build());
         assertTrue(e.getMessage().startsWith("allocator 'malloc' is not available: it is provided by the module"
                 + " io.pymem4j:allocator-raw"), e.getMessage());
+    }
+
+    @Test
+    void findHookGivesTheStateOfAHookLayer() {
+        var registry = ProviderRegistry.of(TestBackends.Backend.all("malloc"), new Marked());
+        PyMemRuntime rt = PyMemRuntime.builder().registry(registry).allocator("malloc+marked").build();
+        assertEquals("marked hook", rt.findHook(MarkedHook.class).orElseThrow().toString());
+        assertTrue(rt.findHook(String.class).isEmpty());
+    }
+
+    @Test
+    void aTransparentHookEnabledByConfigurationJoinsAnyStack() {
+        var registry = ProviderRegistry.of(TestBackends.Backend.all("malloc"), new Marked());
+        PyMemRuntime rt = PyMemRuntime.builder().registry(registry).allocator("malloc").option("marked", "on").build();
+        assertEquals("malloc+marked", rt.currentAllocatorName());
+        PyMemRuntime off = PyMemRuntime.builder().registry(registry).allocator("malloc").build();
+        assertEquals("malloc", off.currentAllocatorName());
+    }
+
+    /** A hook whose state can be found, enabled by the option "marked". */
+    private static final class Marked extends TestBackends.HookLayer {
+        Marked() {
+            super("marked", true);
+        }
+
+        @Override
+        public boolean enabledByConfiguration(PyMemRuntime runtime) {
+            return "on".equals(runtime.option("marked"));
+        }
+
+        @Override
+        public Hook create(HookContext context) {
+            return new MarkedHook();
+        }
+    }
+
+    private static final class MarkedHook implements Hook {
+        @Override
+        public PyMemAllocatorEx wrap(PyMemAllocatorDomain domain, PyMemAllocatorEx below) {
+            return new TestBackends.Layer("marked", domain, below);
+        }
+
+        @Override
+        public String toString() {
+            return "marked hook";
+        }
     }
 }

@@ -1,0 +1,212 @@
+package io.pymem4j.debug;
+
+import io.pymem4j.api.NativeMemory;
+import io.pymem4j.api.PyMemAllocatorDomain;
+import io.pymem4j.api.PyMemAllocatorEx;
+
+import static io.pymem4j.debug.BlockLayout.CLEANBYTE;
+import static io.pymem4j.debug.BlockLayout.DEADBYTE;
+import static io.pymem4j.debug.BlockLayout.HEADER;
+
+/**
+ * The debug hooks of one domain over the allocator below: CPython's
+ * {@code _PyMem_DebugRawMalloc}, {@code _PyMem_DebugRawCalloc}, {@code _PyMem_DebugRawRealloc}
+ * and {@code _PyMem_DebugRawFree} with the domain's API id as their context (the MEM and
+ * OBJ variants only add the GIL check, which is not done yet: the runtime has no GIL mode).
+ *
+ * <p>Sizes above {@code PY_SSIZE_T_MAX - EXTRA} and negative ones return NULL without
+ * reaching the backend; {@code malloc(0)} asks the backend for the overhead only, which
+ * gives a distinct pointer; {@code realloc(0, n)} is {@code malloc(n)}; {@code free(0)} does
+ * nothing. Every other pointer given to {@code free} or {@code realloc} is checked: see
+ * {@link DebugHook}.
+ */
+public final class DebugAllocator implements PyMemAllocatorEx {
+
+    /** {@code ERASED_SIZE}: bytes saved and erased at each end of the data by realloc. */
+    static final int ERASED_SIZE = 64;
+
+    private final DebugHook hook;
+    private final PyMemAllocatorDomain domain;
+    private final PyMemAllocatorEx below;
+    private final BlockLayout layout;
+    private final char apiId;
+
+    DebugAllocator(DebugHook hook, PyMemAllocatorDomain domain, PyMemAllocatorEx below) {
+        this.hook = hook;
+        this.domain = domain;
+        this.below = below;
+        this.layout = hook.layout();
+        this.apiId = domain.apiId();
+    }
+
+    /** The layer this allocator belongs to. */
+    public DebugHook hook() {
+        return hook;
+    }
+
+    public PyMemAllocatorDomain domain() {
+        return domain;
+    }
+
+    /** The allocator this one wraps. */
+    public PyMemAllocatorEx below() {
+        return below;
+    }
+
+    @Override
+    public long malloc(long size) {
+        return allocate(false, size);
+    }
+
+    @Override
+    public long calloc(long nelem, long elsize) {
+        if (PyMemAllocatorEx.callocOverflows(nelem, elsize)) {
+            return 0;
+        }
+        return allocate(true, nelem * elsize);
+    }
+
+    /** {@code _PyMem_DebugRawAlloc}. */
+    private long allocate(boolean zeroed, long size) {
+        if (size < 0 || size > layout.maxRequest()) {
+            return 0;
+        }
+        long total = layout.total(size);
+        long base = zeroed ? below.calloc(1, total) : below.malloc(total);
+        if (base == 0) {
+            return 0;
+        }
+        long serial = hook.nextSerial();
+        long p = base + HEADER;
+        layout.writeHeader(base, size, apiId);
+        if (!zeroed && size > 0) {
+            NativeMemory.fill(p, size, CLEANBYTE);
+        }
+        layout.writeTrailer(p, size, serial);
+        hook.adopt(p, new LiveBlock(size, serial, domain));
+        return p;
+    }
+
+    /** {@code _PyMem_DebugRawFree}. */
+    @Override
+    public void free(long p) {
+        if (p == 0) {
+            return;
+        }
+        LiveBlock block = hook.take(p);
+        if (block == null) {
+            hook.notLive(DebugHook.RAW_FREE, p, true);
+            return;
+        }
+        Problem problem = hook.check(p, block, apiId);
+        if (problem != null) {
+            hook.corrupt(DebugHook.RAW_FREE, p, block, problem, apiId);
+            return;
+        }
+        hook.release(p, block, domain, below);
+    }
+
+    /**
+     * {@code _PyMem_DebugRawRealloc}: checks the block, marks its header, trailer and up to
+     * {@value #ERASED_SIZE} bytes at each end of its data DEADBYTE (saving them), lets the
+     * backend resize it, then writes the decorations again, restores the saved bytes and
+     * fills any growth with CLEANBYTE. A failed resize leaves the block as it was.
+     */
+    @Override
+    public long realloc(long p, long newSize) {
+        if (p == 0) {
+            return malloc(newSize);
+        }
+        LiveBlock block = hook.take(p);
+        if (block == null) {
+            hook.notLive(DebugHook.RAW_REALLOC, p, false);
+            return 0;
+        }
+        Problem problem = hook.check(p, block, apiId);
+        if (problem != null) {
+            hook.corrupt(DebugHook.RAW_REALLOC, p, block, problem, apiId);
+            return 0;
+        }
+        if (newSize < 0 || newSize > layout.maxRequest()) {
+            hook.putBack(p, block);
+            return 0;
+        }
+        long oldSize = block.size();
+        long head = p - HEADER;
+        byte[] saved = erase(p, oldSize);
+
+        long r = below.realloc(head, layout.total(newSize));
+        long size = r == 0 ? oldSize : newSize;
+        long serial = r == 0 ? block.serial() : hook.nextSerial();
+        long base = r == 0 ? head : r;
+        long q = base + HEADER;
+        layout.writeHeader(base, size, apiId);
+        layout.writeTrailer(q, size, serial);
+        restore(q, saved, oldSize, size);
+        if (r == 0) {
+            hook.putBack(p, block);
+            return 0;
+        }
+        if (size > oldSize) {
+            NativeMemory.fill(q + oldSize, size - oldSize, CLEANBYTE);
+        }
+        if (q != p) {
+            hook.moved(p, q, block, domain);
+        }
+        hook.adopt(q, new LiveBlock(size, serial, domain));
+        return q;
+    }
+
+    /** Saves the ends of the data and fills them, the header and the trailer with DEADBYTE. */
+    private byte[] erase(long p, long size) {
+        long head = p - HEADER;
+        if (size <= 2 * ERASED_SIZE) {
+            byte[] saved = read(p, (int) size);
+            NativeMemory.fill(head, layout.total(size), DEADBYTE);
+            return saved;
+        }
+        byte[] saved = new byte[2 * ERASED_SIZE];
+        long tail = p + size;
+        readInto(p, saved, 0, ERASED_SIZE);
+        NativeMemory.fill(head, HEADER + ERASED_SIZE, DEADBYTE);
+        readInto(tail - ERASED_SIZE, saved, ERASED_SIZE, ERASED_SIZE);
+        NativeMemory.fill(tail - ERASED_SIZE, ERASED_SIZE + layout.extraBytes() - HEADER, DEADBYTE);
+        return saved;
+    }
+
+    /** Puts the saved bytes back into the resized data at {@code q}, up to the smaller size. */
+    private static void restore(long q, byte[] saved, long oldSize, long newSize) {
+        if (oldSize <= 2 * ERASED_SIZE) {
+            write(q, saved, 0, (int) Math.min(oldSize, newSize));
+            return;
+        }
+        write(q, saved, 0, (int) Math.min(newSize, ERASED_SIZE));
+        long tailStart = oldSize - ERASED_SIZE;
+        if (newSize > tailStart) {
+            write(q + tailStart, saved, ERASED_SIZE, (int) Math.min(newSize - tailStart, ERASED_SIZE));
+        }
+    }
+
+    private static byte[] read(long address, int n) {
+        byte[] b = new byte[n];
+        readInto(address, b, 0, n);
+        return b;
+    }
+
+    private static void readInto(long address, byte[] dst, int offset, int n) {
+        for (int i = 0; i < n; i++) {
+            dst[offset + i] = NativeMemory.getByte(address + i);
+        }
+    }
+
+    private static void write(long address, byte[] src, int offset, int n) {
+        for (int i = 0; i < n; i++) {
+            NativeMemory.putByte(address + i, src[offset + i]);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "debug(" + domain + ", api '" + apiId + "') over " + below;
+    }
+}

@@ -1,0 +1,108 @@
+package io.pymem4j.debug;
+
+import io.pymem4j.api.AllocatorSetupException;
+
+import java.util.Locale;
+import java.util.function.Function;
+
+/**
+ * The debug layer's options, read from {@link io.pymem4j.api.PyMemRuntime#option(String)}
+ * when the layer is created.
+ *
+ * <table>
+ *   <caption>Options</caption>
+ *   <tr><th>key</th><th>values</th><th>default</th></tr>
+ *   <tr><td>{@code debug.serialno}</td><td>{@code true}, {@code false}</td><td>{@code true}:
+ *       4S overhead; {@code false} is CPython's default build (3S, no serial line)</td></tr>
+ *   <tr><td>{@code debug.policy}</td><td>{@code throw}, {@code abort}, {@code log}</td><td>{@code throw}</td></tr>
+ *   <tr><td>{@code debug.quarantine.bytes}</td><td>bytes, with an optional k, m or g suffix
+ *       (powers of 1024)</td><td>0: freed blocks go back to the backend at once. Otherwise freed
+ *       blocks wait, filled with DEADBYTE, and a write after free is reported by the free
+ *       that pushes the written block out (or by {@link DebugHook#flushQuarantine()})</td></tr>
+ *   <tr><td>{@code debug.history}</td><td>how many freed pointers are remembered to name a
+ *       double free (0 turns it off)</td><td>16384</td></tr>
+ * </table>
+ *
+ * @param serialNumbers   whether blocks carry a serial number
+ * @param policy          what to do after a report
+ * @param quarantineBytes the most bytes of freed blocks held back from the backend
+ * @param historySize     how many freed pointers are remembered
+ */
+public record DebugConfig(boolean serialNumbers, CorruptionPolicy policy, long quarantineBytes, int historySize) {
+
+    public static final String SERIALNO = "debug.serialno";
+    public static final String POLICY = "debug.policy";
+    public static final String QUARANTINE_BYTES = "debug.quarantine.bytes";
+    public static final String HISTORY = "debug.history";
+
+    /** Serial numbers on, throw, no quarantine, 16384 remembered frees. */
+    public static final DebugConfig DEFAULT = new DebugConfig(true, CorruptionPolicy.THROW, 0, 16384);
+
+    public DebugConfig {
+        if (policy == null) {
+            throw new IllegalArgumentException("policy is null");
+        }
+        if (quarantineBytes < 0 || historySize < 0) {
+            throw new IllegalArgumentException("negative quarantine size or history");
+        }
+    }
+
+    /** Reads the options through {@code option} (a runtime's {@code option} method); absent keys keep the default. */
+    public static DebugConfig from(Function<String, String> option) {
+        String serial = option.apply(SERIALNO);
+        String policy = option.apply(POLICY);
+        String quarantine = option.apply(QUARANTINE_BYTES);
+        String history = option.apply(HISTORY);
+        return new DebugConfig(
+                serial == null ? DEFAULT.serialNumbers : parseBoolean(SERIALNO, serial),
+                policy == null ? DEFAULT.policy : parsePolicy(policy),
+                quarantine == null ? DEFAULT.quarantineBytes : parseBytes(QUARANTINE_BYTES, quarantine),
+                history == null ? DEFAULT.historySize : (int) Math.min(Integer.MAX_VALUE / 2, parseBytes(HISTORY, history)));
+    }
+
+    private static boolean parseBoolean(String key, String value) {
+        return switch (value.strip().toLowerCase(Locale.ROOT)) {
+            case "true", "on", "yes", "1" -> true;
+            case "false", "off", "no", "0" -> false;
+            default -> throw bad(key, value, "true or false");
+        };
+    }
+
+    private static CorruptionPolicy parsePolicy(String value) {
+        for (CorruptionPolicy p : CorruptionPolicy.values()) {
+            if (p.optionValue().equalsIgnoreCase(value.strip())) {
+                return p;
+            }
+        }
+        throw bad(POLICY, value, "throw, abort or log");
+    }
+
+    private static long parseBytes(String key, String value) {
+        String v = value.strip().toLowerCase(Locale.ROOT).replace("_", "");
+        int shift = 0;
+        if (!v.isEmpty()) {
+            switch (v.charAt(v.length() - 1)) {
+                case 'k' -> shift = 10;
+                case 'm' -> shift = 20;
+                case 'g' -> shift = 30;
+                default -> shift = 0;
+            }
+        }
+        if (shift != 0) {
+            v = v.substring(0, v.length() - 1);
+        }
+        try {
+            long n = Long.parseLong(v);
+            if (n < 0 || n > (Long.MAX_VALUE >> shift)) {
+                throw bad(key, value, "a count of bytes from 0 up, such as 65536 or 64k");
+            }
+            return n << shift;
+        } catch (NumberFormatException e) {
+            throw bad(key, value, "a count of bytes from 0 up, such as 65536 or 64k");
+        }
+    }
+
+    private static AllocatorSetupException bad(String key, String value, String expected) {
+        return new AllocatorSetupException("option " + key + "='" + value + "' is not valid: expected " + expected);
+    }
+}

@@ -1,0 +1,37 @@
+package io.pymem4j.debug;
+
+import io.pymem4j.spi.HookContext;
+import io.pymem4j.spi.HookProvider;
+
+/**
+ * The hook layer {@code debug}: CPython's debug hooks ({@code PyMem_SetupDebugHooks}) over
+ * any backend, as in {@code malloc_debug}, {@code pymalloc_debug}, {@code debug} or
+ * {@code X+debug}. Not transparent: it adds a header and a trailer to every block, so it
+ * can only be set up before a runtime's first allocation. Options: {@link DebugConfig}.
+ */
+public final class DebugHookProvider implements HookProvider {
+
+    /** The layer's name in stack names. */
+    public static final String NAME = "debug";
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public String description() {
+        return "CPython's debug hooks: guard and fill bytes, API ids, serial numbers;"
+                + " also names double frees, foreign pointers and writes after free";
+    }
+
+    @Override
+    public boolean transparent() {
+        return false;
+    }
+
+    @Override
+    public DebugHook create(HookContext context) {
+        return new DebugHook(DebugConfig.from(context.runtime()::option), context.runtime());
+    }
+}

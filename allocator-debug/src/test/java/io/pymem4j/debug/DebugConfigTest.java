@@ -1,0 +1,48 @@
+package io.pymem4j.debug;
+
+import io.pymem4j.api.AllocatorSetupException;
+import org.junit.jupiter.api.Test;
+
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The debug.* options. */
+class DebugConfigTest {
+
+    @Test
+    void noOptionsGiveTheDefaults() {
+        assertEquals(DebugConfig.DEFAULT, DebugConfig.from(k -> null));
+        assertEquals(new DebugConfig(true, CorruptionPolicy.THROW, 0, 16384), DebugConfig.DEFAULT);
+    }
+
+    @Test
+    void everyOptionIsRead() {
+        Map<String, String> o = Map.of(DebugConfig.SERIALNO, "false", DebugConfig.POLICY, "LOG",
+                DebugConfig.QUARANTINE_BYTES, "2m", DebugConfig.HISTORY, "100");
+        assertEquals(new DebugConfig(false, CorruptionPolicy.LOG, 2L << 20, 100), DebugConfig.from(o::get));
+    }
+
+    @Test
+    void unknownPolicyFailsTheSetUpNamingTheChoices() {
+        AllocatorSetupException e = assertThrows(AllocatorSetupException.class,
+                () -> new Fixture(DebugConfig.POLICY, "ignore"));
+        assertEquals("option debug.policy='ignore' is not valid: expected throw, abort or log", e.getMessage());
+    }
+
+    @Test
+    void negativeQuarantineFailsTheSetUp() {
+        AllocatorSetupException e = assertThrows(AllocatorSetupException.class,
+                () -> DebugConfig.from(Map.of(DebugConfig.QUARANTINE_BYTES, "-1")::get));
+        assertTrue(e.getMessage().startsWith("option debug.quarantine.bytes='-1' is not valid"), e.getMessage());
+    }
+
+    @Test
+    void historyIsRoundedUpToAPowerOfTwo() {
+        assertEquals(128, new FreedHistory(100).capacity());
+        assertEquals(1, new FreedHistory(1).capacity());
+        assertEquals(0, new FreedHistory(0).capacity());
+    }
+}
