@@ -1,0 +1,50 @@
+package io.pymem4j.pymalloc;
+
+import io.pymem4j.api.PyMemRuntime;
+import io.pymem4j.api.PyMemAllocatorEx;
+import io.pymem4j.spi.BackendContext;
+import io.pymem4j.spi.BackendProvider;
+
+import java.util.Map;
+import java.util.Optional;
+import java.util.WeakHashMap;
+
+/**
+ * The {@code pymalloc} backend: one {@link Pymalloc} per runtime, serving MEM and OBJ (RAW
+ * keeps {@code malloc}), with the geometry named by the runtime option {@value Geometry#OPTION}.
+ */
+public final class PymallocProvider implements BackendProvider {
+
+    /** The instance each runtime last created, so {@link Pymalloc#of} finds it under any hooks. */
+    private static final Map<PyMemRuntime, Pymalloc> INSTANCES = new WeakHashMap<>();
+
+    @Override
+    public String name() {
+        return "pymalloc";
+    }
+
+    @Override
+    public String description() {
+        return "CPython's obmalloc: size-class pools in 1 MiB arenas on native memory (" + Geometry.OPTION + "="
+                + Geometry.PRESETS.stream().map(g -> g.name).toList() + ")";
+    }
+
+    @Override
+    public PyMemAllocatorEx create(BackendContext context) {
+        Geometry geometry = Geometry.named(context.runtime().option(Geometry.OPTION));
+        Pymalloc pymalloc = new Pymalloc(geometry, context.rawBackend(), context.arenaAllocator());
+        synchronized (INSTANCES) {
+            INSTANCES.put(context.runtime(), pymalloc);
+        }
+        return pymalloc;
+    }
+
+    static Optional<Pymalloc> instanceOf(PyMemRuntime runtime) {
+        if (!"pymalloc".equals(runtime.stackSpec().backend())) {
+            return Optional.empty();
+        }
+        synchronized (INSTANCES) {
+            return Optional.ofNullable(INSTANCES.get(runtime));
+        }
+    }
+}
