@@ -1,0 +1,225 @@
+package io.pymem4j.tracemalloc;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The traces of the live blocks at one moment: Python's {@code tracemalloc.Snapshot}.
+ * Immutable; {@link Tracemalloc#takeSnapshot()} makes one, and tests build them from
+ * hand-made {@link Trace}s.
+ *
+ * <h2>File format of {@link #dump} and {@link #load} (version 1)</h2>
+ * Python pickles; this port writes a small binary format of its own, readable by any later
+ * version of this class. All numbers are big-endian ({@link java.io.DataOutputStream});
+ * a string is an {@code int} byte length then that many UTF-8 bytes; a string index of -1
+ * is null.
+ * <pre>
+ *   int     magic 0x504D544D ("PMTM")
+ *   int     format version (1)
+ *   int     traceback limit
+ *   int     A; A x (string key, string value)          attributes
+ *   int     S; S x string                              string table
+ *   int     F; F x (int filename, int lineno,          frames (string indexes)
+ *                   int className, int methodName)
+ *   int     T; T x (int totalNframe or -1,             tracebacks, each frame an index
+ *                   int n, n x int frame)              into the frames, oldest first
+ *   int     N; N x (int domain, long size,             traces
+ *                   int traceback, byte flags)         flags bit 0: expected
+ * </pre>
+ * Frames and tracebacks are written once each, so a file of a million traces from a few
+ * call sites stays small, and the loaded snapshot shares tracebacks as the original does.
+ * {@link #attributes()} carry what Python keeps as extra attributes of a pickled snapshot.
+ */
+public final class Snapshot {
+
+    private final List<Trace> traces;
+    private final int tracebackLimit;
+    private final Map<String, String> attributes;
+
+    /** A snapshot of {@code traces} taken with traceback limit {@code tracebackLimit}. */
+    public Snapshot(List<Trace> traces, int tracebackLimit) {
+        this(traces, tracebackLimit, Map.of());
+    }
+
+    /** A snapshot with attributes (free text saved by {@link #dump}). */
+    public Snapshot(List<Trace> traces, int tracebackLimit, Map<String, String> attributes) {
+        this.traces = List.copyOf(traces);
+        this.tracebackLimit = tracebackLimit;
+        this.attributes = Map.copyOf(attributes);
+    }
+
+    /** The traces, in the order they were taken. */
+    public List<Trace> traces() {
+        return traces;
+    }
+
+    /** The traceback limit tracing used when the snapshot was taken. */
+    public int tracebackLimit() {
+        return tracebackLimit;
+    }
+
+    /** Free-form attributes that {@link #dump} and {@link #load} keep. */
+    public Map<String, String> attributes() {
+        return attributes;
+    }
+
+    /** This snapshot with one more attribute. */
+    public Snapshot withAttribute(String key, String value) {
+        Map<String, String> more = new HashMap<>(attributes);
+        more.put(Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value"));
+        return new Snapshot(traces, tracebackLimit, more);
+    }
+
+    /**
+     * A new snapshot of the traces the filters keep (see {@link BaseFilter}); this one is left
+     * alone. An empty list gives a copy.
+     */
+    public Snapshot filterTraces(List<? extends BaseFilter> filters) {
+        List<BaseFilter> include = new ArrayList<>();
+        List<BaseFilter> exclude = new ArrayList<>();
+        for (BaseFilter f : filters) {
+            (f.inclusive() ? include : exclude).add(f);
+        }
+        List<Trace> kept = new ArrayList<>();
+        for (Trace t : traces) {
+            if (keeps(include, exclude, t)) {
+                kept.add(t);
+            }
+        }
+        return new Snapshot(kept, tracebackLimit, attributes);
+    }
+
+    private static boolean keeps(List<BaseFilter> include, List<BaseFilter> exclude, Trace t) {
+        if (!include.isEmpty() && include.stream().noneMatch(f -> f.matches(t))) {
+            return false;
+        }
+        return exclude.stream().allMatch(f -> f.matches(t));
+    }
+
+    /** This snapshot without the traces marked expected ({@link ExpectedFilter#DROP_EXPECTED}). */
+    public Snapshot withoutExpected() {
+        return filterTraces(List.of(ExpectedFilter.DROP_EXPECTED));
+    }
+
+    /** {@code statistics(key_type)}: non-cumulative statistics, largest first. */
+    public List<Statistic> statistics(String keyType) {
+        return statistics(KeyType.of(keyType), false);
+    }
+
+    /** {@code statistics(key_type, cumulative)}. */
+    public List<Statistic> statistics(String keyType, boolean cumulative) {
+        return statistics(KeyType.of(keyType), cumulative);
+    }
+
+    /**
+     * The traces grouped by {@code keyType}, sorted descending by (size, count, traceback).
+     * In cumulative mode every frame of a trace adds the trace to its group (by line or by
+     * file), so callers are charged for what their callees allocated.
+     *
+     * @throws IllegalArgumentException {@code cumulative mode cannot by used with key type
+     *                                  'traceback'} (sic, Python's text)
+     */
+    public List<Statistic> statistics(KeyType keyType, boolean cumulative) {
+        List<Statistic> stats = groupBy(keyType, cumulative);
+        stats.sort(Statistic.LARGEST_FIRST);
+        return stats;
+    }
+
+    /** {@code compare_to(old, key_type)}. */
+    public List<StatisticDiff> compareTo(Snapshot old, String keyType) {
+        return compareTo(old, KeyType.of(keyType), false);
+    }
+
+    /** {@code compare_to(old, key_type, cumulative)}. */
+    public List<StatisticDiff> compareTo(Snapshot old, String keyType, boolean cumulative) {
+        return compareTo(old, KeyType.of(keyType), cumulative);
+    }
+
+    /**
+     * The change of every group from {@code old} to this snapshot, sorted descending by
+     * (|size diff|, size, |count diff|, count, traceback).
+     */
+    public List<StatisticDiff> compareTo(Snapshot old, KeyType keyType, boolean cumulative) {
+        Map<Traceback, Statistic> previous = new LinkedHashMap<>();
+        for (Statistic s : old.groupBy(keyType, cumulative)) {
+            previous.put(s.traceback(), s);
+        }
+        List<StatisticDiff> diffs = new ArrayList<>();
+        for (Statistic s : groupBy(keyType, cumulative)) {
+            Statistic p = previous.remove(s.traceback());
+            long oldSize = p == null ? 0 : p.size();
+            long oldCount = p == null ? 0 : p.count();
+            diffs.add(new StatisticDiff(s.traceback(), s.size(), s.size() - oldSize, s.count(), s.count() - oldCount));
+        }
+        for (Statistic p : previous.values()) {
+            diffs.add(new StatisticDiff(p.traceback(), 0, -p.size(), 0, -p.count()));
+        }
+        diffs.sort(StatisticDiff.LARGEST_CHANGE_FIRST);
+        return diffs;
+    }
+
+    /** Python's {@code _group_by}: the groups in first-seen order. */
+    private List<Statistic> groupBy(KeyType keyType, boolean cumulative) {
+        Objects.requireNonNull(keyType, "keyType");
+        if (cumulative && keyType == KeyType.TRACEBACK) {
+            throw new IllegalArgumentException("cumulative mode cannot by used with key type "
+                    + Formats.pyRepr(keyType.pythonName()));
+        }
+        Map<Object, Traceback> keys = new HashMap<>();
+        Map<Traceback, long[]> groups = new LinkedHashMap<>();
+        for (Trace t : traces) {
+            if (!cumulative) {
+                add(groups, keys.computeIfAbsent(t.traceback(), tb -> key(keyType, (Traceback) tb)), t.size());
+            } else {
+                for (Frame f : t.traceback()) {
+                    add(groups, keys.computeIfAbsent(f, fr -> key(keyType, (Frame) fr)), t.size());
+                }
+            }
+        }
+        List<Statistic> stats = new ArrayList<>(groups.size());
+        groups.forEach((tb, sc) -> stats.add(new Statistic(tb, sc[0], sc[1])));
+        return stats;
+    }
+
+    private static void add(Map<Traceback, long[]> groups, Traceback key, long size) {
+        long[] sc = groups.computeIfAbsent(key, k -> new long[2]);
+        sc[0] += size;
+        sc[1]++;
+    }
+
+    private static Traceback key(KeyType keyType, Traceback tb) {
+        return switch (keyType) {
+            case TRACEBACK -> tb;
+            case LINENO, FILENAME -> key(keyType, tb.mostRecent());
+        };
+    }
+
+    private static Traceback key(KeyType keyType, Frame f) {
+        return keyType == KeyType.FILENAME ? Traceback.of(Frame.of(f.filename(), 0)) : Traceback.of(f);
+    }
+
+    /** Writes this snapshot to {@code file} in the format of the class doc. */
+    public void dump(Path file) throws IOException {
+        SnapshotFile.write(this, file);
+    }
+
+    /**
+     * Reads a snapshot {@link #dump} wrote.
+     *
+     * @throws IOException on a read error, or a file that is not a snapshot or of a later version
+     */
+    public static Snapshot load(Path file) throws IOException {
+        return SnapshotFile.read(file);
+    }
+
+    @Override
+    public String toString() {
+        return "<Snapshot traces=" + traces.size() + " traceback_limit=" + tracebackLimit + ">";
+    }
+}

@@ -1,0 +1,647 @@
+package io.pymem4j.tracemalloc;
+
+import io.pymem4j.api.AllocatorSetupException;
+import io.pymem4j.api.PyMemAllocatorDomain;
+import io.pymem4j.api.PyMemAllocatorEx;
+import io.pymem4j.api.PyMemRuntime;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.lang.ref.WeakReference;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import java.util.WeakHashMap;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Python's {@code tracemalloc} module for one {@link PyMemRuntime}: {@code Tracemalloc.of(runtime)}.
+ *
+ * <h2>Starting</h2>
+ * <ul>
+ *   <li>{@link #start(int)} puts the {@code tracemalloc} layer on top of the runtime's stack
+ *       if it is not there ({@code runtime.setupAllocators(spec + "+tracemalloc")}, allowed
+ *       on a used runtime because the layer is transparent), then starts tracing.</li>
+ *   <li>Naming the layer in a stack ({@code PyMemRuntime.create("malloc+tracemalloc")})
+ *       only installs it, as CPython's hooks are there but idle until started: tracing
+ *       starts with {@link #start(int)}, or at the layer's creation when the runtime option
+ *       {@value #OPTION} ({@code PyMemRuntime.Builder.option}, the system property
+ *       {@code pymem4j.tracemalloc}, the environment variable {@code PYMEM4J_TRACEMALLOC})
+ *       is a number of frames from 1 to 65535, as {@code -X tracemalloc=N} and
+ *       {@code PYTHONTRACEMALLOC} do. 0 or an empty value is off; anything else makes the
+ *       runtime's set-up fail with an {@link AllocatorSetupException} naming the setting.</li>
+ *   <li>{@link #stop()} stops tracing and clears the traces but leaves the layer in the
+ *       stack, where it costs a volatile read per call.</li>
+ * </ul>
+ * Allocators obtained with {@code runtime.getAllocator} before the layer was added keep
+ * bypassing it, as a {@code PyMem_GetAllocator} copy does in C.
+ *
+ * <h2>Domains</h2>
+ * Trace domain 0, 1 and 2 are the runtime's RAW, MEM and OBJ domains (the C enum values).
+ * CPython files all three under domain 0; keeping them apart lets a {@link DomainFilter}
+ * tell them apart. {@link #track} takes any other number, as {@code PyTraceMalloc_Track}
+ * does (numpy uses 389047).
+ *
+ * <h2>Expected blocks</h2>
+ * A block that lives for the whole process (a cache, an arena, an interned table) can be
+ * marked with {@link #markExpected} after the fact, or allocated inside
+ * {@code try (var s = tm.expectedScope()) { ... }}. Its traces carry
+ * {@link Trace#expected()}, and {@link Snapshot#withoutExpected()} (the filter
+ * {@link ExpectedFilter#DROP_EXPECTED}) leaves them out of leak reports.
+ *
+ * <h2>Threads</h2>
+ * Every method may be called from any thread. The tables and counters are guarded by one
+ * lock, which every traced call takes after capturing its stack outside it, and which
+ * re-checks {@link #isTracing()} (gh-128679), so a {@code stop()} racing allocating threads
+ * is safe.
+ */
+public final class Tracemalloc {
+
+    /** The hook layer's name in a stack. */
+    public static final String NAME = "tracemalloc";
+    /** The runtime option that starts tracing at the layer's creation. */
+    public static final String OPTION = "tracemalloc";
+    /** The largest traceback limit: {@code MAX_NFRAME}, {@code UINT16_MAX}. */
+    public static final int MAX_NFRAME = 65535;
+    /** The first line of {@link #formatBlockTraceback}. */
+    public static final String BLOCK_TRACEBACK_HEADER = "Memory block allocated at (most recent call first):";
+
+    private static final Logger log = LoggerFactory.getLogger(Tracemalloc.class);
+    private static final Map<PyMemRuntime, Tracemalloc> INSTANCES = new WeakHashMap<>();
+    private static final int RUNTIME_DOMAINS = PyMemAllocatorDomain.values().length;
+
+    private final WeakReference<PyMemRuntime> runtime;
+    private final Object startLock = new Object();
+    private final Object lock = new Object();
+    private final ThreadLocal<StackCapture> captures = ThreadLocal.withInitial(StackCapture::new);
+    private final Map<StackTraceElement, Frame> frameCache = new ConcurrentHashMap<>();
+
+    volatile boolean tracing;
+    private volatile int tracebackLimit = 1;
+    private volatile boolean countAllFrames;
+
+    // Guarded by lock.
+    private final TraceTable[] runtimeTables = new TraceTable[RUNTIME_DOMAINS];
+    private final Map<Integer, TraceTable> otherTables = new TreeMap<>();
+    private final TracebackInterner tracebacks = new TracebackInterner();
+    private long tracedMemory;
+    private long peakTracedMemory;
+    private long generation;
+    private boolean configured;
+
+    private Tracemalloc(PyMemRuntime runtime) {
+        this.runtime = new WeakReference<>(runtime);
+        for (int d = 0; d < RUNTIME_DOMAINS; d++) {
+            runtimeTables[d] = new TraceTable();
+        }
+    }
+
+    /** The tracer of {@code runtime}, created on first call; one per runtime. */
+    public static Tracemalloc of(PyMemRuntime runtime) {
+        Objects.requireNonNull(runtime, "runtime");
+        synchronized (INSTANCES) {
+            return INSTANCES.computeIfAbsent(runtime, Tracemalloc::new);
+        }
+    }
+
+    /** The tracer of {@code runtime} if one was created, without creating it. */
+    private static Tracemalloc existing(PyMemRuntime runtime) {
+        synchronized (INSTANCES) {
+            return INSTANCES.get(runtime);
+        }
+    }
+
+    // ------------------------------------------------------------------ start and stop
+
+    /** {@code start()}: starts tracing with a traceback limit of 1 frame. */
+    public void start() {
+        start(1);
+    }
+
+    /**
+     * {@code start(nframe)}: adds the layer to the runtime's stack if it is not there, then
+     * starts tracing, storing up to {@code nframe} frames per traceback. Does nothing when
+     * already tracing (the limit is not changed).
+     *
+     * @throws IllegalArgumentException {@code the number of frames must be in range [1; 65535]}
+     * @throws AllocatorSetupException  when the runtime refuses to add the layer (its
+     *                                  allocators were replaced with {@code setAllocator})
+     */
+    public void start(int nframe) {
+        checkNframe(nframe);
+        PyMemRuntime rt = runtime();
+        synchronized (startLock) {
+            var spec = rt.stackSpec();
+            if (!spec.hasHook(NAME)) {
+                rt.setupAllocators(spec.withHook(NAME).name());
+            }
+            synchronized (lock) {
+                startLocked(nframe);
+            }
+        }
+    }
+
+    private static void checkNframe(int nframe) {
+        if (nframe < 1 || nframe > MAX_NFRAME) {
+            throw new IllegalArgumentException("the number of frames must be in range [1; " + MAX_NFRAME + "]");
+        }
+    }
+
+    private void startLocked(int nframe) {
+        if (!tracing) {
+            tracebackLimit = nframe;
+            clearLocked();
+            tracing = true;
+            log.debug("tracemalloc started, traceback limit {}", nframe);
+        }
+    }
+
+    /** {@code stop()}: stops tracing and clears every trace and counter; the traceback limit is kept. */
+    public void stop() {
+        synchronized (lock) {
+            if (tracing) {
+                tracing = false;
+                clearLocked();
+                log.debug("tracemalloc stopped");
+            }
+        }
+    }
+
+    /** {@code is_tracing()}. */
+    public boolean isTracing() {
+        return tracing;
+    }
+
+    /** {@code get_traceback_limit()}: the limit of the last start, 1 before any. */
+    public int getTracebackLimit() {
+        return tracebackLimit;
+    }
+
+    /**
+     * Whether captures walk the whole stack to count {@link Traceback#totalNframe()} exactly,
+     * as CPython does. Off by default: a capture then stops one frame after the limit (a
+     * full walk costs several microseconds on a deep stack) and a cut traceback's total is
+     * unknown.
+     */
+    public void countAllFrames(boolean all) {
+        countAllFrames = all;
+    }
+
+    /** Called by the layer's hook at its creation: starts tracing if the runtime option says so, once per runtime. */
+    void applyConfiguration() {
+        synchronized (lock) {
+            if (configured) {
+                return;
+            }
+        }
+        PyMemRuntime rt = runtime();
+        int nframe = parseOption(rt.option(OPTION));
+        synchronized (lock) {
+            configured = true;
+            if (nframe > 0) {
+                startLocked(nframe);
+            }
+        }
+    }
+
+    static int parseOption(String value) {
+        String setting = "tracemalloc option (pymem4j." + OPTION + " / PYMEM4J_" + OPTION.toUpperCase(Locale.ROOT)
+                + ") '" + value + "'";
+        if (value == null || value.isBlank()) {
+            return 0;
+        }
+        long n;
+        try {
+            n = Long.parseLong(value.strip());
+        } catch (NumberFormatException e) {
+            throw new AllocatorSetupException(setting + ": invalid number of frames", e);
+        }
+        if (n < 0) {
+            throw new AllocatorSetupException(setting + ": invalid number of frames");
+        }
+        if (n > MAX_NFRAME) {
+            throw new AllocatorSetupException(setting + ": can't start tracemalloc: the number of frames must be in range [1; "
+                    + MAX_NFRAME + "]");
+        }
+        return (int) n;
+    }
+
+    private PyMemRuntime runtime() {
+        PyMemRuntime rt = runtime.get();
+        if (rt == null) {
+            throw new IllegalStateException("the runtime of this tracemalloc instance was garbage-collected");
+        }
+        return rt;
+    }
+
+    // ------------------------------------------------------------------ counters
+
+    /** {@code (current, peak)} of {@link #getTracedMemory()}. */
+    public record TracedMemory(long current, long peak) {
+    }
+
+    /** {@code get_traced_memory()}: the traced bytes and their peak; (0, 0) when not tracing. */
+    public TracedMemory getTracedMemory() {
+        synchronized (lock) {
+            return tracing ? new TracedMemory(tracedMemory, peakTracedMemory) : new TracedMemory(0, 0);
+        }
+    }
+
+    /** {@code reset_peak()}: the peak becomes the current size; nothing when not tracing. */
+    public void resetPeak() {
+        synchronized (lock) {
+            if (tracing) {
+                peakTracedMemory = tracedMemory;
+            }
+        }
+    }
+
+    /** {@code clear_traces()}: forgets every trace, traceback and frame; current and peak become 0. */
+    public void clearTraces() {
+        synchronized (lock) {
+            if (tracing) {
+                clearLocked();
+            }
+        }
+    }
+
+    private void clearLocked() {
+        for (TraceTable t : runtimeTables) {
+            t.clear();
+        }
+        otherTables.clear();
+        tracebacks.clear();
+        frameCache.clear();
+        tracedMemory = 0;
+        peakTracedMemory = 0;
+        generation++;
+    }
+
+    /**
+     * {@code get_tracemalloc_memory()}: an estimate of the bytes the tracer's own tables,
+     * tracebacks and frames take on the Java heap; 0 when not tracing (as CPython 3.14).
+     */
+    public long getTracemallocMemory() {
+        synchronized (lock) {
+            if (!tracing) {
+                return 0;
+            }
+            long total = tracebacks.memoryUsage() + frameCache.size() * 160L;
+            for (TraceTable t : runtimeTables) {
+                total += t.memoryUsage();
+            }
+            for (TraceTable t : otherTables.values()) {
+                total += t.memoryUsage() + 48;
+            }
+            return total;
+        }
+    }
+
+    // ------------------------------------------------------------------ traces
+
+    /**
+     * {@code take_snapshot()}: a copy of every trace, domains in ascending order.
+     *
+     * @throws IllegalStateException when not tracing (Python's RuntimeError, same text)
+     */
+    public Snapshot takeSnapshot() {
+        List<Trace> traces;
+        int limit;
+        synchronized (lock) {
+            if (!tracing) {
+                throw new IllegalStateException(
+                        "the tracemalloc module must be tracing memory allocations to take a snapshot");
+            }
+            int size = 0;
+            for (TraceTable t : runtimeTables) {
+                size += t.size();
+            }
+            for (TraceTable t : otherTables.values()) {
+                size += t.size();
+            }
+            traces = new ArrayList<>(size);
+            for (int d = 0; d < RUNTIME_DOMAINS; d++) {
+                runtimeTables[d].forEach(d, traces::add);
+            }
+            for (var e : otherTables.entrySet()) {
+                e.getValue().forEach(e.getKey(), traces::add);
+            }
+            limit = tracebackLimit;
+        }
+        return new Snapshot(traces, limit);
+    }
+
+    /** The traceback of the live block at {@code address} in trace domain {@code domain}, or null. */
+    public Traceback getTraceback(int domain, long address) {
+        synchronized (lock) {
+            if (!tracing) {
+                return null;
+            }
+            TraceTable t = tableOrNull(domain);
+            int slot = t == null ? -1 : t.find(address);
+            if (slot >= 0) {
+                return t.tracebackAt(slot);
+            }
+        }
+        StackCapture c = captures.get();
+        return c.freeingDomain == domain && c.freeingAddress == address ? c.freeingTraceback : null;
+    }
+
+    /**
+     * {@code get_object_traceback}: the traceback of the live block at {@code address},
+     * looked up in the runtime's domains (RAW, MEM, OBJ), then in the tracked ones; null
+     * when not traced.
+     */
+    public Traceback getObjectTraceback(long address) {
+        synchronized (lock) {
+            if (!tracing) {
+                return null;
+            }
+            for (TraceTable t : runtimeTables) {
+                int slot = t.find(address);
+                if (slot >= 0) {
+                    return t.tracebackAt(slot);
+                }
+            }
+            for (TraceTable t : otherTables.values()) {
+                int slot = t.find(address);
+                if (slot >= 0) {
+                    return t.tracebackAt(slot);
+                }
+            }
+            return null;
+        }
+    }
+
+    /**
+     * {@code PyTraceMalloc_Track}: traces a block another allocator made, under a domain of
+     * the caller's, with the caller's traceback. A trace already at that address is replaced
+     * (new size, new traceback).
+     *
+     * @throws IllegalStateException    when not tracing (the C function's -2)
+     * @throws IllegalArgumentException for address 0 or a negative size
+     */
+    public void track(int domain, long address, long size) {
+        if (address == 0 || size < 0) {
+            throw new IllegalArgumentException("cannot track the block 0x" + Long.toHexString(address) + " of size " + size);
+        }
+        requireTracing("track");
+        StackCapture c = capture();
+        synchronized (lock) {
+            requireTracing("track");
+            putLocked(domain, address, size, internLocked(c), c.expectedScopes > 0);
+        }
+    }
+
+    /**
+     * {@code PyTraceMalloc_Untrack}: forgets the trace of a block; an address without a
+     * trace is ignored, so repeated untracks are harmless.
+     *
+     * @throws IllegalStateException when not tracing (the C function's -2)
+     */
+    public void untrack(int domain, long address) {
+        synchronized (lock) {
+            requireTracing("untrack");
+            removeLocked(domain, address);
+        }
+    }
+
+    private void requireTracing(String what) {
+        if (!tracing) {
+            throw new IllegalStateException("the tracemalloc module must be tracing memory allocations to " + what
+                    + " a memory block");
+        }
+    }
+
+    /**
+     * Marks the live block at {@code address} of trace domain {@code domain} as expected to
+     * live for the whole process (see the class doc).
+     *
+     * @return false when the block has no trace (not tracing, or not traced)
+     */
+    public boolean markExpected(int domain, long address) {
+        synchronized (lock) {
+            TraceTable t = tracing ? tableOrNull(domain) : null;
+            int slot = t == null ? -1 : t.find(address);
+            if (slot < 0) {
+                return false;
+            }
+            t.markExpectedAt(slot);
+            return true;
+        }
+    }
+
+    /**
+     * Opens a scope in which the blocks this thread allocates through the runtime, or
+     * {@link #track}s, are marked expected. Scopes nest; close them in reverse order.
+     */
+    public ExpectedScope expectedScope() {
+        StackCapture c = captures.get();
+        c.expectedScopes++;
+        return new ExpectedScope(c);
+    }
+
+    /** A scope of {@link #expectedScope()}; closing it twice is harmless. */
+    public static final class ExpectedScope implements AutoCloseable {
+        private final StackCapture capture;
+        private final Thread owner = Thread.currentThread();
+        private boolean closed;
+
+        private ExpectedScope(StackCapture capture) {
+            this.capture = capture;
+        }
+
+        @Override
+        public void close() {
+            if (Thread.currentThread() != owner) {
+                throw new IllegalStateException("an expected scope must be closed by the thread that opened it");
+            }
+            if (!closed) {
+                closed = true;
+                capture.expectedScopes--;
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ debug-layer extension point
+
+    /**
+     * The allocation traceback of a live block as the debug hooks print it
+     * ({@code _PyMem_DumpTraceback}): {@value #BLOCK_TRACEBACK_HEADER} then a
+     * {@code   File "<file>", line <n>} line per frame, most recent first. Null when
+     * {@code runtime} has no tracer, is not tracing, or has no trace of the block. The
+     * address is the one the caller of the runtime got (the debug layer's user pointer,
+     * not its header), in {@code domain}.
+     */
+    public static List<String> formatBlockTraceback(PyMemRuntime runtime, PyMemAllocatorDomain domain, long address) {
+        Tracemalloc tm = existing(runtime);
+        return tm == null ? null : blockLines(tm.getTraceback(domain.ordinal(), address));
+    }
+
+    /** As {@link #formatBlockTraceback(PyMemRuntime, PyMemAllocatorDomain, long)}, in any domain. */
+    public static List<String> formatBlockTraceback(PyMemRuntime runtime, long address) {
+        Tracemalloc tm = existing(runtime);
+        return tm == null ? null : blockLines(tm.getObjectTraceback(address));
+    }
+
+    private static List<String> blockLines(Traceback tb) {
+        if (tb == null) {
+            return null;
+        }
+        List<String> lines = new ArrayList<>(tb.size() + 1);
+        lines.add(BLOCK_TRACEBACK_HEADER);
+        lines.addAll(tb.format(null, true));
+        return lines;
+    }
+
+    // ------------------------------------------------------------------ the layer's calls
+
+    private StackCapture capture() {
+        StackCapture c = captures.get();
+        c.capture(tracebackLimit, countAllFrames, frameCache);
+        return c;
+    }
+
+    private Traceback internLocked(StackCapture c) {
+        return tracebacks.intern(c, c.total(countAllFrames));
+    }
+
+    private TraceTable tableOrNull(int domain) {
+        return domain >= 0 && domain < RUNTIME_DOMAINS ? runtimeTables[domain] : otherTables.get(domain);
+    }
+
+    private TraceTable table(int domain) {
+        return domain >= 0 && domain < RUNTIME_DOMAINS ? runtimeTables[domain]
+                : otherTables.computeIfAbsent(domain, d -> new TraceTable());
+    }
+
+    private void putLocked(int domain, long address, long size, Traceback tb, boolean expected) {
+        long old = table(domain).put(address, size, tb, expected);
+        if (old >= 0) {
+            tracedMemory -= old;
+        }
+        tracedMemory += size;
+        if (tracedMemory > peakTracedMemory) {
+            peakTracedMemory = tracedMemory;
+        }
+    }
+
+    /** Removes a trace; returns its traceback, or null when the block was not traced. */
+    private Traceback removeLocked(int domain, long address) {
+        TraceTable t = tableOrNull(domain);
+        int slot = t == null ? -1 : t.find(address);
+        if (slot < 0) {
+            return null;
+        }
+        Traceback tb = t.tracebackAt(slot);
+        tracedMemory -= t.sizeAt(slot);
+        t.removeAt(slot);
+        return tb;
+    }
+
+    /**
+     * Traces a block the layer below just handed out. Returns false when the trace could not
+     * be stored (the Java heap is exhausted): the layer then frees the block and returns
+     * NULL, as CPython does.
+     */
+    boolean addTrace(int domain, long address, long size) {
+        try {
+            StackCapture c = capture();
+            synchronized (lock) {
+                if (tracing) {
+                    putLocked(domain, address, size, internLocked(c), c.expectedScopes > 0);
+                }
+            }
+            return true;
+        } catch (OutOfMemoryError e) {
+            return false;
+        }
+    }
+
+    /**
+     * A traced free: forgets the block's trace before the layer below frees it, so that no
+     * other thread can get the address back first and lose its new trace to us, while this
+     * thread can still find it during that free (see {@link StackCapture#freeingDomain}).
+     */
+    void free(int domain, PyMemAllocatorEx below, long address) {
+        Traceback tb;
+        synchronized (lock) {
+            tb = tracing ? removeLocked(domain, address) : null;
+        }
+        if (tb == null) {
+            below.free(address);
+            return;
+        }
+        StackCapture c = captures.get();
+        c.freeingDomain = domain;
+        c.freeingAddress = address;
+        c.freeingTraceback = tb;
+        try {
+            below.free(address);
+        } finally {
+            c.freeingDomain = -1;
+            c.freeingTraceback = null;
+        }
+    }
+
+    /**
+     * A traced realloc: takes the old trace out before the layer below may free the old
+     * block (so a thread that gets the address back cannot lose its trace to us), puts a
+     * new trace for the result, or the old one back when the realloc failed. The expected
+     * flag follows the block.
+     */
+    long realloc(int domain, PyMemAllocatorEx below, long ptr, long newSize) {
+        StackCapture c = capture();
+        boolean scoped = c.expectedScopes > 0;
+        Traceback tb;
+        long oldSize = -1;
+        Traceback oldTb = null;
+        boolean oldExpected = false;
+        long gen;
+        synchronized (lock) {
+            tb = internLocked(c);
+            gen = generation;
+            TraceTable t = tracing && ptr != 0 ? tableOrNull(domain) : null;
+            int slot = t == null ? -1 : t.find(ptr);
+            if (slot >= 0) {
+                oldSize = t.sizeAt(slot);
+                oldTb = t.tracebackAt(slot);
+                oldExpected = t.expectedAt(slot);
+                tracedMemory -= oldSize;
+                t.removeAt(slot);
+            }
+        }
+        long result;
+        if (oldTb == null) {
+            result = below.realloc(ptr, newSize);
+        } else {
+            c.freeingDomain = domain;
+            c.freeingAddress = ptr;
+            c.freeingTraceback = oldTb;
+            try {
+                result = below.realloc(ptr, newSize);
+            } finally {
+                c.freeingDomain = -1;
+                c.freeingTraceback = null;
+            }
+        }
+        synchronized (lock) {
+            if (tracing) {
+                if (result != 0) {
+                    putLocked(domain, result, newSize, tb, oldExpected || scoped);
+                } else if (oldSize >= 0 && generation == gen) {
+                    putLocked(domain, ptr, oldSize, oldTb, oldExpected);
+                }
+            }
+        }
+        return result;
+    }
+
+    @Override
+    public String toString() {
+        return "Tracemalloc[tracing=" + tracing + ", tracebackLimit=" + tracebackLimit + "]";
+    }
+}

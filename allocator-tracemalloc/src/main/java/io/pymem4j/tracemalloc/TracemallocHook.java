@@ -1,0 +1,46 @@
+package io.pymem4j.tracemalloc;
+
+import io.pymem4j.api.PyMemAllocatorDomain;
+import io.pymem4j.api.PyMemAllocatorEx;
+import io.pymem4j.spi.BlockTracebacks;
+import io.pymem4j.spi.Hook;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The tracemalloc layer's state in one runtime: it wraps each domain with a
+ * {@link TracemallocLayer} over the runtime's {@link Tracemalloc}, and offers the
+ * tracebacks of live blocks to other layers' reports ({@code _PyMem_DumpTraceback}).
+ */
+final class TracemallocHook implements Hook, BlockTracebacks {
+
+    private final Tracemalloc tracer;
+
+    TracemallocHook(Tracemalloc tracer) {
+        this.tracer = tracer;
+    }
+
+    @Override
+    public PyMemAllocatorEx wrap(PyMemAllocatorDomain domain, PyMemAllocatorEx below) {
+        return new TracemallocLayer(tracer, domain.ordinal(), below);
+    }
+
+    @Override
+    public boolean tracing() {
+        return tracer.isTracing();
+    }
+
+    @Override
+    public List<Frame> frames(PyMemAllocatorDomain domain, long address) {
+        Traceback tb = tracer.getTraceback(domain.ordinal(), address);
+        if (tb == null) {
+            return null;
+        }
+        List<Frame> frames = new ArrayList<>(tb.size());
+        for (int i = tb.size() - 1; i >= 0; i--) {
+            frames.add(new Frame(tb.get(i).filename(), tb.get(i).lineno()));
+        }
+        return frames;
+    }
+}

@@ -1,0 +1,48 @@
+package io.pymem4j.tracemalloc;
+
+import io.pymem4j.api.PyMemRuntime;
+import io.pymem4j.spi.Hook;
+import io.pymem4j.spi.HookContext;
+import io.pymem4j.spi.HookProvider;
+
+/**
+ * The {@code tracemalloc} hook layer, found by {@link java.util.ServiceLoader}. Transparent:
+ * it hands out the blocks below unchanged, so it can be added to or removed from a runtime
+ * with live blocks. Creating it for a runtime applies the {@value Tracemalloc#OPTION}
+ * option once (see {@link Tracemalloc}); naming it in a stack does not start tracing, and
+ * the option alone adds it to any stack.
+ */
+public final class TracemallocHookProvider implements HookProvider {
+
+    @Override
+    public String name() {
+        return Tracemalloc.NAME;
+    }
+
+    @Override
+    public String description() {
+        return "traces every block with the Java stack that allocated it (Python's tracemalloc)";
+    }
+
+    @Override
+    public boolean transparent() {
+        return true;
+    }
+
+    /**
+     * {@value Tracemalloc#OPTION} = N >= 1 puts the layer on any stack, as
+     * {@code PYTHONTRACEMALLOC} starts tracing whatever {@code PYTHONMALLOC} says; a bad
+     * value fails the set-up with the setting named.
+     */
+    @Override
+    public boolean enabledByConfiguration(PyMemRuntime runtime) {
+        return Tracemalloc.parseOption(runtime.option(Tracemalloc.OPTION)) > 0;
+    }
+
+    @Override
+    public Hook create(HookContext context) {
+        Tracemalloc tracer = Tracemalloc.of(context.runtime());
+        tracer.applyConfiguration();
+        return new TracemallocHook(tracer);
+    }
+}

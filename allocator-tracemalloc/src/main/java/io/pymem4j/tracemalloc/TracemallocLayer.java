@@ -1,0 +1,69 @@
+package io.pymem4j.tracemalloc;
+
+import io.pymem4j.api.PyMemAllocatorEx;
+
+/**
+ * The {@code tracemalloc} hook over one domain: forwards every call to the allocator below
+ * and, while its tracer is tracing, records or forgets the block's trace. Blocks pass
+ * through unchanged (the layer is transparent). While not tracing, a call costs one read
+ * of a volatile flag.
+ */
+final class TracemallocLayer implements PyMemAllocatorEx {
+
+    private final Tracemalloc tracer;
+    private final int domain;
+    private final PyMemAllocatorEx below;
+
+    TracemallocLayer(Tracemalloc tracer, int domain, PyMemAllocatorEx below) {
+        this.tracer = tracer;
+        this.domain = domain;
+        this.below = below;
+    }
+
+    @Override
+    public long malloc(long size) {
+        if (!tracer.tracing) {
+            return below.malloc(size);
+        }
+        return traced(below.malloc(size), size);
+    }
+
+    @Override
+    public long calloc(long nelem, long elsize) {
+        if (!tracer.tracing) {
+            return below.calloc(nelem, elsize);
+        }
+        long p = below.calloc(nelem, elsize);
+        return p == 0 ? 0 : traced(p, nelem * elsize);
+    }
+
+    private long traced(long p, long size) {
+        if (p != 0 && !tracer.addTrace(domain, p, size)) {
+            below.free(p);
+            return 0;
+        }
+        return p;
+    }
+
+    @Override
+    public long realloc(long ptr, long newSize) {
+        if (!tracer.tracing) {
+            return below.realloc(ptr, newSize);
+        }
+        return tracer.realloc(domain, below, ptr, newSize);
+    }
+
+    @Override
+    public void free(long ptr) {
+        if (tracer.tracing && ptr != 0) {
+            tracer.free(domain, below, ptr);
+        } else {
+            below.free(ptr);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "tracemalloc(" + below + ")";
+    }
+}
