@@ -55,6 +55,13 @@ import java.util.Optional;
  * <h2>Threads</h2>
  * Every method may be called from any thread. Allocation calls read one volatile field and
  * call the domain's allocator; set-up calls are serialized by the runtime's lock.
+ *
+ * <h2>GIL mode</h2>
+ * A runtime built with {@link Builder#gil(InterpreterLock)} (or the option {@code gil=true})
+ * is an embedded interpreter's: callers of the MEM and OBJ domains promise to hold its
+ * {@link #interpreterLock()}, as CPython's callers hold the GIL, and backends may then take
+ * no lock of their own for those domains (pymalloc does not). RAW stays callable from any
+ * thread. The debug layer checks the promise.
  */
 public final class PyMemRuntime {
 
@@ -62,6 +69,8 @@ public final class PyMemRuntime {
     public static final String MALLOC_PROPERTY = "pymem4j.malloc";
     /** Environment variable naming the default runtime's stack, read when the property is unset. */
     public static final String MALLOC_ENV = "PYMEM4J_MALLOC";
+    /** The option that puts a runtime in GIL mode with a lock of its own: {@code pymem4j.gil=true}. */
+    public static final String GIL_OPTION = "gil";
     /** The arena provider a runtime starts with. */
     public static final String DEFAULT_ARENA = "mmap";
 
@@ -73,6 +82,7 @@ public final class PyMemRuntime {
     private final Map<String, String> options;
     private final Object lock = new Object();
     private final PyObjectArenaAllocator arenaView = new CurrentArena();
+    private final InterpreterLock gil;
 
     // The allocation path reads only these.
     private volatile PyMemAllocatorEx raw;
@@ -96,6 +106,7 @@ public final class PyMemRuntime {
     private PyMemRuntime(Builder b) {
         this.registry = b.registry != null ? b.registry : ProviderRegistry.getDefault();
         this.options = Map.copyOf(b.options);
+        this.gil = b.gil != null ? b.gil : Boolean.parseBoolean(option(GIL_OPTION)) ? InterpreterLock.reentrant() : null;
         this.arenaAllocator = b.arenaAllocator != null ? b.arenaAllocator : defaultArena(registry);
         setupAllocators(b.allocator);
     }
@@ -347,6 +358,16 @@ public final class PyMemRuntime {
         return Optional.empty();
     }
 
+    /** True in GIL mode: MEM and OBJ callers hold {@link #interpreterLock()}. */
+    public boolean gilMode() {
+        return gil != null;
+    }
+
+    /** The interpreter lock of a runtime in GIL mode; null otherwise. */
+    public InterpreterLock interpreterLock() {
+        return gil;
+    }
+
     /** The registry this runtime sets stacks up from. */
     public ProviderRegistry registry() {
         return registry;
@@ -583,6 +604,7 @@ public final class PyMemRuntime {
         private String allocator = "";
         private ProviderRegistry registry;
         private PyObjectArenaAllocator arenaAllocator;
+        private InterpreterLock gil;
         private final Map<String, String> options = new HashMap<>();
 
         private Builder() {
@@ -603,6 +625,18 @@ public final class PyMemRuntime {
         /** The arena allocator to start with; the default comes from the {@code mmap} provider. */
         public Builder arenaAllocator(PyObjectArenaAllocator allocator) {
             this.arenaAllocator = Objects.requireNonNull(allocator, "allocator");
+            return this;
+        }
+
+        /** GIL mode with {@code lock} as the interpreter lock (see the class doc). */
+        public Builder gil(InterpreterLock lock) {
+            this.gil = Objects.requireNonNull(lock, "lock");
+            return this;
+        }
+
+        /** GIL mode with a lock of the runtime's own ({@link InterpreterLock#reentrant()}), or not. */
+        public Builder gil(boolean on) {
+            this.gil = on ? InterpreterLock.reentrant() : null;
             return this;
         }
 

@@ -326,4 +326,31 @@ class PyMemRuntimeTest {
             return "marked hook";
         }
     }
+
+    @Test
+    void aRuntimeIsNotInGilModeByDefault() {
+        PyMemRuntime rt = runtime("malloc");
+        assertTrue(!rt.gilMode());
+        assertNull(rt.interpreterLock());
+    }
+
+    @Test
+    void theGilOptionPutsARuntimeInGilModeWithItsOwnLock() {
+        PyMemRuntime rt = PyMemRuntime.builder().registry(StackSpecTest.cpythonLike()).allocator("malloc")
+                .option(PyMemRuntime.GIL_OPTION, "true").build();
+        assertTrue(rt.gilMode());
+        InterpreterLock gil = rt.interpreterLock();
+        assertTrue(!gil.isHeldByCurrentThread());
+        try (var held = gil.hold()) {
+            assertTrue(gil.isHeldByCurrentThread());
+        }
+        assertTrue(!gil.isHeldByCurrentThread());
+    }
+
+    @Test
+    void anEmbedderSuppliesItsOwnInterpreterLock() {
+        InterpreterLock mine = InterpreterLock.reentrant();
+        PyMemRuntime rt = PyMemRuntime.builder().registry(StackSpecTest.cpythonLike()).allocator("malloc").gil(mine).build();
+        assertSame(mine, rt.interpreterLock());
+    }
 }

@@ -1,5 +1,6 @@
 package io.pymem4j.debug;
 
+import io.pymem4j.api.InterpreterLock;
 import io.pymem4j.api.NativeMemory;
 import io.pymem4j.api.PyMemAllocatorDomain;
 import io.pymem4j.api.PyMemAllocatorEx;
@@ -11,8 +12,9 @@ import static io.pymem4j.debug.BlockLayout.HEADER;
 /**
  * The debug hooks of one domain over the allocator below: CPython's
  * {@code _PyMem_DebugRawMalloc}, {@code _PyMem_DebugRawCalloc}, {@code _PyMem_DebugRawRealloc}
- * and {@code _PyMem_DebugRawFree} with the domain's API id as their context (the MEM and
- * OBJ variants only add the GIL check, which is not done yet: the runtime has no GIL mode).
+ * and {@code _PyMem_DebugRawFree} with the domain's API id as their context; in GIL mode the
+ * MEM and OBJ hooks are {@code _PyMem_DebugMalloc} ... {@code _PyMem_DebugFree}, which first
+ * check that the calling thread holds the runtime's interpreter lock.
  *
  * <p>Sizes above {@code PY_SSIZE_T_MAX - EXTRA} and negative ones return NULL without
  * reaching the backend; {@code malloc(0)} asks the backend for the overhead only, which
@@ -30,13 +32,23 @@ public final class DebugAllocator implements PyMemAllocatorEx {
     private final PyMemAllocatorEx below;
     private final BlockLayout layout;
     private final char apiId;
+    /** The lock MEM and OBJ callers must hold (GIL mode), or null: RAW, or no GIL mode. */
+    private final InterpreterLock gil;
 
-    DebugAllocator(DebugHook hook, PyMemAllocatorDomain domain, PyMemAllocatorEx below) {
+    DebugAllocator(DebugHook hook, PyMemAllocatorDomain domain, PyMemAllocatorEx below, InterpreterLock gil) {
         this.hook = hook;
         this.domain = domain;
         this.below = below;
         this.layout = hook.layout();
         this.apiId = domain.apiId();
+        this.gil = domain == PyMemAllocatorDomain.RAW ? null : gil;
+    }
+
+    /** {@code _PyMem_DebugCheckGIL}, named after the hook function as CPython names it. */
+    private void checkGil(String function) {
+        if (gil != null && !gil.isHeldByCurrentThread()) {
+            hook.noGil(function);
+        }
     }
 
     /** The layer this allocator belongs to. */
@@ -55,11 +67,13 @@ public final class DebugAllocator implements PyMemAllocatorEx {
 
     @Override
     public long malloc(long size) {
+        checkGil("_PyMem_DebugMalloc");
         return allocate(false, size);
     }
 
     @Override
     public long calloc(long nelem, long elsize) {
+        checkGil("_PyMem_DebugCalloc");
         if (PyMemAllocatorEx.callocOverflows(nelem, elsize)) {
             return 0;
         }
@@ -90,6 +104,7 @@ public final class DebugAllocator implements PyMemAllocatorEx {
     /** {@code _PyMem_DebugRawFree}. */
     @Override
     public void free(long p) {
+        checkGil("_PyMem_DebugFree");
         if (p == 0) {
             return;
         }
@@ -114,8 +129,9 @@ public final class DebugAllocator implements PyMemAllocatorEx {
      */
     @Override
     public long realloc(long p, long newSize) {
+        checkGil("_PyMem_DebugRealloc");
         if (p == 0) {
-            return malloc(newSize);
+            return allocate(false, newSize);
         }
         LiveBlock block = hook.take(p);
         if (block == null) {

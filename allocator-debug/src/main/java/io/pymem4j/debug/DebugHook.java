@@ -79,7 +79,7 @@ public final class DebugHook implements Hook {
 
     @Override
     public DebugAllocator wrap(PyMemAllocatorDomain domain, PyMemAllocatorEx below) {
-        return new DebugAllocator(this, domain, below);
+        return new DebugAllocator(this, domain, below, runtime == null ? null : runtime.interpreterLock());
     }
 
     public DebugConfig config() {
@@ -272,11 +272,22 @@ public final class DebugHook implements Hook {
         return runtime == null ? null : runtime.findHook(BlockTracebacks.class).orElse(null);
     }
 
+    /**
+     * {@code _PyMem_DebugCheckGIL}: in GIL mode, a MEM or OBJ call from a thread that does not
+     * hold the interpreter lock. CPython's message names the hook function; the policy then
+     * applies (under {@code log} the call goes on, as nothing is corrupt yet).
+     */
+    void noGil(String function) {
+        String report = "Fatal Python error: " + function + ": Python memory allocator called without holding the GIL\n";
+        handle(Problem.NO_GIL, 0, report);
+    }
+
     /** Applies the policy to a report. */
     private void handle(Problem problem, long p, String report) {
         switch (config.policy()) {
             case THROW -> throw new MemoryCorruptionError(problem, p, report);
-            case LOG -> log.error("memory error at {}; the block is leaked\n{}", BlockReport.hex(p), report);
+            case LOG -> log.error(problem == Problem.NO_GIL ? "allocator misuse\n{}" : "memory error at {}; the block is leaked\n{}",
+                    problem == Problem.NO_GIL ? report : BlockReport.hex(p), report);
             case ABORT -> abort(report);
         }
     }

@@ -24,5 +24,7 @@ public enum Problem {
     /** A pointer into a live block, but not its start. */
     INTERIOR_POINTER,
     /** A pointer that is not a live block of this layer (never made by it, or leaked after a report). */
-    NOT_LIVE
+    NOT_LIVE,
+    /** A MEM or OBJ call in GIL mode from a thread that does not hold the interpreter lock (CPython's check). */
+    NO_GIL
 }

@@ -46,8 +46,9 @@
  * write after free when one leaves it. What happens after a report is the policy
  * ({@code debug.policy}: throw, abort, log); see {@link io.pymem4j.debug.DebugConfig}.
  *
- * <h2>Not yet</h2>
+ * <h2>The GIL check</h2>
  * CPython's MEM and OBJ hooks check that the caller holds the GIL
- * ({@code _PyMem_DebugCheckGIL}); the runtime has no GIL mode yet, so that check is left out.
+ * ({@code _PyMem_DebugCheckGIL}); here they do so in GIL mode, against the runtime's
+ * interpreter lock, and report {@code Python memory allocator called without holding the GIL}.
  */
 package io.pymem4j.debug;

@@ -68,7 +68,11 @@ public final class Pymalloc implements PyMemAllocatorEx, AutoCloseable {
     private final PyMemAllocatorEx raw;
     private final PyObjectArenaAllocator arenaAllocator;
     private final ArenaMap arenaMap;
-    private final ReentrantLock lock = new ReentrantLock();
+    /**
+     * Guards the allocator state; null in GIL mode, where MEM and OBJ callers hold the
+     * runtime's interpreter lock and pymalloc takes no lock of its own, as in CPython.
+     */
+    private final ReentrantLock lock;
 
     // Geometry constants copied into fields the hot paths read.
     private final int alignmentShift;
@@ -103,6 +107,15 @@ public final class Pymalloc implements PyMemAllocatorEx, AutoCloseable {
      * to {@code raw} and getting arenas from {@code arenaAllocator}.
      */
     public Pymalloc(Geometry geometry, PyMemAllocatorEx raw, PyObjectArenaAllocator arenaAllocator) {
+        this(geometry, raw, arenaAllocator, true);
+    }
+
+    /**
+     * As {@link #Pymalloc(Geometry, PyMemAllocatorEx, PyObjectArenaAllocator)}; with
+     * {@code locking} false the callers promise to serialize every call (GIL mode).
+     */
+    public Pymalloc(Geometry geometry, PyMemAllocatorEx raw, PyObjectArenaAllocator arenaAllocator, boolean locking) {
+        this.lock = locking ? new ReentrantLock() : null;
         this.geometry = Objects.requireNonNull(geometry, "geometry");
         this.raw = Objects.requireNonNull(raw, "raw");
         this.arenaAllocator = Objects.requireNonNull(arenaAllocator, "arenaAllocator");
@@ -216,11 +229,11 @@ public final class Pymalloc implements PyMemAllocatorEx, AutoCloseable {
             return;
         }
         if (arenaMap.isUsed(p)) {
-            lock.lock();
+            lock();
             try {
                 pymallocFree(p);
             } finally {
-                lock.unlock();
+                unlock();
             }
             return;
         }
@@ -228,12 +241,24 @@ public final class Pymalloc implements PyMemAllocatorEx, AutoCloseable {
         RAW_ALLOCATED_BLOCKS.getAndAdd(this, -1L);
     }
 
+    private void lock() {
+        if (lock != null) {
+            lock.lock();
+        }
+    }
+
+    private void unlock() {
+        if (lock != null) {
+            lock.unlock();
+        }
+    }
+
     private long lockedAlloc(long nbytes) {
-        lock.lock();
+        lock();
         try {
             return pymallocAlloc(nbytes);
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
@@ -561,7 +586,7 @@ public final class Pymalloc implements PyMemAllocatorEx, AutoCloseable {
 
     /** The free-pool count of each arena in usable_arenas, head first (the order allocation takes them). */
     public List<Integer> usableArenaFreePools() {
-        lock.lock();
+        lock();
         try {
             List<Integer> out = new ArrayList<>();
             for (long ao = usableArenas; ao != 0; ao = nextarena(ao)) {
@@ -569,17 +594,17 @@ public final class Pymalloc implements PyMemAllocatorEx, AutoCloseable {
             }
             return out;
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
     /** A consistent snapshot of the statistics {@code _PyObject_DebugMallocStats} prints. */
     public PymallocStats stats() {
-        lock.lock();
+        lock();
         try {
             return collectStats();
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
@@ -637,7 +662,7 @@ public final class Pymalloc implements PyMemAllocatorEx, AutoCloseable {
      */
     @Override
     public void close() {
-        lock.lock();
+        lock();
         try {
             if (closed) {
                 return;
@@ -660,7 +685,7 @@ public final class Pymalloc implements PyMemAllocatorEx, AutoCloseable {
             arenaMap.free();
             raw.free(usedpools);
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 

@@ -32,7 +32,9 @@ public final class PymallocProvider implements BackendProvider {
     @Override
     public PyMemAllocatorEx create(BackendContext context) {
         Geometry geometry = Geometry.named(context.runtime().option(Geometry.OPTION));
-        Pymalloc pymalloc = new Pymalloc(geometry, context.rawBackend(), context.arenaAllocator());
+        // In GIL mode the MEM and OBJ callers hold the interpreter lock: no lock of our own.
+        boolean locking = !context.runtime().gilMode();
+        Pymalloc pymalloc = new Pymalloc(geometry, context.rawBackend(), context.arenaAllocator(), locking);
         synchronized (INSTANCES) {
             INSTANCES.put(context.runtime(), pymalloc);
         }

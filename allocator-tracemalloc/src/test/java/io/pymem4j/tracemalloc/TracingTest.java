@@ -286,7 +286,7 @@ class TracingTest {
         long cache = rt.memMalloc(20);
         assertTrue(tm.markExpected(MEM.ordinal(), cache));
         long arena;
-        try (var scope = tm.expectedScope()) {
+        try (var _ = tm.expectedScope()) {
             arena = rt.rawMalloc(30);
         }
         long later = rt.rawMalloc(40);

@@ -1,0 +1,130 @@
+package io.pymem4j.bench;
+
+import io.pymem4j.api.PyMemAllocatorDomain;
+import io.pymem4j.api.PyMemRuntime;
+import io.pymem4j.spi.ProviderRegistry;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+
+import static io.pymem4j.api.PyMemAllocatorDomain.MEM;
+import static io.pymem4j.api.PyMemAllocatorDomain.OBJ;
+import static io.pymem4j.api.PyMemAllocatorDomain.RAW;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Replaying traces through a runtime whose only backend counts its calls. */
+class ReplayEngineTest {
+
+    private final CountingBackend counting = new CountingBackend();
+    private final PyMemRuntime runtime = PyMemRuntime.builder()
+            .registry(ProviderRegistry.of(counting))
+            .allocator("counting")
+            .build();
+
+    @Test
+    void everyRunMakesTheTracesCallsPlusAFreePerBlockLiveAtTheEnd() throws IOException {
+        // Per run: 6 mallocs, 3 callocs, 6 reallocs, 6 frees + 6 live at the end; 1 warm-up + 2 timed runs.
+        ReplayEngine.replay(TraceDecodingTest.decode(TraceDecodingTest.threeDomains()), runtime, 1, 2);
+        assertEquals(18, counting.mallocs);
+        assertEquals(9, counting.callocs);
+        assertEquals(18, counting.reallocs);
+        assertEquals(36, counting.frees);
+        assertEquals(0, counting.outstanding);
+    }
+
+    @Test
+    void theResultAccountsTheCallsOfOneRunPerDomainAndOp() throws IOException {
+        ReplayResult r = ReplayEngine.replay(TraceDecodingTest.decode(TraceDecodingTest.threeDomains()), runtime, 0, 1);
+        for (PyMemAllocatorDomain d : PyMemAllocatorDomain.values()) {
+            assertEquals(2, r.calls(d, TraceOp.MALLOC), d + " malloc");
+            assertEquals(1, r.calls(d, TraceOp.CALLOC), d + " calloc");
+            assertEquals(2, r.calls(d, TraceOp.REALLOC), d + " realloc");
+            assertEquals(4, r.calls(d, TraceOp.FREE), d + " free");
+        }
+        assertEquals(counting.frees, r.calls(RAW, TraceOp.FREE) + r.calls(MEM, TraceOp.FREE) + r.calls(OBJ, TraceOp.FREE));
+    }
+
+    @Test
+    void theResultNamesTraceStackAndRuns() throws IOException {
+        ReplayResult r = ReplayEngine.replay(TraceDecodingTest.decode(TraceDecodingTest.threeDomains()), runtime, 2, 3);
+        assertEquals("generated", r.trace());
+        assertEquals("counting", r.allocator());
+        assertEquals(21, r.events());
+        assertEquals(2, r.warmup());
+        assertEquals(3, r.runs());
+        assertEquals(3, r.runNanos().length);
+    }
+
+    @Test
+    void theReplayReadsThePeakRss() throws IOException {
+        ReplayResult r = ReplayEngine.replay(TraceDecodingTest.decode(TraceDecodingTest.threeDomains()), runtime, 0, 1);
+        assertTrue(r.peakRssKib() > 0, "VmHWM " + r.peakRssKib());
+    }
+
+    @Test
+    void aNullFromTheAllocatorStopsTheReplayNamingTheEvent() throws IOException {
+        Trace t = TraceDecodingTest.decode(new TraceWriter()
+                .malloc(OBJ, 1, 16).calloc(RAW, 2, 4, 4).malloc(MEM, 3, CountingBackend.FAILING_SIZE).free(OBJ, 1));
+        ReplayFailedException e = assertThrows(ReplayFailedException.class, () -> ReplayEngine.replay(t, runtime, 0, 1));
+        assertEquals("event 2: MEM malloc(1099511627776) returned NULL", e.getMessage());
+        assertEquals(2, e.event());
+    }
+
+    @Test
+    void aFailedReplayFreesTheBlocksItHeld() throws IOException {
+        Trace t = TraceDecodingTest.decode(new TraceWriter()
+                .malloc(OBJ, 1, 16).calloc(RAW, 2, 4, 4).realloc(RAW, 2, 4, 64).malloc(MEM, 3, CountingBackend.FAILING_SIZE));
+        assertThrows(ReplayFailedException.class, () -> ReplayEngine.replay(t, runtime, 0, 1));
+        assertEquals(2, counting.frees);
+        assertEquals(0, counting.outstanding);
+    }
+
+    @Test
+    void theMedianOfAnOddNumberOfRunsIsTheMiddleOne() throws IOException {
+        Trace t = TraceDecodingTest.decode(TraceDecodingTest.threeDomains());
+        ReplayResult r = new ReplayResult(t, "x", 0, new long[] {420, 210, 315}, -1, -1);
+        assertEquals(315.0, r.medianNanos());
+        assertEquals(210, r.minNanos());
+        assertEquals(15.0, r.medianNsPerEvent());
+        assertEquals(10.0, r.minNsPerEvent());
+        assertEquals(21 * 1e9 / 315, r.eventsPerSecond());
+    }
+
+    @Test
+    void theMedianOfAnEvenNumberOfRunsIsTheMeanOfTheMiddleTwo() throws IOException {
+        Trace t = TraceDecodingTest.decode(TraceDecodingTest.threeDomains());
+        ReplayResult r = new ReplayResult(t, "x", 0, new long[] {400, 100, 300, 200}, -1, -1);
+        assertEquals(250.0, r.medianNanos());
+    }
+
+    @Test
+    void zeroTimedRunsAreRefused() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ReplayEngine.replay(TraceDecodingTest.decode(new TraceWriter()), runtime, 1, 0));
+        assertEquals("timed runs must be 1 or more, not 0", e.getMessage());
+    }
+
+    @Test
+    void replayingAllocatesNoJavaObjectPerEvent() throws IOException {
+        Trace t = Trace.bundled();
+        var threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long thread = Thread.currentThread().threadId();
+        ReplayEngine.replay(t, runtime, 0, 1); // links the downcalls and loads classes, which allocates
+        long before = threads.getThreadAllocatedBytes(thread);
+        ReplayEngine.replay(t, runtime, 1, 2);
+        long allocated = threads.getThreadAllocatedBytes(thread) - before;
+        // The id table (8 bytes an id) and a few small objects; nothing that grows with the events.
+        long table = 8L * (t.header().maxId() + 1);
+        assertTrue(allocated < table + 64 * 1024, allocated + " bytes allocated, the id table is " + table);
+    }
+
+    @Test
+    void theBundledTraceReplaysThroughLibcWithNothingLeftOver() throws IOException {
+        ReplayResult r = ReplayEngine.replay(Trace.bundled(), runtime, 0, 1);
+        assertEquals(2_109_326, r.events());
+        assertEquals(0, counting.outstanding);
+        assertEquals(1_029_065 + 471, counting.frees);
+    }
+}

@@ -1,0 +1,60 @@
+package io.pymem4j.cli;
+
+import io.pymem4j.api.AllocatorSetupException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+
+/** The {@code pymem} command line: {@code list} and {@code replay}. */
+@Command(name = "pymem",
+        mixinStandardHelpOptions = true,
+        versionProvider = Pymem.Version.class,
+        description = "pymem4j: CPython's allocator architecture on native memory for Java.",
+        subcommands = {ListCommand.class, ReplayCommand.class, CommandLine.HelpCommand.class})
+public final class Pymem implements Runnable {
+
+    /** The exit status of a failure the user can act on, as for a usage error. */
+    static final int EXIT_USAGE = 2;
+
+    @Spec
+    private CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+
+    /** The command line with pymem's error handling; tests redirect its out and err writers. */
+    public static CommandLine commandLine() {
+        return new CommandLine(new Pymem()).setExecutionExceptionHandler(Pymem::handle);
+    }
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "name a command: list or replay");
+    }
+
+    private static int handle(Exception e, CommandLine cmd, CommandLine.ParseResult parsed) {
+        PrintWriter err = cmd.getErr();
+        if (e instanceof UsageError || e instanceof AllocatorSetupException) {
+            err.println("pymem: " + e.getMessage());
+            err.flush();
+            return EXIT_USAGE;
+        }
+        err.println("pymem: internal error: " + e);
+        e.printStackTrace(err);
+        err.flush();
+        return CommandLine.ExitCode.SOFTWARE;
+    }
+
+    /** The version from the jar's manifest, when there is one. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = Pymem.class.getPackage().getImplementationVersion();
+            return new String[] {"pymem " + (v == null ? "(development build)" : v)};
+        }
+    }
+}
