@@ -368,6 +368,25 @@ public final class PyMemRuntime {
         return gil;
     }
 
+    /**
+     * The backend instance of the current stack that is a {@code type} (the MEM/OBJ
+     * backend, else the RAW one), e.g. pymalloc for its statistics: reached without
+     * handing an allocator out, so it does not count as first use.
+     */
+    public <T> Optional<T> findBackend(Class<T> type) {
+        Stack s;
+        synchronized (lock) {
+            s = stack;
+        }
+        for (PyMemAllocatorDomain d : new PyMemAllocatorDomain[]{PyMemAllocatorDomain.MEM, PyMemAllocatorDomain.RAW}) {
+            PyMemAllocatorEx backend = s.layers().get(d).get(0);
+            if (type.isInstance(backend)) {
+                return Optional.of(type.cast(backend));
+            }
+        }
+        return Optional.empty();
+    }
+
     /** The registry this runtime sets stacks up from. */
     public ProviderRegistry registry() {
         return registry;

@@ -290,6 +290,16 @@ class PyMemRuntimeTest {
     }
 
     @Test
+    void findBackendGivesTheBackendUnderTheHooksWithoutFirstUse() {
+        PyMemRuntime rt = runtime("pymalloc+debug+tracemalloc");
+        TestBackends.Tagged backend = rt.findBackend(TestBackends.Tagged.class).orElseThrow();
+        assertEquals("pymalloc", backend.tag);
+        assertTrue(rt.findBackend(String.class).isEmpty());
+        rt.setupAllocators("malloc");
+        assertEquals("malloc", rt.findBackend(TestBackends.Tagged.class).orElseThrow().tag);
+    }
+
+    @Test
     void aTransparentHookEnabledByConfigurationJoinsAnyStack() {
         var registry = ProviderRegistry.of(TestBackends.Backend.all("malloc"), new Marked());
         PyMemRuntime rt = PyMemRuntime.builder().registry(registry).allocator("malloc").option("marked", "on").build();
@@ -341,7 +351,7 @@ class PyMemRuntimeTest {
         assertTrue(rt.gilMode());
         InterpreterLock gil = rt.interpreterLock();
         assertTrue(!gil.isHeldByCurrentThread());
-        try (var held = gil.hold()) {
+        try (var _ = gil.hold()) {
             assertTrue(gil.isHeldByCurrentThread());
         }
         assertTrue(!gil.isHeldByCurrentThread());

@@ -142,7 +142,7 @@ public final class Pymalloc implements PyMemAllocatorEx, AutoCloseable {
 
     /** The pymalloc serving {@code runtime}'s MEM and OBJ domains (under any hooks), if its backend is pymalloc. */
     public static Optional<Pymalloc> find(PyMemRuntime runtime) {
-        return PymallocProvider.instanceOf(runtime);
+        return runtime.findBackend(Pymalloc.class);
     }
 
     /**

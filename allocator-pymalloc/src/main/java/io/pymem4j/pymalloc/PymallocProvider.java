@@ -1,22 +1,15 @@
 package io.pymem4j.pymalloc;
 
-import io.pymem4j.api.PyMemRuntime;
 import io.pymem4j.api.PyMemAllocatorEx;
 import io.pymem4j.spi.BackendContext;
 import io.pymem4j.spi.BackendProvider;
 
-import java.util.Map;
-import java.util.Optional;
-import java.util.WeakHashMap;
 
 /**
  * The {@code pymalloc} backend: one {@link Pymalloc} per runtime, serving MEM and OBJ (RAW
  * keeps {@code malloc}), with the geometry named by the runtime option {@value Geometry#OPTION}.
  */
 public final class PymallocProvider implements BackendProvider {
-
-    /** The instance each runtime last created, so {@link Pymalloc#of} finds it under any hooks. */
-    private static final Map<PyMemRuntime, Pymalloc> INSTANCES = new WeakHashMap<>();
 
     @Override
     public String name() {
@@ -34,19 +27,6 @@ public final class PymallocProvider implements BackendProvider {
         Geometry geometry = Geometry.named(context.runtime().option(Geometry.OPTION));
         // In GIL mode the MEM and OBJ callers hold the interpreter lock: no lock of our own.
         boolean locking = !context.runtime().gilMode();
-        Pymalloc pymalloc = new Pymalloc(geometry, context.rawBackend(), context.arenaAllocator(), locking);
-        synchronized (INSTANCES) {
-            INSTANCES.put(context.runtime(), pymalloc);
-        }
-        return pymalloc;
-    }
-
-    static Optional<Pymalloc> instanceOf(PyMemRuntime runtime) {
-        if (!"pymalloc".equals(runtime.stackSpec().backend())) {
-            return Optional.empty();
-        }
-        synchronized (INSTANCES) {
-            return Optional.ofNullable(INSTANCES.get(runtime));
-        }
+        return new Pymalloc(geometry, context.rawBackend(), context.arenaAllocator(), locking);
     }
 }
