@@ -72,6 +72,16 @@ public final class NativeMemory {
         MemorySegment.copy(EVERYTHING, src, EVERYTHING, dst, bytes);
     }
 
+    /** Copies {@code length} bytes at {@code address} into {@code dst} from {@code offset}. */
+    public static void copyToArray(long address, byte[] dst, int offset, int length) {
+        MemorySegment.copy(EVERYTHING, BYTE, address, dst, offset, length);
+    }
+
+    /** Copies {@code length} bytes of {@code src} from {@code offset} to {@code address}. */
+    public static void copyFromArray(byte[] src, int offset, long address, int length) {
+        MemorySegment.copy(src, offset, EVERYTHING, BYTE, address, length);
+    }
+
     /** Sets {@code bytes} bytes at {@code address} to {@code value}. */
     public static void fill(long address, long bytes, byte value) {
         EVERYTHING.asSlice(address, bytes).fill(value);

@@ -200,13 +200,14 @@ public abstract class AllocatorContractTest {
     }
 
     /** Writes a pattern derived from each byte's offset. */
-    protected static void stamp(long p, long size) {
+    public static void stamp(long p, long size) {
         for (long i = 0; i < size; i++) {
             NativeMemory.putByte(p + i, (byte) (i * 31 + 7));
         }
     }
 
-    protected static void assertStamped(long p, long size) {
+    /** Checks the pattern {@link #stamp} wrote. */
+    public static void assertStamped(long p, long size) {
         for (long i = 0; i < size; i++) {
             assertEquals((byte) (i * 31 + 7), NativeMemory.getByte(p + i), "byte " + i + " of " + size);
         }

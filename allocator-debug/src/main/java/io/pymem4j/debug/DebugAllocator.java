@@ -183,9 +183,9 @@ public final class DebugAllocator implements PyMemAllocatorEx {
         }
         byte[] saved = new byte[2 * ERASED_SIZE];
         long tail = p + size;
-        readInto(p, saved, 0, ERASED_SIZE);
+        NativeMemory.copyToArray(p, saved, 0, ERASED_SIZE);
         NativeMemory.fill(head, HEADER + ERASED_SIZE, DEADBYTE);
-        readInto(tail - ERASED_SIZE, saved, ERASED_SIZE, ERASED_SIZE);
+        NativeMemory.copyToArray(tail - ERASED_SIZE, saved, ERASED_SIZE, ERASED_SIZE);
         NativeMemory.fill(tail - ERASED_SIZE, ERASED_SIZE + layout.extraBytes() - HEADER, DEADBYTE);
         return saved;
     }
@@ -193,32 +193,20 @@ public final class DebugAllocator implements PyMemAllocatorEx {
     /** Puts the saved bytes back into the resized data at {@code q}, up to the smaller size. */
     private static void restore(long q, byte[] saved, long oldSize, long newSize) {
         if (oldSize <= 2 * ERASED_SIZE) {
-            write(q, saved, 0, (int) Math.min(oldSize, newSize));
+            NativeMemory.copyFromArray(saved, 0, q, (int) Math.min(oldSize, newSize));
             return;
         }
-        write(q, saved, 0, (int) Math.min(newSize, ERASED_SIZE));
+        NativeMemory.copyFromArray(saved, 0, q, (int) Math.min(newSize, ERASED_SIZE));
         long tailStart = oldSize - ERASED_SIZE;
         if (newSize > tailStart) {
-            write(q + tailStart, saved, ERASED_SIZE, (int) Math.min(newSize - tailStart, ERASED_SIZE));
+            NativeMemory.copyFromArray(saved, ERASED_SIZE, q + tailStart, (int) Math.min(newSize - tailStart, ERASED_SIZE));
         }
     }
 
     private static byte[] read(long address, int n) {
         byte[] b = new byte[n];
-        readInto(address, b, 0, n);
+        NativeMemory.copyToArray(address, b, 0, n);
         return b;
-    }
-
-    private static void readInto(long address, byte[] dst, int offset, int n) {
-        for (int i = 0; i < n; i++) {
-            dst[offset + i] = NativeMemory.getByte(address + i);
-        }
-    }
-
-    private static void write(long address, byte[] src, int offset, int n) {
-        for (int i = 0; i < n; i++) {
-            NativeMemory.putByte(address + i, src[offset + i]);
-        }
     }
 
     @Override

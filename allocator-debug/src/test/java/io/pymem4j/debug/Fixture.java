@@ -1,6 +1,5 @@
 package io.pymem4j.debug;
 
-import io.pymem4j.api.NativeMemory;
 import io.pymem4j.api.PyMemAllocatorDomain;
 import io.pymem4j.api.PyMemRuntime;
 import io.pymem4j.raw.MallocProvider;
@@ -65,18 +64,5 @@ final class Fixture {
 
     static String hex(long p) {
         return "0x" + Long.toHexString(p);
-    }
-
-    /** Writes a pattern derived from each byte's offset. */
-    static void stamp(long p, long size) {
-        for (long i = 0; i < size; i++) {
-            NativeMemory.putByte(p + i, (byte) (i * 31 + 7));
-        }
-    }
-
-    static void assertStamped(long p, long size) {
-        for (long i = 0; i < size; i++) {
-            assertEquals((byte) (i * 31 + 7), NativeMemory.getByte(p + i), "byte " + i + " of " + size);
-        }
     }
 }

@@ -1,5 +1,6 @@
 package io.pymem4j.debug;
 
+import io.pymem4j.api.AllocatorContractTest;
 import io.pymem4j.api.NativeMemory;
 import io.pymem4j.api.PyMemAllocatorDomain;
 import org.junit.jupiter.api.Test;
@@ -21,10 +22,10 @@ class ReallocTest {
         Fixture f = new Fixture();
         DebugAllocator a = f.allocator(MEM);
         long p = a.malloc(from);
-        Fixture.stamp(p, from);
+        AllocatorContractTest.stamp(p, from);
         long q = a.realloc(p, to);
         assertNotEquals(0, q);
-        Fixture.assertStamped(q, Math.min(from, to));
+        AllocatorContractTest.assertStamped(q, Math.min(from, to));
         assertEquals(to, BlockLayout.readSize(q));
         assertEquals(-1, NativeMemory.findNot(q + to, 8, BlockLayout.FORBIDDENBYTE));
         a.free(q);
