@@ -134,11 +134,20 @@ public final class DebugHook implements Hook {
 
     /** Takes {@code p} out of the live blocks; null when it was not live. */
     LiveBlock take(long p) {
-        return live.remove(p);
+        LiveBlock block = live.get(p);
+        if (block == null) {
+            return null;
+        }
+        // Remembered before the block leaves the live set: a thread that loses a race to
+        // free it too then finds it here and names a double free (the winner records the
+        // block's real fate afterwards).
+        history.remember(new FreedHistory.Fate(p, block, FreedHistory.Kind.FREED, block.domain(), 0));
+        return live.remove(p, block) ? block : null;
     }
 
     /** Puts back a block taken for a realloc that failed. */
     void putBack(long p, LiveBlock block) {
+        history.forget(p);
         live.put(p, block);
     }
 

@@ -48,7 +48,7 @@ class ConcurrencyTest {
         assertEquals(0, f.backend.liveBlocks());
     }
 
-    @RepeatedTest(5)
+    @RepeatedTest(50)
     void twoThreadsFreeingOneBlockPassItDownOnce() throws Exception {
         Fixture f = new Fixture();
         DebugAllocator a = f.allocator(PyMemAllocatorDomain.RAW);
