@@ -9,7 +9,9 @@ import org.slf4j.LoggerFactory;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -36,6 +38,8 @@ public final class Pymalloc implements PyMemAllocatorEx, AutoCloseable {
 
     // struct pool_header, 48 bytes on 64-bit. ref is a union {block *_padding; uint count}.
     static final int POOL_REF_COUNT = 0;
+    /** The owning heap's id, in the upper half of the 8-byte {@code ref} union that count leaves unused. */
+    static final int POOL_OWNER = 4;
     static final int POOL_FREEBLOCK = 8;
     static final int POOL_NEXTPOOL = 16;
     static final int POOL_PREVPOOL = 24;
@@ -69,10 +73,15 @@ public final class Pymalloc implements PyMemAllocatorEx, AutoCloseable {
     private final PyObjectArenaAllocator arenaAllocator;
     private final ArenaMap arenaMap;
     /**
-     * Guards the allocator state; null in GIL mode, where MEM and OBJ callers hold the
-     * runtime's interpreter lock and pymalloc takes no lock of its own, as in CPython.
+     * The arena lock: guards the arenas and their lists, the arena map's writes, the heaps
+     * table and every heap without an owner. Null in GIL mode, where MEM and OBJ callers
+     * hold the runtime's interpreter lock and pymalloc takes no lock of its own.
      */
     private final ReentrantLock lock;
+    /** GIL mode's one heap, used by whoever holds the interpreter lock; null in threaded mode. */
+    private final Heap gilHeap;
+    /** Threaded mode: each thread's heap, taken on its first small request. */
+    private final ThreadLocal<Heap> threadHeap;
 
     // Geometry constants copied into fields the hot paths read.
     private final int alignmentShift;
@@ -81,9 +90,6 @@ public final class Pymalloc implements PyMemAllocatorEx, AutoCloseable {
     private final int poolOverhead;
     private final int maxPoolsInArena;
     private final long arenaSize;
-
-    /** {@code usedpools}: native, 2 pointers per class, each ring's fake header overlapping it. */
-    private final long usedpools;
 
     // ---- state guarded by lock (CPython's struct _obmalloc_mgmt) ----
     /** The {@code arenas} vector (native, SIZEOF_ARENA_OBJECT per slot), grown by raw realloc. */
@@ -97,6 +103,10 @@ public final class Pymalloc implements PyMemAllocatorEx, AutoCloseable {
     private long ntimesArenaAllocated;
     private long narenasHighwater;
     private boolean closed;
+    /** Heaps by id (slot 0 unused); replaced, never changed, when it grows, so readers need no lock. */
+    private volatile Heap[] heaps = new Heap[1];
+    /** Heaps with no owner, ready to be taken by a thread's first request. */
+    private final ArrayDeque<Heap> unownedHeaps = new ArrayDeque<>();
 
     /** Blocks handed to the raw backend by malloc/calloc and not yet freed; updated atomically. */
     @SuppressWarnings("unused") // through RAW_ALLOCATED_BLOCKS
@@ -104,7 +114,7 @@ public final class Pymalloc implements PyMemAllocatorEx, AutoCloseable {
 
     /**
      * A pymalloc with geometry {@code geometry}, sending 0-byte, large and foreign requests
-     * to {@code raw} and getting arenas from {@code arenaAllocator}.
+     * to {@code raw} and getting arenas from {@code arenaAllocator}, callable from any thread.
      */
     public Pymalloc(Geometry geometry, PyMemAllocatorEx raw, PyObjectArenaAllocator arenaAllocator) {
         this(geometry, raw, arenaAllocator, true);
@@ -112,10 +122,10 @@ public final class Pymalloc implements PyMemAllocatorEx, AutoCloseable {
 
     /**
      * As {@link #Pymalloc(Geometry, PyMemAllocatorEx, PyObjectArenaAllocator)}; with
-     * {@code locking} false the callers promise to serialize every call (GIL mode).
+     * {@code threaded} false the callers promise to serialize every call (GIL mode), and
+     * pymalloc runs one heap with no lock, exactly as obmalloc does.
      */
-    public Pymalloc(Geometry geometry, PyMemAllocatorEx raw, PyObjectArenaAllocator arenaAllocator, boolean locking) {
-        this.lock = locking ? new ReentrantLock() : null;
+    public Pymalloc(Geometry geometry, PyMemAllocatorEx raw, PyObjectArenaAllocator arenaAllocator, boolean threaded) {
         this.geometry = Objects.requireNonNull(geometry, "geometry");
         this.raw = Objects.requireNonNull(raw, "raw");
         this.arenaAllocator = Objects.requireNonNull(arenaAllocator, "arenaAllocator");
@@ -126,18 +136,20 @@ public final class Pymalloc implements PyMemAllocatorEx, AutoCloseable {
         this.maxPoolsInArena = geometry.maxPoolsInArena;
         this.arenaSize = geometry.arenaSize;
         this.nfp2lasta = new long[maxPoolsInArena + 1];
-        this.usedpools = raw.malloc(8L * geometry.usedPoolsSize);
-        if (usedpools == 0) {
-            throw new OutOfMemoryError("pymalloc: cannot allocate usedpools");
-        }
-        // Each class's ring starts empty: its fake header sits two pointers before
-        // usedpools[2i], so that header's nextpool and prevpool are usedpools[2i] and [2i+1].
-        for (int i = 0; i < geometry.usedPoolsSize; i += 2) {
-            long fake = usedpools + 8L * i - POOL_NEXTPOOL;
-            NativeMemory.putLong(usedpools + 8L * i, fake);
-            NativeMemory.putLong(usedpools + 8L * (i + 1), fake);
-        }
         this.arenaMap = new ArenaMap(geometry, raw);
+        if (threaded) {
+            this.lock = new ReentrantLock();
+            this.gilHeap = null;
+            this.threadHeap = new ThreadLocal<>();
+        } else {
+            this.lock = null;
+            this.gilHeap = newHeap();
+            this.threadHeap = null;
+            if (gilHeap == null) {
+                arenaMap.free();
+                throw new OutOfMemoryError("pymalloc: cannot allocate usedpools");
+            }
+        }
     }
 
     /** The pymalloc serving {@code runtime}'s MEM and OBJ domains (under any hooks), if its backend is pymalloc. */
@@ -159,12 +171,18 @@ public final class Pymalloc implements PyMemAllocatorEx, AutoCloseable {
         return geometry;
     }
 
+    /** Whether this pymalloc runs one heap per thread (false: GIL mode, one heap and no lock). */
+    public boolean threaded() {
+        return gilHeap == null;
+    }
+
     // ================================================================ entry points
 
     @Override
     public long malloc(long nbytes) {
         if (nbytes > 0 && nbytes <= Geometry.SMALL_REQUEST_THRESHOLD) {
-            long bp = lockedAlloc(nbytes);
+            Heap h = heap();
+            long bp = h == null ? 0 : pymallocAlloc(h, nbytes);
             if (bp != 0) {
                 return bp;
             }
@@ -181,7 +199,8 @@ public final class Pymalloc implements PyMemAllocatorEx, AutoCloseable {
         }
         long nbytes = nelem * elsize;
         if (nbytes > 0 && nbytes <= Geometry.SMALL_REQUEST_THRESHOLD) {
-            long bp = lockedAlloc(nbytes);
+            Heap h = heap();
+            long bp = h == null ? 0 : pymallocAlloc(h, nbytes);
             if (bp != 0) {
                 NativeMemory.fill(bp, nbytes, (byte) 0);
                 return bp;
@@ -228,17 +247,69 @@ public final class Pymalloc implements PyMemAllocatorEx, AutoCloseable {
         if (p == 0) {
             return;
         }
-        if (arenaMap.isUsed(p)) {
-            lock();
-            try {
-                pymallocFree(p);
-            } finally {
-                unlock();
+        if (!arenaMap.isUsed(p)) {
+            raw.free(p);
+            RAW_ALLOCATED_BLOCKS.getAndAdd(this, -1L);
+        } else if (gilHeap != null) {
+            pymallocFree(gilHeap, p);
+        } else {
+            // The pool's owner does not change while the pool holds a live block such as p.
+            Heap owner = heaps[NativeMemory.getInt((p & poolMask) + POOL_OWNER)];
+            if (owner.ownerTid == Thread.currentThread().threadId()) {
+                pymallocFree(owner, p);
+            } else {
+                freeForOtherHeap(owner, p);
             }
+        }
+    }
+
+    /** Frees a block of another thread's heap (a lock-free push), or of a heap with no live owner (under the lock). */
+    private void freeForOtherHeap(Heap owner, long p) {
+        int szidx = NativeMemory.getInt((p & poolMask) + POOL_SZIDX);
+        if (owner.ownerTid != Heap.UNOWNED && owner.ownerAlive()) {
+            owner.pushRemote(p, szidx);
             return;
         }
-        raw.free(p);
-        RAW_ALLOCATED_BLOCKS.getAndAdd(this, -1L);
+        lock.lock();
+        try {
+            if (owner.ownerTid != Heap.UNOWNED) {
+                if (owner.ownerAlive()) {
+                    owner.pushRemote(p, szidx); // a new thread took the heap meanwhile
+                    return;
+                }
+                disownLocked(owner);
+            }
+            pymallocFree(owner, p);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Threaded mode: the calling thread's heap collects the blocks other threads freed into
+     * it and gives its warm empty pool back to its arena, and every heap whose thread has
+     * ended is emptied the same way, so that wholly free arenas go back. GIL mode has
+     * nothing to collect. Call it when a phase of work ends, before reading {@link #stats()}.
+     */
+    public void collect() {
+        if (gilHeap != null) {
+            return;
+        }
+        Heap h = threadHeap.get();
+        if (h != null) {
+            collectRemoteFrees(h);
+            releaseWarmPool(h);
+        }
+        lock.lock();
+        try {
+            for (Heap other : heaps) {
+                if (other != null && other != h && other.ownerTid != Heap.UNOWNED && !other.ownerAlive()) {
+                    disownLocked(other);
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
     }
 
     private void lock() {
@@ -253,15 +324,6 @@ public final class Pymalloc implements PyMemAllocatorEx, AutoCloseable {
         }
     }
 
-    private long lockedAlloc(long nbytes) {
-        lock();
-        try {
-            return pymallocAlloc(nbytes);
-        } finally {
-            unlock();
-        }
-    }
-
     private long rawMalloc(long nbytes) {
         long p = raw.malloc(nbytes);
         if (p != 0) {
@@ -270,24 +332,138 @@ public final class Pymalloc implements PyMemAllocatorEx, AutoCloseable {
         return p;
     }
 
-    // ================================================================ allocation (lock held)
+    // ================================================================ heaps
 
-    /** {@code pymalloc_alloc} for 1 <= nbytes <= 512: a block, or 0 when no arena can be had. */
-    private long pymallocAlloc(long nbytes) {
-        int size = (int) ((nbytes - 1) >>> alignmentShift);
-        long pool = NativeMemory.getLong(usedpools + ((long) size << 4));
-        if (pool != NativeMemory.getLong(pool + POOL_NEXTPOOL)) {
-            // There is a used pool for this class: pop its free list.
-            NativeMemory.putInt(pool + POOL_REF_COUNT, NativeMemory.getInt(pool + POOL_REF_COUNT) + 1);
-            long bp = NativeMemory.getLong(pool + POOL_FREEBLOCK);
-            long next = NativeMemory.getLong(bp);
-            NativeMemory.putLong(pool + POOL_FREEBLOCK, next);
-            if (next == 0) {
-                poolExtend(pool, size);
-            }
-            return bp;
+    /** The calling thread's heap (GIL mode: the one heap); null only if none could be made. */
+    private Heap heap() {
+        if (gilHeap != null) {
+            return gilHeap;
         }
-        return allocateFromNewPool(size);
+        Heap h = threadHeap.get();
+        if (h == null) {
+            h = takeHeap();
+            if (h != null) {
+                threadHeap.set(h);
+            }
+        }
+        return h;
+    }
+
+    /**
+     * A thread's first request: it takes a heap with no owner (or a dead thread's), else a
+     * new one; null when raw memory for a new one cannot be had.
+     */
+    private Heap takeHeap() {
+        lock.lock();
+        try {
+            if (closed) {
+                throw new IllegalStateException("pymalloc is closed");
+            }
+            Heap h = unownedHeaps.pollLast();
+            if (h == null) {
+                for (Heap other : heaps) {
+                    if (other != null && other.ownerTid != Heap.UNOWNED && !other.ownerAlive()) {
+                        disownLocked(other);
+                        h = unownedHeaps.pollLast();
+                        break;
+                    }
+                }
+            }
+            if (h == null) {
+                h = newHeap();
+                if (h == null) {
+                    return null;
+                }
+            }
+            h.adopt(Thread.currentThread());
+            log.debug("{} taken, {} heaps in all", h, heaps.length - 1);
+            return h;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private Heap newHeap() {
+        long usedpools = raw.malloc(8L * geometry.usedPoolsSize);
+        if (usedpools == 0) {
+            log.debug("no raw memory for a new heap's usedpools");
+            return null;
+        }
+        Heap[] old = heaps;
+        Heap h = new Heap(old.length, usedpools, geometry.usedPoolsSize, geometry.nbSmallSizeClasses);
+        Heap[] grown = Arrays.copyOf(old, old.length + 1);
+        grown[h.id] = h;
+        heaps = grown;
+        return h;
+    }
+
+    /**
+     * A heap whose thread has ended (lock held): it collects its remote frees, gives back its
+     * warm pool and waits, unowned, for the next thread; its pools with live blocks stay in it.
+     */
+    private void disownLocked(Heap h) {
+        h.disown();
+        collectRemoteFrees(h);
+        releaseWarmPool(h);
+        unownedHeaps.addLast(h);
+        log.debug("{} disowned: its thread ended", h);
+    }
+
+    /** The owner frees what other threads pushed; true if there was anything. */
+    private boolean collectRemoteFrees(Heap h) {
+        long p = h.takeRemoteFrees();
+        if (p == 0) {
+            return false;
+        }
+        do {
+            long next = NativeMemory.getLong(p);
+            h.collected(NativeMemory.getInt((p & poolMask) + POOL_SZIDX));
+            pymallocFree(h, p);
+            p = next;
+        } while (p != 0);
+        return true;
+    }
+
+    private void releaseWarmPool(Heap h) {
+        long pool = h.warmPool;
+        if (pool != 0) {
+            h.warmPool = 0;
+            unlinkFromRing(pool);
+            lock();
+            try {
+                returnPoolToArena(pool);
+            } finally {
+                unlock();
+            }
+        }
+    }
+
+    // ================================================================ allocation
+
+    /** {@code pymalloc_alloc} for 1 <= nbytes <= 512 on heap {@code h}: a block, or 0 when no arena can be had. */
+    private long pymallocAlloc(Heap h, long nbytes) {
+        int size = (int) ((nbytes - 1) >>> alignmentShift);
+        long pool = h.ring(size);
+        if (pool != NativeMemory.getLong(pool + POOL_NEXTPOOL)) {
+            return popBlock(h, pool, size);
+        }
+        return allocateFromNewPool(h, size);
+    }
+
+    /** There is a used pool for this class: pop its free list. */
+    private long popBlock(Heap h, long pool, int size) {
+        int count = NativeMemory.getInt(pool + POOL_REF_COUNT);
+        if (count == 0) {
+            h.warmPool = 0; // only the warm pool sits in a ring with no block in use
+        }
+        NativeMemory.putInt(pool + POOL_REF_COUNT, count + 1);
+        long bp = NativeMemory.getLong(pool + POOL_FREEBLOCK);
+        long next = NativeMemory.getLong(bp);
+        NativeMemory.putLong(pool + POOL_FREEBLOCK, next);
+        if (next == 0) {
+            poolExtend(pool, size);
+        }
+        return bp;
     }
 
     /** {@code pymalloc_pool_extend}: carve the next virgin block, or unlink the pool if it is full. */
@@ -307,8 +483,64 @@ public final class Pymalloc implements PyMemAllocatorEx, AutoCloseable {
         NativeMemory.putLong(prev + POOL_NEXTPOOL, next);
     }
 
-    /** {@code allocate_from_new_pool}: take a pool from the head of usable_arenas and give its first block. */
-    private long allocateFromNewPool(int size) {
+    /**
+     * {@code allocate_from_new_pool}: the class's ring is empty. In threaded mode, blocks
+     * other threads freed into this heap come back first, then the warm pool; only then
+     * does the heap take a pool from the head of usable_arenas, under the arena lock.
+     */
+    private long allocateFromNewPool(Heap h, int size) {
+        if (gilHeap == null && collectRemoteFrees(h)) {
+            long pool = h.ring(size);
+            if (pool != NativeMemory.getLong(pool + POOL_NEXTPOOL)) {
+                return popBlock(h, pool, size);
+            }
+        }
+        long pool = h.warmPool;
+        if (pool != 0) {
+            // The warm pool waits in another class's ring; it moves to this one.
+            h.warmPool = 0;
+            unlinkFromRing(pool);
+        } else {
+            lock();
+            try {
+                pool = takePoolFromArena();
+            } finally {
+                unlock();
+            }
+            if (pool == 0) {
+                return 0;
+            }
+            NativeMemory.putInt(pool + POOL_OWNER, h.id);
+        }
+
+        // The pool becomes the only member of its class's used ring.
+        long header = h.ring(size);
+        NativeMemory.putLong(pool + POOL_NEXTPOOL, header);
+        NativeMemory.putLong(pool + POOL_PREVPOOL, header);
+        NativeMemory.putLong(header + POOL_NEXTPOOL, pool);
+        NativeMemory.putLong(header + POOL_PREVPOOL, pool);
+        NativeMemory.putInt(pool + POOL_REF_COUNT, 1);
+
+        if (NativeMemory.getInt(pool + POOL_SZIDX) == size) {
+            // A recycled pool of the same class still has its free list.
+            long bp = NativeMemory.getLong(pool + POOL_FREEBLOCK);
+            NativeMemory.putLong(pool + POOL_FREEBLOCK, NativeMemory.getLong(bp));
+            return bp;
+        }
+        // Initialise the pool for this class: hand out the first block, thread only the second.
+        int blockSize = geometry.index2size(size);
+        NativeMemory.putInt(pool + POOL_SZIDX, size);
+        long bp = pool + poolOverhead;
+        NativeMemory.putInt(pool + POOL_NEXTOFFSET, poolOverhead + 2 * blockSize);
+        NativeMemory.putInt(pool + POOL_MAXNEXTOFFSET, poolSize - blockSize);
+        long second = bp + blockSize;
+        NativeMemory.putLong(pool + POOL_FREEBLOCK, second);
+        NativeMemory.putLong(second, 0);
+        return bp;
+    }
+
+    /** The arena half of {@code allocate_from_new_pool} (lock held): a pool from the head of usable_arenas, or 0. */
+    private long takePoolFromArena() {
         long ua = usableArenas;
         if (ua == 0) {
             ua = newArena();
@@ -348,31 +580,7 @@ public final class Pymalloc implements PyMemAllocatorEx, AutoCloseable {
                 NativeMemory.putLong(next + ARENA_PREVARENA, 0);
             }
         }
-
-        // The pool becomes the only member of its class's used ring.
-        long header = NativeMemory.getLong(usedpools + ((long) size << 4));
-        NativeMemory.putLong(pool + POOL_NEXTPOOL, header);
-        NativeMemory.putLong(pool + POOL_PREVPOOL, header);
-        NativeMemory.putLong(header + POOL_NEXTPOOL, pool);
-        NativeMemory.putLong(header + POOL_PREVPOOL, pool);
-        NativeMemory.putInt(pool + POOL_REF_COUNT, 1);
-
-        if (NativeMemory.getInt(pool + POOL_SZIDX) == size) {
-            // A recycled pool of the same class still has its free list.
-            long bp = NativeMemory.getLong(pool + POOL_FREEBLOCK);
-            NativeMemory.putLong(pool + POOL_FREEBLOCK, NativeMemory.getLong(bp));
-            return bp;
-        }
-        // Initialise the pool for this class: hand out the first block, thread only the second.
-        int blockSize = geometry.index2size(size);
-        NativeMemory.putInt(pool + POOL_SZIDX, size);
-        long bp = pool + poolOverhead;
-        NativeMemory.putInt(pool + POOL_NEXTOFFSET, poolOverhead + 2 * blockSize);
-        NativeMemory.putInt(pool + POOL_MAXNEXTOFFSET, poolSize - blockSize);
-        long second = bp + blockSize;
-        NativeMemory.putLong(pool + POOL_FREEBLOCK, second);
-        NativeMemory.putLong(second, 0);
-        return bp;
+        return pool;
     }
 
     /** {@code new_arena}: an arena object with a fresh arena, or 0 (nothing changed) when none can be had. */
@@ -441,10 +649,10 @@ public final class Pymalloc implements PyMemAllocatorEx, AutoCloseable {
         return true;
     }
 
-    // ================================================================ free (lock held)
+    // ================================================================ free
 
-    /** {@code pymalloc_free} of a block the arena map says is ours. */
-    private void pymallocFree(long p) {
+    /** {@code pymalloc_free} of a block of heap {@code h}'s pools, by its owner. */
+    private void pymallocFree(Heap h, long p) {
         long pool = p & poolMask;
         long lastfree = NativeMemory.getLong(pool + POOL_FREEBLOCK);
         NativeMemory.putLong(p, lastfree);
@@ -453,18 +661,41 @@ public final class Pymalloc implements PyMemAllocatorEx, AutoCloseable {
         NativeMemory.putInt(pool + POOL_REF_COUNT, count);
         if (lastfree == 0) {
             // The pool was full: back at the front of its used ring, so its block is reused next.
-            insertToUsedpool(pool);
+            insertToUsedpool(h, pool);
             return;
         }
         if (count != 0) {
             return;
         }
-        insertToFreepool(pool);
+        // Empty. In threaded mode it stays in its ring as its owner's warm pool, and the warm
+        // pool it replaces goes back to its arena, so a thread that allocates and frees one
+        // block in a loop never takes the arena lock. A heap with no owner keeps none.
+        if (gilHeap == null && h.ownerTid != Heap.UNOWNED) {
+            long warm = h.warmPool;
+            h.warmPool = pool;
+            if (warm == 0) {
+                return;
+            }
+            pool = warm;
+        }
+        unlinkFromRing(pool);
+        lock();
+        try {
+            returnPoolToArena(pool);
+        } finally {
+            unlock();
+        }
     }
 
-    private void insertToUsedpool(long pool) {
-        int size = NativeMemory.getInt(pool + POOL_SZIDX);
-        long next = NativeMemory.getLong(usedpools + ((long) size << 4));
+    private static void unlinkFromRing(long pool) {
+        long next = NativeMemory.getLong(pool + POOL_NEXTPOOL);
+        long prev = NativeMemory.getLong(pool + POOL_PREVPOOL);
+        NativeMemory.putLong(next + POOL_PREVPOOL, prev);
+        NativeMemory.putLong(prev + POOL_NEXTPOOL, next);
+    }
+
+    private static void insertToUsedpool(Heap h, long pool) {
+        long next = h.ring(NativeMemory.getInt(pool + POOL_SZIDX));
         long prev = NativeMemory.getLong(next + POOL_PREVPOOL);
         NativeMemory.putLong(pool + POOL_NEXTPOOL, next);
         NativeMemory.putLong(pool + POOL_PREVPOOL, prev);
@@ -472,13 +703,11 @@ public final class Pymalloc implements PyMemAllocatorEx, AutoCloseable {
         NativeMemory.putLong(prev + POOL_NEXTPOOL, pool);
     }
 
-    /** {@code insert_to_freepool}: an empty pool goes to its arena's freepools; the arena is re-sorted or released. */
-    private void insertToFreepool(long pool) {
-        long next = NativeMemory.getLong(pool + POOL_NEXTPOOL);
-        long prev = NativeMemory.getLong(pool + POOL_PREVPOOL);
-        NativeMemory.putLong(next + POOL_PREVPOOL, prev);
-        NativeMemory.putLong(prev + POOL_NEXTPOOL, next);
-
+    /**
+     * {@code insert_to_freepool} (lock held), for a pool already out of its ring: it goes to
+     * its arena's freepools; the arena is re-sorted or released.
+     */
+    private void returnPoolToArena(long pool) {
         long ao = arenas + (long) NativeMemory.getInt(pool + POOL_ARENAINDEX) * SIZEOF_ARENA_OBJECT;
         NativeMemory.putLong(pool + POOL_NEXTPOOL, NativeMemory.getLong(ao + ARENA_FREEPOOLS));
         NativeMemory.putLong(ao + ARENA_FREEPOOLS, pool);
@@ -598,7 +827,11 @@ public final class Pymalloc implements PyMemAllocatorEx, AutoCloseable {
         }
     }
 
-    /** A consistent snapshot of the statistics {@code _PyObject_DebugMallocStats} prints. */
+    /**
+     * The statistics {@code _PyObject_DebugMallocStats} prints. Exact when no other thread is
+     * allocating or freeing meanwhile. In threaded mode, blocks other threads freed and the
+     * owner has not collected yet count as free, and warm pools count as unused pools.
+     */
     public PymallocStats stats() {
         lock();
         try {
@@ -645,6 +878,19 @@ public final class Pymalloc implements PyMemAllocatorEx, AutoCloseable {
                 numfreeblocks[sz] += geometry.numBlocks(sz) - count;
             }
         }
+        for (Heap h : heaps) {
+            if (h == null) {
+                continue;
+            }
+            if (h.warmPool != 0) {
+                numfreepools++;
+            }
+            for (int i = 0; i < nb; i++) {
+                long pending = h.pending(i);
+                numblocks[i] -= pending;
+                numfreeblocks[i] += pending;
+            }
+        }
         List<PymallocStats.SizeClass> classes = new ArrayList<>(nb);
         for (int i = 0; i < nb; i++) {
             classes.add(new PymallocStats.SizeClass(i, geometry.index2size(i), numpools[i], numblocks[i], numfreeblocks[i]));
@@ -683,7 +929,11 @@ public final class Pymalloc implements PyMemAllocatorEx, AutoCloseable {
             arenas = 0;
             maxarenas = 0;
             arenaMap.free();
-            raw.free(usedpools);
+            for (Heap h : heaps) {
+                if (h != null) {
+                    raw.free(h.usedpools);
+                }
+            }
         } finally {
             unlock();
         }

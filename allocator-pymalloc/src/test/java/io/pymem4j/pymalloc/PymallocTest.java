@@ -14,7 +14,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** obmalloc's behaviour, step by step (reference §1.5, §2.4-2.8), on a pymalloc of its own per test. */
+/**
+ * obmalloc's behaviour, step by step (reference §1.5, §2.4-2.8), on a pymalloc of its own per
+ * test, in GIL mode: one heap and no lock, which is obmalloc exactly. What threaded mode adds
+ * (heaps, remote frees, the warm pool) is specified in {@link HeapsTest}.
+ */
 class PymallocTest {
 
     static final List<Geometry> PRESETS = Geometry.PRESETS;
@@ -26,7 +30,7 @@ class PymallocTest {
     private final List<Pymalloc> opened = new ArrayList<>();
 
     private Pymalloc pymalloc(Geometry g) {
-        Pymalloc p = new Pymalloc(g, raw, arenas);
+        Pymalloc p = new Pymalloc(g, raw, arenas, false);
         opened.add(p);
         return p;
     }
@@ -412,7 +416,7 @@ class PymallocTest {
     @Test
     void theReportForAKnownStateMatchesCpythonLineByLine() {
         CountingArenas misaligned = new CountingArenas(4096);
-        Pymalloc pm = new Pymalloc(Geometry.CPYTHON310, raw, misaligned);
+        Pymalloc pm = new Pymalloc(Geometry.CPYTHON310, raw, misaligned, false);
         opened.add(pm);
         pm.malloc(1);
         pm.malloc(16);
@@ -457,7 +461,7 @@ class PymallocTest {
     @Test
     void thePoolAlignedArenaLosesNothingToAlignment() {
         CountingArenas aligned = new CountingArenas(0);
-        Pymalloc pm = new Pymalloc(Geometry.CPYTHON310, raw, aligned);
+        Pymalloc pm = new Pymalloc(Geometry.CPYTHON310, raw, aligned, false);
         opened.add(pm);
         pm.malloc(8);
         PymallocStats s = pm.stats();

@@ -15,6 +15,7 @@ import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -70,6 +71,7 @@ class PymallocThreadsTest {
                 assertTrue(frees > ROUNDS, "blocks went between threads");
             } finally {
                 pool.shutdown();
+                assertTrue(pool.awaitTermination(1, TimeUnit.MINUTES));
             }
             PymallocStats mid = pm.stats();
             assertEquals(handoff.size(), mid.allocatedBlocks(), "stats count every live block");
@@ -77,6 +79,7 @@ class PymallocThreadsTest {
                 assertEquals(-1, NativeMemory.findNot(s.address(), s.size(), s.stamp()));
                 pm.free(s.address());
             }
+            pm.collect();
             PymallocStats end = pm.stats();
             assertEquals(0, end.allocatedBlocks());
             assertEquals(1, end.arenasAllocatedCurrent(), "every arena but the last usable one went back");
