@@ -1,5 +1,6 @@
 package io.pymem4j.pymalloc;
 
+import io.pymem4j.api.AllocatorSetupException;
 import io.pymem4j.api.PyMemAllocatorEx;
 import io.pymem4j.spi.BackendContext;
 import io.pymem4j.spi.BackendProvider;
@@ -24,9 +25,14 @@ public final class PymallocProvider implements BackendProvider {
 
     @Override
     public PyMemAllocatorEx create(BackendContext context) {
-        Geometry geometry = Geometry.named(context.runtime().option(Geometry.OPTION));
-        // In GIL mode the MEM and OBJ callers hold the interpreter lock: no lock of our own.
-        boolean locking = !context.runtime().gilMode();
-        return new Pymalloc(geometry, context.rawBackend(), context.arenaAllocator(), locking);
+        Geometry geometry;
+        try {
+            geometry = Geometry.named(context.runtime().option(Geometry.OPTION));
+        } catch (IllegalArgumentException e) {
+            throw new AllocatorSetupException(e.getMessage(), e);
+        }
+        // In GIL mode the MEM and OBJ callers hold the interpreter lock: one heap, no lock of our own.
+        boolean threaded = !context.runtime().gilMode();
+        return new Pymalloc(geometry, context.rawBackend(), context.arenaAllocator(), threaded);
     }
 }

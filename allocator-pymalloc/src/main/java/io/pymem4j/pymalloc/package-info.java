@@ -67,28 +67,56 @@
  * {@link io.pymem4j.pymalloc.Pymalloc#debugMallocStats()} the
  * {@code sys._debugmallocstats()} text.
  *
- * <h2>Threads</h2>
- * One {@link java.util.concurrent.locks.ReentrantLock} guards all allocator state (pool
- * headers, {@code usedpools}, the arena objects and lists, the arena map's writes), as the
- * GIL does in CPython. Measured uncontended on the 2-core VM, a 64-byte malloc+free pair
- * cost 30 ns with it and 35 ns with {@code synchronized} (5 ns with no lock at all), so the
- * lock is the dominant cost of the hot path. What runs outside it:
- * <ul>
- *   <li>Raw requests (libc is thread-safe), with {@code raw_allocated_blocks} updated by an
- *       atomic add.</li>
- *   <li>The ownership test in {@code free} and {@code realloc}. For a block of ours, the
- *       arena was marked under the lock before the block was handed out, and the caller's
- *       hand-off of the pointer orders that before the test; the arena cannot be released
- *       while the block is live. For a foreign pointer every possible view of the map
- *       (marked, unmarked, half-written) answers "not ours", because arena ranges never
- *       overlap live foreign blocks. Map nodes are only freed by {@code close()}.</li>
- *   <li>Reading {@code szidx} in {@code realloc}: a pool's class does not change while it
- *       holds a live block.</li>
- * </ul>
- * A block may be freed by any thread. The hot paths allocate no Java objects.
+ * <h2>Threads: a heap per thread</h2>
+ * In GIL mode ({@code PyMemRuntime.builder().gil(...)}, {@code pymem4j.gil=true}) the MEM and
+ * OBJ callers hold the runtime's interpreter lock, as CPython's hold the GIL, and pymalloc
+ * is obmalloc exactly: one set of {@code usedpools}, no lock at all. The debug layer checks
+ * the promise.
  *
- * <p>In GIL mode ({@code PyMemRuntime.builder().gil(...)}) the MEM and OBJ callers hold the
- * runtime's interpreter lock, as CPython's hold the GIL, and pymalloc takes no lock at all:
- * the 5 ns figure. The debug layer checks that promise.
+ * <p>Otherwise (the default) any thread may call, and each thread allocates from a
+ * {@code Heap} of its own, as mimalloc and CPython's free-threaded build do:
+ * <pre>
+ *   thread A                         thread B
+ *   heap 1: usedpools[], warmPool    heap 2: usedpools[], warmPool     owned, lock-free
+ *      |  rings of pools whose          |
+ *      |  header says owner = 1         |  free(p), p in a pool of heap 1:
+ *      |                                +--> CAS-push p on heap 1's remoteFrees
+ *      |  <-- remoteFrees: p -> q -> 0                                   lock-free
+ *      v
+ *   shared, under the arena lock: arenas, usable_arenas, nfp2lasta, the arena map's
+ *   writes, the heaps table, heaps with no owner
+ * </pre>
+ * <ul>
+ *   <li>A heap has its own {@code usedpools} rings. A pool taken from an arena belongs to
+ *       one heap until it is empty again: its owner's id sits in the pool header's 4 spare
+ *       bytes (the upper half of the 8-byte {@code ref} union, which {@code count} leaves
+ *       unused), so the header keeps obmalloc's 48 bytes and every geometry its block counts.
+ *       Only the owner touches the pool's free list, count and ring links: malloc and a
+ *       free by the owner take no lock and no atomic instruction.</li>
+ *   <li>A free by another thread is one CAS: the block is pushed on the owner heap's
+ *       {@code remoteFrees} list, linked through its first word. The owner takes the whole
+ *       list with one atomic swap (a bulk take cannot suffer ABA) whenever one of its rings
+ *       runs dry, before it would take a new pool, and in {@link io.pymem4j.pymalloc.Pymalloc#collect()}.
+ *       Statistics count pending remote frees as free blocks.</li>
+ *   <li>A pool that empties stays in its ring as the heap's one <em>warm</em> pool; the warm
+ *       pool it replaces goes back to its arena. A loop that allocates and frees one block
+ *       never takes the arena lock; at most one pool per thread is held back from its arena,
+ *       and {@code collect()} gives it back.</li>
+ *   <li>The arena lock is taken only when a pool moves between a heap and an arena, and when
+ *       an arena is mapped or unmapped: once per pool lifetime, not per block.</li>
+ *   <li>A thread's first request takes a heap left by an ended thread (the owner's end is
+ *       seen through {@link java.lang.Thread#isAlive()}, which orders its last writes before
+ *       the taker's reads), or a new one. A free into the heap of an ended thread is done at
+ *       once under the arena lock, so the arenas of a pool of worker threads go back when
+ *       their blocks are freed after the workers end. A heap is never freed before
+ *       {@code close()}: virtual threads get one each, reused after they end.</li>
+ *   <li>What still runs without any lock, as before: raw requests (libc is thread-safe)
+ *       with {@code raw_allocated_blocks} updated atomically; the ownership test in
+ *       {@code free} and {@code realloc} (the arena of a live block was marked before the
+ *       block was handed out, and for a foreign pointer every view of the map answers "not
+ *       ours"; map nodes are freed only by {@code close()}); reading a live block's
+ *       {@code szidx} and owner, which do not change while it is live.</li>
+ * </ul>
+ * The hot paths allocate no Java objects.
  */
 package io.pymem4j.pymalloc;

@@ -2,6 +2,7 @@ package io.pymem4j.pymalloc;
 
 import io.pymem4j.api.PyMemAllocatorDomain;
 import io.pymem4j.api.PyMemAllocatorEx;
+import io.pymem4j.api.AllocatorSetupException;
 import io.pymem4j.api.PyMemRuntime;
 import io.pymem4j.raw.MmapArenaAllocator;
 import org.junit.jupiter.api.Test;
@@ -38,9 +39,9 @@ class PymallocProviderTest {
 
     @Test
     void anUnknownGeometryFailsTheSetUp() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        AllocatorSetupException e = assertThrows(AllocatorSetupException.class,
                 () -> PyMemRuntime.builder().allocator("pymalloc").option(Geometry.OPTION, "tiny").build());
-        assertTrue(e.getMessage().contains("unknown pymalloc.geometry 'tiny'"), e.getMessage());
+        assertEquals("unknown pymalloc.geometry 'tiny'; known: [cpython310, classic]", e.getMessage());
     }
 
     @Test
