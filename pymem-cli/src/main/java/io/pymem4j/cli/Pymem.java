@@ -8,12 +8,12 @@ import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
 
-/** The {@code pymem} command line: {@code list} and {@code replay}. */
+/** The {@code pymem} command line: {@code list}, {@code replay}, {@code demo}, {@code bench}, {@code stress}, {@code python}. */
 @Command(name = "pymem",
         mixinStandardHelpOptions = true,
         versionProvider = Pymem.Version.class,
         description = "pymem4j: CPython's allocator architecture on native memory for Java.",
-        subcommands = {ListCommand.class, ReplayCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {ListCommand.class, ReplayCommand.class, BenchCommand.class, StressCommand.class, PythonCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
 public final class Pymem implements Runnable {
 
     /** The exit status of a failure the user can act on, as for a usage error. */
@@ -33,7 +33,7 @@ public final class Pymem implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "name a command: list or replay");
+        throw new CommandLine.ParameterException(spec.commandLine(), "name a command: list, replay, demo, bench, stress or python");
     }
 
     private static int handle(Exception e, CommandLine cmd, CommandLine.ParseResult parsed) {
