@@ -25,6 +25,13 @@ public final class BlockLayout {
     /** {@code PYMEM_FORBIDDENBYTE}: the pads around the data. */
     public static final byte FORBIDDENBYTE = (byte) 0xFD;
 
+    /** Multiplied by a byte value, the word of eight such bytes. */
+    private static final long WORD_OF_BYTES = 0x0101010101010101L;
+    /** Eight FORBIDDENBYTEs: the trailing pads, read or written as one word. */
+    static final long FORBIDDEN_WORD = WORD_OF_BYTES * (FORBIDDENBYTE & 0xFF);
+    /** Fills up to this many bytes are word stores; longer ones one bulk fill. */
+    private static final int WORD_FILL_LIMIT = 32;
+
     private final boolean serialNumbers;
     private final long extra;
 
@@ -56,16 +63,71 @@ public final class BlockLayout {
     /** Writes the size (big-endian), the API id and the S-1 leading pads at the backend's block {@code base}. */
     void writeHeader(long base, long size, char apiId) {
         NativeMemory.putLongBigEndian(base, size);
-        NativeMemory.putByte(base + SST, (byte) apiId);
-        NativeMemory.fill(base + SST + 1, SST - 1, FORBIDDENBYTE);
+        NativeMemory.putLongBigEndian(base + SST, idWord(apiId));
     }
 
     /** Writes the S trailing pads after the data at {@code p} and, when enabled, the serial number. */
     void writeTrailer(long p, long size, long serial) {
-        NativeMemory.fill(p + size, SST, FORBIDDENBYTE);
+        NativeMemory.putLong(p + size, FORBIDDEN_WORD);
         if (serialNumbers) {
             NativeMemory.putLongBigEndian(p + size + SST, serial);
         }
+    }
+
+    /**
+     * The word at p-S as {@link NativeMemory#getLongBigEndian} reads it when the id byte is
+     * {@code apiId} and the leading pads are intact: one compare checks both.
+     */
+    static long idWord(char apiId) {
+        return ((long) (byte) apiId << 56) | (FORBIDDEN_WORD >>> 8);
+    }
+
+    /** The word at p-S: the id byte in the high byte, the leading pads below it. */
+    static long readIdWord(long p) {
+        return NativeMemory.getLongBigEndian(p - SST);
+    }
+
+    /** True when the S trailing pads of a block of {@code size} bytes at {@code p} are intact. */
+    static boolean trailingPadsIntact(long p, long size) {
+        return NativeMemory.getLong(p + size) == FORBIDDEN_WORD;
+    }
+
+    /**
+     * Sets {@code bytes} bytes at {@code address} to {@code value}. Most of the layer's fills
+     * are small (pads, small blocks): up to {@value #WORD_FILL_LIMIT} bytes they are word
+     * stores, the last one overlapping the one before it, which is faster than a bulk fill's
+     * set-up; longer runs are one {@link NativeMemory#fill}.
+     */
+    static void fill(long address, long bytes, byte value) {
+        if (bytes > WORD_FILL_LIMIT) {
+            NativeMemory.fill(address, bytes, value);
+        } else if (bytes >= Long.BYTES) {
+            long word = WORD_OF_BYTES * (value & 0xFF);
+            int last = (int) bytes - Long.BYTES;
+            for (int i = 0; i < last; i += Long.BYTES) {
+                NativeMemory.putLong(address + i, word);
+            }
+            NativeMemory.putLong(address + last, word);
+        } else {
+            for (int i = 0; i < bytes; i++) {
+                NativeMemory.putByte(address + i, value);
+            }
+        }
+    }
+
+    /** True when every one of {@code bytes} bytes at {@code address} is {@code value}: word reads, the last overlapping. */
+    static boolean isFilled(long address, long bytes, byte value) {
+        if (bytes < Long.BYTES) {
+            return NativeMemory.findNot(address, bytes, value) < 0;
+        }
+        long word = WORD_OF_BYTES * (value & 0xFF);
+        long last = address + bytes - Long.BYTES;
+        for (long a = address; a < last; a += Long.BYTES) {
+            if (NativeMemory.getLong(a) != word) {
+                return false;
+            }
+        }
+        return NativeMemory.getLong(last) == word;
     }
 
     /** The size field of the block at user pointer {@code p}. */

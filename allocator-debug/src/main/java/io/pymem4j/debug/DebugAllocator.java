@@ -34,6 +34,10 @@ public final class DebugAllocator implements PyMemAllocatorEx {
     private final char apiId;
     /** The lock MEM and OBJ callers must hold (GIL mode), or null: RAW, or no GIL mode. */
     private final InterpreterLock gil;
+    /** {@code _PyMem_DebugCheckAddress} with this domain's id, as the block table runs it. */
+    private final BlockTable.Check check;
+    /** Per thread, where realloc keeps the ends of the data it erases (one per layer: layers may stack). */
+    private final ThreadLocal<byte[]> erased = ThreadLocal.withInitial(() -> new byte[2 * ERASED_SIZE]);
 
     DebugAllocator(DebugHook hook, PyMemAllocatorDomain domain, PyMemAllocatorEx below, InterpreterLock gil) {
         this.hook = hook;
@@ -42,6 +46,7 @@ public final class DebugAllocator implements PyMemAllocatorEx {
         this.layout = hook.layout();
         this.apiId = domain.apiId();
         this.gil = domain == PyMemAllocatorDomain.RAW ? null : gil;
+        this.check = (p, size, serial) -> hook.check(p, size, serial, apiId);
     }
 
     /** {@code _PyMem_DebugCheckGIL}, named after the hook function as CPython names it. */
@@ -93,11 +98,11 @@ public final class DebugAllocator implements PyMemAllocatorEx {
         long serial = hook.nextSerial();
         long p = base + HEADER;
         layout.writeHeader(base, size, apiId);
-        if (!zeroed && size > 0) {
-            NativeMemory.fill(p, size, CLEANBYTE);
+        if (!zeroed) {
+            BlockLayout.fill(p, size, CLEANBYTE);
         }
         layout.writeTrailer(p, size, serial);
-        hook.adopt(p, new LiveBlock(size, serial, domain));
+        hook.adopt(p, size, serial, domain);
         return p;
     }
 
@@ -108,17 +113,12 @@ public final class DebugAllocator implements PyMemAllocatorEx {
         if (p == 0) {
             return;
         }
-        LiveBlock block = hook.take(p);
-        if (block == null) {
-            hook.notLive(DebugHook.RAW_FREE, p, true);
+        long size = hook.take(p, domain, false, check);
+        if (size < 0) {
+            hook.refused(DebugHook.RAW_FREE, p, size, apiId, true);
             return;
         }
-        Problem problem = hook.check(p, block, apiId);
-        if (problem != null) {
-            hook.corrupt(DebugHook.RAW_FREE, p, block, problem, apiId);
-            return;
-        }
-        hook.release(p, block, domain, below);
+        hook.release(p, size, below);
     }
 
     /**
@@ -133,61 +133,56 @@ public final class DebugAllocator implements PyMemAllocatorEx {
         if (p == 0) {
             return allocate(false, newSize);
         }
-        LiveBlock block = hook.take(p);
-        if (block == null) {
-            hook.notLive(DebugHook.RAW_REALLOC, p, false);
-            return 0;
-        }
-        Problem problem = hook.check(p, block, apiId);
-        if (problem != null) {
-            hook.corrupt(DebugHook.RAW_REALLOC, p, block, problem, apiId);
+        long oldSize = hook.take(p, domain, true, check);
+        if (oldSize < 0) {
+            hook.refused(DebugHook.RAW_REALLOC, p, oldSize, apiId, false);
             return 0;
         }
         if (newSize < 0 || newSize > layout.maxRequest()) {
-            hook.putBack(p, block);
+            hook.putBack(p);
             return 0;
         }
-        long oldSize = block.size();
+        // The check found the serial field equal to the record: it is the block's serial.
+        long oldSerial = layout.serialNumbers() ? BlockLayout.readSerial(p, oldSize) : 0;
         long head = p - HEADER;
-        byte[] saved = erase(p, oldSize);
+        byte[] saved = erased.get();
+        erase(p, oldSize, saved);
 
         long r = below.realloc(head, layout.total(newSize));
         long size = r == 0 ? oldSize : newSize;
-        long serial = r == 0 ? block.serial() : hook.nextSerial();
+        long serial = r == 0 ? oldSerial : hook.nextSerial();
         long base = r == 0 ? head : r;
         long q = base + HEADER;
         layout.writeHeader(base, size, apiId);
         layout.writeTrailer(q, size, serial);
         restore(q, saved, oldSize, size);
         if (r == 0) {
-            hook.putBack(p, block);
+            hook.putBack(p);
             return 0;
         }
         if (size > oldSize) {
-            NativeMemory.fill(q + oldSize, size - oldSize, CLEANBYTE);
+            BlockLayout.fill(q + oldSize, size - oldSize, CLEANBYTE);
         }
         if (q != p) {
-            hook.moved(p, q, block, domain);
+            hook.moved(p, q);
         }
-        hook.adopt(q, new LiveBlock(size, serial, domain));
+        hook.adopt(q, size, serial, domain);
         return q;
     }
 
-    /** Saves the ends of the data and fills them, the header and the trailer with DEADBYTE. */
-    private byte[] erase(long p, long size) {
+    /** Saves the ends of the data in {@code saved} and fills them, the header and the trailer with DEADBYTE. */
+    private void erase(long p, long size, byte[] saved) {
         long head = p - HEADER;
         if (size <= 2 * ERASED_SIZE) {
-            byte[] saved = read(p, (int) size);
-            NativeMemory.fill(head, layout.total(size), DEADBYTE);
-            return saved;
+            NativeMemory.copyToArray(p, saved, 0, (int) size);
+            BlockLayout.fill(head, layout.total(size), DEADBYTE);
+            return;
         }
-        byte[] saved = new byte[2 * ERASED_SIZE];
         long tail = p + size;
         NativeMemory.copyToArray(p, saved, 0, ERASED_SIZE);
-        NativeMemory.fill(head, HEADER + ERASED_SIZE, DEADBYTE);
+        BlockLayout.fill(head, HEADER + ERASED_SIZE, DEADBYTE);
         NativeMemory.copyToArray(tail - ERASED_SIZE, saved, ERASED_SIZE, ERASED_SIZE);
-        NativeMemory.fill(tail - ERASED_SIZE, ERASED_SIZE + layout.extraBytes() - HEADER, DEADBYTE);
-        return saved;
+        BlockLayout.fill(tail - ERASED_SIZE, ERASED_SIZE + layout.extraBytes() - HEADER, DEADBYTE);
     }
 
     /** Puts the saved bytes back into the resized data at {@code q}, up to the smaller size. */
@@ -201,12 +196,6 @@ public final class DebugAllocator implements PyMemAllocatorEx {
         if (newSize > tailStart) {
             NativeMemory.copyFromArray(saved, ERASED_SIZE, q + tailStart, (int) Math.min(newSize - tailStart, ERASED_SIZE));
         }
-    }
-
-    private static byte[] read(long address, int n) {
-        byte[] b = new byte[n];
-        NativeMemory.copyToArray(address, b, 0, n);
-        return b;
     }
 
     @Override

@@ -19,8 +19,9 @@ import java.util.function.Function;
  *       (powers of 1024)</td><td>0: freed blocks go back to the backend at once. Otherwise freed
  *       blocks wait, filled with DEADBYTE, and a write after free is reported by the free
  *       that pushes the written block out (or by {@link DebugHook#flushQuarantine()})</td></tr>
- *   <tr><td>{@code debug.history}</td><td>how many freed pointers are remembered to name a
- *       double free (0 turns it off)</td><td>16384</td></tr>
+ *   <tr><td>{@code debug.history}</td><td>how many of the last blocks given back to the backend
+ *       are remembered, to name a double free or a use after free (0 turns it off; blocks in
+ *       quarantine and leaked blocks are remembered whatever this is)</td><td>16384</td></tr>
  * </table>
  *
  * @param serialNumbers   whether blocks carry a serial number

@@ -1,6 +1,5 @@
 package io.pymem4j.debug;
 
-import io.pymem4j.api.NativeMemory;
 import io.pymem4j.api.PyMemAllocatorDomain;
 import io.pymem4j.api.PyMemAllocatorEx;
 import io.pymem4j.api.PyMemRuntime;
@@ -12,15 +11,11 @@ import org.slf4j.LoggerFactory;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static io.pymem4j.debug.BlockLayout.DEADBYTE;
-import static io.pymem4j.debug.BlockLayout.FORBIDDENBYTE;
 import static io.pymem4j.debug.BlockLayout.HEADER;
-import static io.pymem4j.debug.BlockLayout.SST;
 
 /**
  * The debug layer's state in one runtime, shared by its three domains: CPython's
@@ -28,11 +23,11 @@ import static io.pymem4j.debug.BlockLayout.SST;
  *
  * <ul>
  *   <li>The serial counter ({@code serialno}, an {@link AtomicLong} here).</li>
- *   <li>The live blocks: every user pointer the layer handed out and not yet took back,
- *       with its size, serial and domain, in a concurrent map. A pointer that is not in it
- *       is reported without reading its memory; taking a pointer out is atomic, so a block
- *       reaches the backend's {@code free} at most once even when two threads free it.</li>
- *   <li>The {@linkplain FreedHistory history} of recent frees, to name a double free.</li>
+ *   <li>The {@linkplain BlockTable block table}: every user pointer the layer handed out and
+ *       did not take back, with its size, serial and domain, and what became of the last
+ *       {@code debug.history} it took back. A pointer that is not live is reported from it
+ *       without reading its memory; a free takes a block out atomically, so a block reaches
+ *       the backend's {@code free} at most once even when two threads free it.</li>
  *   <li>The optional {@linkplain Quarantine quarantine}.</li>
  * </ul>
  * Checks run in CPython's order ({@code _PyMem_DebugCheckAddress}): the id byte, the
@@ -51,12 +46,13 @@ public final class DebugHook implements Hook {
     /** The exit status of {@link CorruptionPolicy#ABORT}, a process killed by SIGABRT. */
     public static final int ABORT_STATUS = 134;
 
+    private static final Problem[] PROBLEMS = Problem.values();
+
     private final DebugConfig config;
     private final BlockLayout layout;
     private final PyMemRuntime runtime;
     private final AtomicLong serialno = new AtomicLong();
-    private final Map<Long, LiveBlock> live = new ConcurrentHashMap<>();
-    private final FreedHistory history;
+    private final BlockTable table;
     private final Quarantine quarantine;
 
     /**
@@ -68,8 +64,8 @@ public final class DebugHook implements Hook {
         this.config = config;
         this.layout = new BlockLayout(config.serialNumbers());
         this.runtime = runtime;
-        this.history = new FreedHistory(config.historySize());
-        this.quarantine = config.quarantineBytes() > 0 ? new Quarantine(config.quarantineBytes()) : null;
+        this.table = new BlockTable(config.historySize());
+        this.quarantine = config.quarantineBytes() > 0 ? new Quarantine(config.quarantineBytes(), this::leave) : null;
     }
 
     /** The debug layer of {@code runtime}'s stack, wherever it sits in it. */
@@ -92,7 +88,7 @@ public final class DebugHook implements Hook {
 
     /** How many blocks are live (handed out and not freed) in all domains. */
     public int liveBlocks() {
-        return live.size();
+        return table.liveBlocks();
     }
 
     /** The serial number of the last successful debug malloc/calloc/realloc. */
@@ -116,7 +112,7 @@ public final class DebugHook implements Hook {
      */
     public void flushQuarantine() {
         if (quarantine != null) {
-            release(quarantine.drain());
+            reportWritten(quarantine.drain());
         }
     }
 
@@ -126,94 +122,102 @@ public final class DebugHook implements Hook {
         return serialno.incrementAndGet();
     }
 
-    /** A block was made (or moved) at {@code p}. */
-    void adopt(long p, LiveBlock block) {
-        history.forget(p);
-        live.put(p, block);
+    /** A block of {@code size} bytes with {@code serial} was made (or moved) at {@code p} through {@code domain}. */
+    void adopt(long p, long size, long serial, PyMemAllocatorDomain domain) {
+        table.adopt(p, size, serial, domain);
     }
 
-    /** Takes {@code p} out of the live blocks; null when it was not live. */
-    LiveBlock take(long p) {
-        LiveBlock block = live.get(p);
-        if (block == null) {
-            return null;
-        }
-        // Remembered before the block leaves the live set: a thread that loses a race to
-        // free it too then finds it here and names a double free (the winner records the
-        // block's real fate afterwards).
-        history.remember(new FreedHistory.Fate(p, block, FreedHistory.Kind.FREED, block.domain(), 0));
-        return live.remove(p, block) ? block : null;
+    /**
+     * Takes the live block {@code p} for a free or realloc through {@code through}, checked
+     * with {@code check}: see {@link BlockTable#take}. A block taken by a realloc, or freed
+     * into the quarantine, is not given back to the backend yet, so its record is pinned.
+     */
+    long take(long p, PyMemAllocatorDomain through, boolean forRealloc, BlockTable.Check check) {
+        return table.take(p, through, forRealloc || quarantine != null, check);
     }
 
-    /** Puts back a block taken for a realloc that failed. */
-    void putBack(long p, LiveBlock block) {
-        history.forget(p);
-        live.put(p, block);
+    /** Makes a block taken for a realloc that failed live again. */
+    void putBack(long p) {
+        table.revive(p);
     }
 
-    /** {@code _PyMem_DebugCheckAddress}, with the recorded block: the first problem found, or null. */
-    Problem check(long p, LiveBlock block, char apiId) {
-        if (BlockLayout.readId(p) != (byte) apiId) {
-            return Problem.BAD_ID;
+    /** A realloc moved the taken block from {@code from} to {@code to}: the backend freed the old address. */
+    void moved(long from, long to) {
+        table.moved(from, to);
+    }
+
+    /** {@code _PyMem_DebugCheckAddress} of the block at {@code p} as recorded: the first problem found, or null. */
+    Problem check(long p, long size, long serial, char apiId) {
+        long idWord = BlockLayout.readIdWord(p);
+        if (idWord != BlockLayout.idWord(apiId)) {
+            return (byte) (idWord >>> 56) != (byte) apiId ? Problem.BAD_ID : Problem.BAD_LEADING_PAD;
         }
-        if (NativeMemory.findNot(p - (SST - 1), SST - 1, FORBIDDENBYTE) >= 0) {
-            return Problem.BAD_LEADING_PAD;
-        }
-        if (BlockLayout.readSize(p) != block.size()) {
+        if (BlockLayout.readSize(p) != size) {
             return Problem.BAD_SIZE;
         }
-        if (NativeMemory.findNot(p + block.size(), SST, FORBIDDENBYTE) >= 0) {
+        if (!BlockLayout.trailingPadsIntact(p, size)) {
             return Problem.BAD_TRAILING_PAD;
         }
-        if (layout.serialNumbers() && BlockLayout.readSerial(p, block.size()) != block.serial()) {
+        if (layout.serialNumbers() && BlockLayout.readSerial(p, size) != serial) {
             return Problem.BAD_SERIAL;
         }
         return null;
     }
 
-    /** A freed block: fill it with DEADBYTE, then quarantine it or give it back. */
-    void release(long p, LiveBlock block, PyMemAllocatorDomain through, PyMemAllocatorEx below) {
-        long total = layout.total(block.size());
-        NativeMemory.fill(p - HEADER, total, DEADBYTE);
-        history.remember(new FreedHistory.Fate(p, block, FreedHistory.Kind.FREED, through, 0));
+    /** A freed block of {@code size} bytes that passed its checks: fill it with DEADBYTE, then quarantine it or give it back. */
+    void release(long p, long size, PyMemAllocatorEx below) {
+        long total = layout.total(size);
+        BlockLayout.fill(p - HEADER, total, DEADBYTE);
         if (quarantine == null) {
             below.free(p - HEADER);
         } else {
-            release(quarantine.add(new Quarantine.Entry(p, block, total, below)));
+            reportWritten(quarantine.add(p, total, below));
         }
     }
 
-    /** A realloc moved the block from {@code from}: remember it, as the backend freed the old address. */
-    void moved(long from, long to, LiveBlock block, PyMemAllocatorDomain through) {
-        history.remember(new FreedHistory.Fate(from, block, FreedHistory.Kind.MOVED, through, to));
-    }
-
-    /** Blocks leaving the quarantine: the intact ones go to the backend, the others are reported and leaked. */
-    private void release(List<Quarantine.Entry> leaving) {
-        List<Quarantine.Entry> written = null;
-        for (Quarantine.Entry e : leaving) {
-            if (NativeMemory.findNot(e.p() - HEADER, e.total(), DEADBYTE) < 0) {
-                e.below().free(e.p() - HEADER);
-            } else {
-                if (written == null) {
-                    written = new ArrayList<>(1);
-                }
-                written.add(e);
-            }
-        }
-        if (written != null) {
-            for (Quarantine.Entry e : written) {
-                history.remember(new FreedHistory.Fate(e.p(), e.block(), FreedHistory.Kind.LEAKED,
-                        e.block().domain(), 0));
-                handle(Problem.WRITE_AFTER_FREE, e.p(),
-                        BlockReport.writtenAfterFree(e.p(), e.block(), layout, RAW_FREE, tracebacks()));
-            }
+    /**
+     * {@link #take} refused {@code p} with {@code code} in {@code function}, the free or realloc
+     * of API {@code apiId}: report it.
+     */
+    void refused(String function, long p, long code, char apiId, boolean isFree) {
+        if (code == BlockTable.NOT_LIVE) {
+            notLive(function, p, isFree);
+        } else {
+            corrupt(function, p, PROBLEMS[(int) (-2 - code)], apiId);
         }
     }
 
-    /** A live block failed a check in {@code function}, verified with {@code apiId}: leak it and report. */
-    void corrupt(String function, long p, LiveBlock block, Problem problem, char apiId) {
-        history.remember(new FreedHistory.Fate(p, block, FreedHistory.Kind.LEAKED, block.domain(), 0));
+    /** The quarantine's exit: a block still all DEADBYTE goes to the backend, a written one is leaked. */
+    private boolean leave(long p, long total, PyMemAllocatorEx below) {
+        if (BlockLayout.isFilled(p - HEADER, total, DEADBYTE)) {
+            table.returned(p);
+            below.free(p - HEADER);
+            return true;
+        }
+        table.leaked(p);
+        return false;
+    }
+
+    /** Reports blocks that left the quarantine written after their free (none when {@code written} is null). */
+    private void reportWritten(long[] written) {
+        if (written == null) {
+            return;
+        }
+        for (long p : written) {
+            handle(Problem.WRITE_AFTER_FREE, p,
+                    BlockReport.writtenAfterFree(p, recorded(p), layout, RAW_FREE, tracebacks()));
+        }
+    }
+
+    /** What the table holds for a block it took and leaked (such records are kept for good). */
+    private LiveBlock recorded(long p) {
+        BlockTable.Entry e = table.lookup(p);
+        return e.block();
+    }
+
+    /** A live block failed a check in {@code function}, verified with {@code apiId}: it is leaked; report it. */
+    private void corrupt(String function, long p, Problem problem, char apiId) {
+        LiveBlock block = recorded(p);
         String message = switch (problem) {
             case BAD_ID -> "bad ID: Allocated using API '" + BlockReport.idChar(BlockLayout.readId(p))
                     + "', verified using API '" + apiId + "'";
@@ -227,53 +231,42 @@ public final class DebugHook implements Hook {
     }
 
     /** {@code p} is not a live block: say what is known of it, without touching its memory. */
-    void notLive(String function, long p, boolean isFree) {
+    private void notLive(String function, long p, boolean isFree) {
         List<String> why = new ArrayList<>(2);
         Problem problem;
         String message;
-        FreedHistory.Fate fate = history.lookup(p);
-        Map.Entry<Long, LiveBlock> around = fate == null ? containing(p) : null;
-        if (fate != null && fate.kind() != FreedHistory.Kind.LEAKED) {
-            LiveBlock b = fate.block();
-            String what = "The block of " + b.size() + " bytes made through API '" + b.domain().apiId() + "'"
-                    + (layout.serialNumbers() ? " by call #" + b.serial() + " to debug malloc/realloc" : "");
+        BlockTable.Entry fate = table.lookup(p);
+        boolean ended = fate != null && (fate.kind() == BlockTable.Kind.FREED || fate.kind() == BlockTable.Kind.MOVED)
+                && fate.remembered();
+        BlockTable.Entry around = ended || fate != null && fate.kind() == BlockTable.Kind.LEAKED ? null : table.containing(p);
+        if (ended) {
+            String what = "The block of " + fate.size() + " bytes made through API '" + fate.domain().apiId() + "'"
+                    + (layout.serialNumbers() ? " by call #" + fate.serial() + " to debug malloc/realloc" : "");
             why.add(what);
-            why.add(fate.kind() == FreedHistory.Kind.MOVED
+            why.add(fate.kind() == BlockTable.Kind.MOVED
                     ? "was moved to p=" + BlockReport.hex(fate.movedTo()) + " by a debug realloc through API '"
                             + fate.through().apiId() + "', which freed it."
                     : "was already freed through API '" + fate.through().apiId() + "'.");
             problem = isFree ? Problem.DOUBLE_FREE : Problem.USE_AFTER_FREE;
             message = isFree ? "double free" : "use after free: realloc of a freed block";
-        } else if (fate != null) {
-            why.add("The block of " + fate.block().size() + " bytes made through API '"
-                    + fate.block().domain().apiId() + "' failed a check earlier; it was reported and leaked.");
+        } else if (fate != null && fate.kind() == BlockTable.Kind.LEAKED) {
+            why.add("The block of " + fate.size() + " bytes made through API '"
+                    + fate.domain().apiId() + "' failed a check earlier; it was reported and leaked.");
             problem = Problem.NOT_LIVE;
             message = "not a live block of this layer";
         } else if (around != null) {
-            LiveBlock b = around.getValue();
-            why.add("It points " + (p - around.getKey()) + " bytes into the live block at p="
-                    + BlockReport.hex(around.getKey()) + " of " + b.size() + " bytes made through API '"
-                    + b.domain().apiId() + "'.");
+            why.add("It points " + (p - around.address()) + " bytes into the live block at p="
+                    + BlockReport.hex(around.address()) + " of " + around.size() + " bytes made through API '"
+                    + around.domain().apiId() + "'.");
             problem = Problem.INTERIOR_POINTER;
             message = "not the start of a live block of this layer";
         } else {
             why.add("This layer did not make it, or freed it too long ago to remember (it remembers the last "
-                    + history.capacity() + " frees).");
+                    + table.history() + " frees).");
             problem = Problem.NOT_LIVE;
             message = "not a live block of this layer";
         }
         handle(problem, p, BlockReport.notLive(p, why, function, message, tracebacks()));
-    }
-
-    /** The live block whose data or pads hold {@code p}; a scan, done only when writing a report. */
-    private Map.Entry<Long, LiveBlock> containing(long p) {
-        for (Map.Entry<Long, LiveBlock> e : live.entrySet()) {
-            long start = e.getKey();
-            if (p > start - HEADER && p < start + e.getValue().size() + SST) {
-                return e;
-            }
-        }
-        return null;
     }
 
     /** The tracer of the runtime's stack (tracemalloc), found when a report is written. */
@@ -294,9 +287,17 @@ public final class DebugHook implements Hook {
     /** Applies the policy to a report. */
     private void handle(Problem problem, long p, String report) {
         switch (config.policy()) {
+            // Under throw the report travels in the error, for its catcher to log or show; under
+            // abort it goes to stderr byte for byte as CPython's fatal error does. Only log logs.
             case THROW -> throw new MemoryCorruptionError(problem, p, report);
-            case LOG -> log.error(problem == Problem.NO_GIL ? "allocator misuse\n{}" : "memory error at {}; the block is leaked\n{}",
-                    problem == Problem.NO_GIL ? report : BlockReport.hex(p), report);
+            case LOG -> {
+                switch (problem) {
+                    case NO_GIL -> log.error("allocator misuse\n{}", report);
+                    case DOUBLE_FREE, USE_AFTER_FREE, INTERIOR_POINTER, NOT_LIVE ->
+                            log.error("memory error at {}; the pointer is not passed down\n{}", BlockReport.hex(p), report);
+                    default -> log.error("memory error at {}; the block is leaked\n{}", BlockReport.hex(p), report);
+                }
+            }
             case ABORT -> abort(report);
         }
     }

@@ -3,8 +3,8 @@ package io.pymem4j.debug;
 import io.pymem4j.api.PyMemAllocatorDomain;
 
 /**
- * What the layer remembers of a block it handed out, off the native heap so that a
- * corrupted header cannot mislead the checks.
+ * A block as the reports show it: what the {@linkplain BlockTable block table} recorded when
+ * the block was made, off the native heap so that a corrupted header cannot mislead them.
  *
  * @param size   the requested size
  * @param serial the serial number of the call that made it (or last moved it)

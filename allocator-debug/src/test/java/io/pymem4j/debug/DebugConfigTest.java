@@ -38,11 +38,4 @@ class DebugConfigTest {
                 () -> DebugConfig.from(Map.of(DebugConfig.QUARANTINE_BYTES, "-1")::get));
         assertTrue(e.getMessage().startsWith("option debug.quarantine.bytes='-1' is not valid"), e.getMessage());
     }
-
-    @Test
-    void historyIsRoundedUpToAPowerOfTwo() {
-        assertEquals(128, new FreedHistory(100).capacity());
-        assertEquals(1, new FreedHistory(1).capacity());
-        assertEquals(0, new FreedHistory(0).capacity());
-    }
 }

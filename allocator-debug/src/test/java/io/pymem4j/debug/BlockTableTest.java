@@ -1,0 +1,181 @@
+package io.pymem4j.debug;
+
+import org.junit.jupiter.api.Test;
+
+import static io.pymem4j.api.PyMemAllocatorDomain.MEM;
+import static io.pymem4j.api.PyMemAllocatorDomain.OBJ;
+import static io.pymem4j.api.PyMemAllocatorDomain.RAW;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The block table on its own: records, their history window, pinning, and the bounds on its
+ * size. Addresses are made up: the table never reads memory, its checks are the callers'.
+ */
+class BlockTableTest {
+
+    private static final BlockTable.Check PASSES = (p, size, serial) -> null;
+    private static final BlockTable.Check BAD_ID = (p, size, serial) -> Problem.BAD_ID;
+    /** Addresses as a backend gives them: 16-byte aligned, 48 bytes apart. */
+    private static final long BASE = 0x7f00_0000_0010L;
+
+    private static long address(int i) {
+        return BASE + 48L * i;
+    }
+
+    @Test
+    void takingALiveBlockReturnsItsSizeAndLeavesItsHistory() {
+        BlockTable t = new BlockTable(16);
+        t.adopt(BASE, 100, 7, MEM);
+        assertEquals(1, t.liveBlocks());
+        assertEquals(100, t.take(BASE, OBJ, false, PASSES));
+        assertEquals(0, t.liveBlocks());
+        assertEquals(new BlockTable.Entry(BASE, BlockTable.Kind.FREED, 100, 7, MEM, OBJ, 0, true), t.lookup(BASE));
+    }
+
+    @Test
+    void aTakenBlockCannotBeTakenAgain() {
+        BlockTable t = new BlockTable(16);
+        t.adopt(BASE, 16, 1, RAW);
+        t.take(BASE, RAW, false, PASSES);
+        assertEquals(BlockTable.NOT_LIVE, t.take(BASE, RAW, false, PASSES));
+        assertEquals(BlockTable.NOT_LIVE, t.take(BASE + 16, RAW, false, PASSES), "never adopted");
+    }
+
+    @Test
+    void aFailedCheckLeaksTheRecordAndKeepsItForGood() {
+        BlockTable t = new BlockTable(1);
+        t.adopt(BASE, 16, 1, MEM);
+        assertEquals(-2 - Problem.BAD_ID.ordinal(), t.take(BASE, RAW, false, BAD_ID));
+        for (int i = 1; i <= 100_000; i++) {
+            t.adopt(address(i), 16, i + 1, MEM);
+            t.take(address(i), MEM, false, PASSES);
+        }
+        BlockTable.Entry e = t.lookup(BASE);
+        assertEquals(BlockTable.Kind.LEAKED, e.kind());
+        assertEquals(16, e.size());
+        assertEquals(0, t.liveBlocks());
+    }
+
+    @Test
+    void historyRemembersExactlyTheLastNBlocksGivenBack() {
+        BlockTable t = new BlockTable(3);
+        for (int i = 0; i < 4; i++) {
+            t.adopt(address(i), 16, i + 1, MEM);
+            t.take(address(i), MEM, false, PASSES);
+        }
+        assertFalse(t.lookup(address(0)).remembered());
+        for (int i = 1; i < 4; i++) {
+            assertTrue(t.lookup(address(i)).remembered(), "block " + i);
+        }
+    }
+
+    @Test
+    void noHistoryRemembersNothingButStillRefusesASecondTake() {
+        BlockTable t = new BlockTable(0);
+        t.adopt(BASE, 16, 1, MEM);
+        t.take(BASE, MEM, false, PASSES);
+        assertFalse(t.lookup(BASE).remembered());
+        assertEquals(BlockTable.NOT_LIVE, t.take(BASE, MEM, false, PASSES));
+    }
+
+    @Test
+    void aPinnedRecordIsRememberedWhateverItsAgeUntilItIsReturned() {
+        BlockTable t = new BlockTable(2);
+        t.adopt(BASE, 16, 1, MEM);
+        t.take(BASE, MEM, true, PASSES);
+        for (int i = 1; i <= 10_000; i++) {
+            t.adopt(address(i), 16, i + 1, MEM);
+            t.take(address(i), MEM, false, PASSES);
+        }
+        assertTrue(t.lookup(BASE).remembered());
+        t.returned(BASE);
+        assertTrue(t.lookup(BASE).remembered(), "the last given back");
+        t.adopt(address(-1), 16, 0, MEM);
+        t.take(address(-1), MEM, false, PASSES);
+        t.adopt(address(-2), 16, 0, MEM);
+        t.take(address(-2), MEM, false, PASSES);
+        assertFalse(t.lookup(BASE).remembered(), "two more given back since");
+    }
+
+    @Test
+    void aRevivedBlockIsLiveAgainWithItsSizeAndSerial() {
+        BlockTable t = new BlockTable(16);
+        t.adopt(BASE, 300, 9, OBJ);
+        t.take(BASE, OBJ, true, PASSES);
+        t.revive(BASE);
+        assertEquals(new BlockTable.Entry(BASE, BlockTable.Kind.LIVE, 300, 9, OBJ, OBJ, 0, true), t.lookup(BASE));
+        assertEquals(1, t.liveBlocks());
+        assertEquals(300, t.take(BASE, OBJ, false, PASSES));
+    }
+
+    @Test
+    void aMovedBlockNamesItsNewAddress() {
+        BlockTable t = new BlockTable(16);
+        t.adopt(BASE, 16, 1, MEM);
+        t.take(BASE, MEM, true, PASSES);
+        t.moved(BASE, address(1000));
+        t.adopt(address(1000), 4000, 2, MEM);
+        assertEquals(new BlockTable.Entry(BASE, BlockTable.Kind.MOVED, 16, 1, MEM, MEM, address(1000), true),
+                t.lookup(BASE));
+    }
+
+    @Test
+    void anAddressHandedOutAgainReplacesItsHistory() {
+        BlockTable t = new BlockTable(16);
+        t.adopt(BASE, 16, 1, MEM);
+        t.take(BASE, MEM, false, PASSES);
+        t.adopt(BASE, 64, 2, OBJ);
+        assertEquals(new BlockTable.Entry(BASE, BlockTable.Kind.LIVE, 64, 2, OBJ, OBJ, 0, true), t.lookup(BASE));
+        assertEquals(1, t.records());
+    }
+
+    @Test
+    void containingNamesTheLiveBlockAroundAPointerButNotItsStart() {
+        BlockTable t = new BlockTable(16);
+        t.adopt(BASE, 16, 1, MEM);
+        assertEquals(BASE, t.containing(BASE + 4).address());
+        assertEquals(BASE, t.containing(BASE - 15).address(), "in the header");
+        assertEquals(BASE, t.containing(BASE + 23).address(), "in the trailing pads");
+        assertNull(t.containing(BASE), "the start is the block itself");
+        assertNull(t.containing(BASE + 24), "past the pads");
+    }
+
+    @Test
+    void forgottenHistoryIsDroppedSoTheTableStaysBoundedByWhatItRemembers() {
+        int history = 16;
+        BlockTable t = new BlockTable(history);
+        for (int i = 0; i < 1_000_000; i++) {
+            t.adopt(address(i), 16, i + 1, MEM);
+            t.take(address(i), MEM, false, PASSES);
+        }
+        // 64 stripes, none more than 8 slots for each record it keeps (here at most the history).
+        assertTrue(t.slots() <= 64 * 8 * history, "slots " + t.slots());
+        assertTrue(t.records() <= t.slots() / 2, "records " + t.records());
+    }
+
+    @Test
+    void theTableGrowsWithTheLiveBlocksAndStaysAtMostHalfFull() {
+        BlockTable t = new BlockTable(16);
+        for (int i = 0; i < 200_000; i++) {
+            t.adopt(address(i), 16, i + 1, MEM);
+        }
+        assertEquals(200_000, t.liveBlocks());
+        assertEquals(200_000, t.records());
+        assertTrue(t.slots() >= 2 * 200_000, "slots " + t.slots());
+    }
+
+    /** Blocks 32 bytes apart fill every other granule of every region: the worst case of the slot layout. */
+    @Test
+    void denselyPackedBlocksInNeighbouringRegionsKeepProbesShort() {
+        BlockTable t = new BlockTable(16);
+        for (int i = 0; i < 300_000; i++) {
+            t.adopt(BASE + 32L * i, 0, i + 1, OBJ);
+        }
+        // 192 without the rebuild of crowded stripes.
+        int longest = t.longestProbe();
+        assertTrue(longest <= 3 * BlockTable.LONG_PROBE, "longest probe " + longest);
+    }
+}

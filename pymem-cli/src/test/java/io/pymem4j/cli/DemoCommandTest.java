@@ -1,0 +1,293 @@
+package io.pymem4j.cli;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import io.pymem4j.debug.DebugConfig;
+import io.pymem4j.debug.DebugHook;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@code pymem demo KIND}: each fault's report on stderr and the exit status of each policy.
+ * The report lines are regular expressions, one a line, as CPython's test_mem.py writes them.
+ */
+class DemoCommandTest {
+
+    private static final String PTR = "(?:0x)?[0-9a-fA-F]+";
+    /** The first line under throw: what the JVM prints for an uncaught error, the fatal line as its message. */
+    private static final String UNCAUGHT = "Exception in thread \".*\" io\\.pymem4j\\.debug\\.MemoryCorruptionError: ";
+    private static final String MADE_BY_CALL_1 = q("    The block was made by call #1 to debug malloc/realloc.");
+    private static final String ENABLE_TRACEMALLOC = q("Enable tracemalloc to get the memory block allocation traceback");
+
+    private final ListAppender<ILoggingEvent> logged = new ListAppender<>();
+    private final Logger debugLogger = (Logger) LoggerFactory.getLogger(DebugHook.class);
+
+    /** The layer's log, kept from the console: under log the reports are this test's to read. */
+    @BeforeEach
+    void capture() {
+        logged.start();
+        debugLogger.addAppender(logged);
+        debugLogger.setAdditive(false);
+    }
+
+    @AfterEach
+    void release() {
+        debugLogger.setAdditive(true);
+        debugLogger.detachAppender(logged);
+    }
+
+    /** Exit status, stdout and stderr of one command. */
+    private record Run(int status, String out, String err) {
+        List<String> errLines() {
+            return err.lines().toList();
+        }
+    }
+
+    private static Run pymem(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cmd = Pymem.commandLine();
+        cmd.setOut(new PrintWriter(out, true));
+        cmd.setErr(new PrintWriter(err, true));
+        int status = cmd.execute(args);
+        return new Run(status, out.toString(), err.toString());
+    }
+
+    private static String q(String literal) {
+        return Pattern.quote(literal);
+    }
+
+    /** Asserts that stderr starts with exactly these lines (each a full-match regex), then the stack. */
+    private static void assertReport(Run r, String... lineRegexes) {
+        List<String> lines = r.errLines();
+        for (int i = 0; i < lineRegexes.length; i++) {
+            assertTrue(i < lines.size(), "stderr has only " + lines.size() + " lines:\n" + r.err());
+            assertTrue(Pattern.matches(lineRegexes[i], lines.get(i)),
+                    "line " + (i + 1) + ": <" + lines.get(i) + "> does not match <" + lineRegexes[i] + ">\n" + r.err());
+        }
+        List<String> rest = lines.subList(lineRegexes.length, lines.size());
+        assertTrue(!rest.isEmpty() && rest.stream().allMatch(l -> l.startsWith("\tat ")), "then the stack:\n" + r.err());
+        assertTrue(rest.getLast().startsWith("\tat " + DemoCommand.class.getName() + "."), "down to the demo:\n" + r.err());
+    }
+
+    private static List<String> padLines(String at, int from, int to, int ouch) {
+        List<String> lines = new ArrayList<>();
+        for (int i = from; from <= to ? i <= to : i >= to; i += from <= to ? 1 : -1) {
+            lines.add(q("        at " + at + i + ": 0x" + (i == ouch ? "78 *** OUCH" : "fd")));
+        }
+        return lines;
+    }
+
+    @Test
+    void bufferOverflowReportsTheBadTrailingPadAndExitsWithStatusOne() {
+        Run r = pymem("demo", "buffer-overflow", "--allocator", "pymalloc_debug");
+        assertEquals(DemoCommand.EXIT_THROWN, r.status());
+        List<String> lines = new ArrayList<>(List.of(
+                UNCAUGHT + q("Fatal Python error: _PyMem_DebugRawFree: bad trailing pad byte"),
+                "Debug memory block at address p=" + PTR + ": API 'm'",
+                q("    16 bytes originally requested"),
+                q("    The 7 pad bytes at p-7 are FORBIDDENBYTE, as expected."),
+                "    The 8 pad bytes at tail=" + PTR + q(" are not all FORBIDDENBYTE (0xfd):")));
+        lines.addAll(padLines("tail+", 0, 7, 0));
+        lines.addAll(List.of(MADE_BY_CALL_1, q("    Data at p:" + " cd".repeat(16)), "", ENABLE_TRACEMALLOC, "",
+                q("Fatal Python error: _PyMem_DebugRawFree: bad trailing pad byte"), ""));
+        assertReport(r, lines.toArray(String[]::new));
+    }
+
+    @Test
+    void bufferOverflowOutputMatchesTestMemsExpectation() {
+        Run r = pymem("demo", "buffer-overflow", "--allocator", "malloc_debug");
+        String testMem = "Debug memory block at address p=" + PTR + ": API 'm'\n"
+                + "    16 bytes originally requested\n"
+                + "    The [0-9] pad bytes at p-[0-9] are FORBIDDENBYTE, as expected.\n"
+                + "    The [0-9] pad bytes at tail=" + PTR + " are not all FORBIDDENBYTE \\(0x[0-9a-f]{2}\\):\n"
+                + "        at tail\\+0: 0x78 \\*\\*\\* OUCH\n"
+                + "        at tail\\+1: 0xfd\n"
+                + "        at tail\\+2: 0xfd\n"
+                + "        .*\n"
+                + "(    The block was made by call #[0-9]+ to debug malloc/realloc.\n)?"
+                + "    Data at p: cd cd cd .*\n"
+                + "\n"
+                + "Enable tracemalloc to get the memory block allocation traceback\n"
+                + "\n"
+                + "Fatal Python error: _PyMem_DebugRawFree: bad trailing pad byte";
+        assertTrue(Pattern.compile(testMem, Pattern.DOTALL).matcher(r.err()).find(), r.err());
+    }
+
+    @Test
+    void bufferUnderflowReportsTheBadLeadingPadAtPMinusOne() {
+        Run r = pymem("demo", "buffer-underflow", "--allocator", "pymalloc_debug");
+        assertEquals(DemoCommand.EXIT_THROWN, r.status());
+        List<String> lines = new ArrayList<>(List.of(
+                UNCAUGHT + q("Fatal Python error: _PyMem_DebugRawFree: bad leading pad byte"),
+                "Debug memory block at address p=" + PTR + ": API 'm'",
+                q("    16 bytes originally requested"),
+                q("    The 7 pad bytes at p-7 are not all FORBIDDENBYTE (0xfd):")));
+        lines.addAll(padLines("p-", 7, 1, 1));
+        lines.addAll(List.of(
+                q("    Because memory is corrupted at the start, the count of bytes requested"),
+                q("       may be bogus, and checking the trailing pad bytes may segfault."),
+                "    The 8 pad bytes at tail=" + PTR + q(" are FORBIDDENBYTE, as expected."),
+                MADE_BY_CALL_1, q("    Data at p:" + " cd".repeat(16)), "", ENABLE_TRACEMALLOC, "",
+                q("Fatal Python error: _PyMem_DebugRawFree: bad leading pad byte"), ""));
+        assertReport(r, lines.toArray(String[]::new));
+    }
+
+    @Test
+    void apiMisuseReportsABadIdAsTestMemExpects() {
+        Run r = pymem("demo", "api-misuse", "--allocator", "malloc_debug");
+        assertEquals(DemoCommand.EXIT_THROWN, r.status());
+        assertReport(r,
+                UNCAUGHT + q("Fatal Python error: _PyMem_DebugRawFree: bad ID: Allocated using API 'm', verified using API 'r'"),
+                "Debug memory block at address p=" + PTR + ": API 'm'",
+                q("    16 bytes originally requested"),
+                q("    The 7 pad bytes at p-7 are FORBIDDENBYTE, as expected."),
+                "    The 8 pad bytes at tail=" + PTR + q(" are FORBIDDENBYTE, as expected."),
+                MADE_BY_CALL_1, q("    Data at p:" + " cd".repeat(16)), "", ENABLE_TRACEMALLOC, "",
+                q("Fatal Python error: _PyMem_DebugRawFree: bad ID: Allocated using API 'm', verified using API 'r'"), "");
+    }
+
+    @Test
+    void doubleFreeIsNamedWithoutReadingTheBlock() {
+        Run r = pymem("demo", "double-free", "--allocator", "debug");
+        assertEquals(DemoCommand.EXIT_THROWN, r.status());
+        assertReport(r,
+                UNCAUGHT + q("Fatal Python error: _PyMem_DebugRawFree: double free"),
+                "Debug memory block at address p=" + PTR + q(": not a live block of this layer"),
+                q("    The block of 16 bytes made through API 'm' by call #1 to debug malloc/realloc"),
+                q("    was already freed through API 'm'."),
+                q("    Its memory was not read: it may no longer belong to the process."),
+                "", ENABLE_TRACEMALLOC, "",
+                q("Fatal Python error: _PyMem_DebugRawFree: double free"), "");
+    }
+
+    @Test
+    void useAfterFreeIsCaughtWhenTheBlockLeavesTheQuarantine() {
+        Run r = pymem("demo", "use-after-free", "--allocator", "pymalloc_debug");
+        assertEquals(DemoCommand.EXIT_THROWN, r.status());
+        assertReport(r,
+                UNCAUGHT + q("Fatal Python error: _PyMem_DebugRawFree: write after free"),
+                "Debug memory block at address p=" + PTR + ": API 'm'",
+                q("    16 bytes originally requested"),
+                q("    The block was freed and kept in quarantine; its 48 bytes from p-16 are not all DEADBYTE (0xdd):"),
+                q("        at p+0: 0x78 *** OUCH"),
+                MADE_BY_CALL_1,
+                q("    Data at p: 78" + " dd".repeat(15)), "", ENABLE_TRACEMALLOC, "",
+                q("Fatal Python error: _PyMem_DebugRawFree: write after free"), "");
+    }
+
+    @Test
+    void useAfterFreeReplacesAQuarantineTooSmallToKeepTheBlock() {
+        String key = "pymem4j." + DebugConfig.QUARANTINE_BYTES;
+        System.setProperty(key, "16");
+        try {
+            Run r = pymem("demo", "use-after-free", "--allocator", "malloc_debug");
+            assertEquals(DemoCommand.EXIT_THROWN, r.status());
+            assertTrue(r.err().startsWith("Exception in thread \"" + Thread.currentThread().getName()
+                    + "\" io.pymem4j.debug.MemoryCorruptionError: Fatal Python error: _PyMem_DebugRawFree: write after free\n"),
+                    r.err());
+        } finally {
+            System.clearProperty(key);
+        }
+    }
+
+    @Test
+    void noGilReportsTheMallocHookAsCpythonDoes() {
+        Run r = pymem("demo", "no-gil", "--allocator", "pymalloc_debug");
+        assertEquals(DemoCommand.EXIT_THROWN, r.status());
+        assertReport(r,
+                UNCAUGHT + q("Fatal Python error: _PyMem_DebugMalloc: Python memory allocator called without holding the GIL"),
+                q("Fatal Python error: _PyMem_DebugMalloc: Python memory allocator called without holding the GIL"), "");
+        assertTrue(r.out().startsWith("pymem demo no-gil on pymalloc_debug (GIL mode), debug.policy=throw: "), r.out());
+    }
+
+    @Test
+    void stdoutSaysWhatTheDemoDoesOnWhichStackUnderWhichPolicy() {
+        Run r = pymem("demo", "api-misuse", "--allocator", "malloc_debug");
+        assertEquals("pymem demo api-misuse on malloc_debug, debug.policy=throw: PyMem_Malloc(16), PyMem_RawFree(p)"
+                + " (_testcapi.pymem_api_misuse)\n", r.out());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"buffer-overflow", "buffer-underflow", "api-misuse", "double-free", "use-after-free", "no-gil"})
+    void logPolicyLogsTheReportAtErrorAndExitsZero(String kind) {
+        Run r = pymem("demo", kind, "--allocator", "pymalloc_debug", "--policy", "log");
+        assertEquals(0, r.status(), r.err());
+        assertEquals("", r.err());
+        assertTrue(r.out().endsWith("pymem demo " + kind + ": the program went on after the report (debug.policy=log)\n"),
+                r.out());
+        assertEquals(1, logged.list.size(), "one report");
+        assertEquals(Level.ERROR, logged.list.getFirst().getLevel());
+        assertTrue(logged.list.getFirst().getFormattedMessage().contains("\nFatal Python error: _PyMem_Debug"),
+                logged.list.getFirst().getFormattedMessage());
+    }
+
+    @Test
+    void aStackWithoutTheDebugLayerIsAUsageError() {
+        Run r = pymem("demo", "double-free", "--allocator", "malloc");
+        assertEquals(Pymem.EXIT_USAGE, r.status());
+        assertEquals("pymem: demo double-free: the stack 'malloc' has no debug layer to report the fault; use debug,"
+                + " pymalloc_debug, malloc_debug or NAME+debug\n", r.err());
+        assertEquals("", r.out(), "nothing was done");
+    }
+
+    @Test
+    void anUnknownKindIsAUsageErrorListingTheDemos() {
+        Run r = pymem("demo", "heap-spray", "--allocator", "debug");
+        assertEquals(Pymem.EXIT_USAGE, r.status());
+        assertTrue(r.err().startsWith("Invalid value for positional parameter at index 0 (KIND): unknown demo"
+                + " 'heap-spray'; the demos are: buffer-overflow, buffer-underflow, api-misuse, double-free,"
+                + " use-after-free, no-gil\n"), r.err());
+    }
+
+    @Test
+    void anUnknownPolicyIsAUsageErrorNamingTheChoices() {
+        Run r = pymem("demo", "double-free", "--allocator", "debug", "--policy", "ignore");
+        assertEquals(Pymem.EXIT_USAGE, r.status());
+        assertEquals("pymem: option debug.policy='ignore' is not valid: expected throw, abort or log\n", r.err());
+    }
+
+    /** The abort policy halts the JVM, so the demo runs in a new one, as {@code bin/pymem} would run it. */
+    @Test
+    void abortPolicyPrintsTheReportAndTheThreadAndHaltsWithStatus134() throws IOException, InterruptedException {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process process = new ProcessBuilder(List.of(java, "--enable-native-access=ALL-UNNAMED",
+                "-cp", System.getProperty("java.class.path"), Pymem.class.getName(),
+                "demo", "buffer-overflow", "--allocator", "malloc_debug", "--policy", "abort"))
+                .redirectOutput(ProcessBuilder.Redirect.PIPE)
+                .start();
+        String stderr = new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        String stdout = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(process.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(DebugHook.ABORT_STATUS, process.exitValue(), stderr);
+        assertTrue(stdout.startsWith("pymem demo buffer-overflow on malloc_debug, debug.policy=abort: "), stdout);
+        assertTrue(!stdout.contains("went on"), "the JVM halts at the report");
+        assertTrue(Pattern.compile("^Debug memory block at address p=" + PTR + ": API 'm'\n.*"
+                        + "\nFatal Python error: _PyMem_DebugRawFree: bad trailing pad byte\n"
+                        + "\nCurrent thread 0x[0-9a-f]+ \"main\" \\(most recent call first\\):\n"
+                        + "  at io\\.pymem4j\\.debug\\.DebugAllocator\\.free\\(.*\n"
+                        + "  at io\\.pymem4j\\.api\\.PyMemRuntime\\.memFree\\(.*\n"
+                        + "  at io\\.pymem4j\\.cli\\.DemoCommand\\.fault\\(", Pattern.DOTALL).matcher(stderr).find(),
+                stderr);
+    }
+}
