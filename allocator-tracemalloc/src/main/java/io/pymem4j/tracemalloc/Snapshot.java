@@ -204,6 +204,15 @@ public final class Snapshot {
         return keyType == KeyType.FILENAME ? Traceback.of(Frame.of(f.filename(), 0)) : Traceback.of(f);
     }
 
+    /**
+     * Writes the bytes of this snapshot by traceback as an interactive flame graph: one
+     * self-contained HTML file (see {@link FlameGraph}; {@link FlameGraph#ofDiff} draws a
+     * comparison).
+     */
+    public void writeFlameGraph(Path file) throws IOException {
+        FlameGraph.of(this).write(file);
+    }
+
     /** Writes this snapshot to {@code file} in the format of the class doc. */
     public void dump(Path file) throws IOException {
         SnapshotFile.write(this, file);

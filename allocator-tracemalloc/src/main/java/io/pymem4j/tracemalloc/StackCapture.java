@@ -4,41 +4,79 @@ import io.pymem4j.api.PyMemAllocatorEx;
 import io.pymem4j.api.PyMemRuntime;
 
 import java.lang.StackWalker.StackFrame;
-import java.util.Map;
+import java.lang.reflect.Constructor;
+import java.lang.reflect.Method;
+import java.util.Arrays;
+import java.util.Iterator;
 import java.util.Set;
-import java.util.function.Consumer;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
-import java.util.function.Predicate;
 import java.util.stream.Stream;
 
 /**
- * A thread's reusable buffer for capturing the caller's stack: one {@link StackWalker} walk
- * that skips the allocator machinery and stops one frame after the traceback limit (or walks
- * the whole stack when all frames are counted). The buffer is its own walk function, filter
- * and sink, so a capture allocates only what the walker itself does.
+ * A thread's reusable buffer for capturing the caller's stack, and its cache of frames.
+ *
+ * <h2>The walk</h2>
+ * One {@link StackWalker} walk that skips the allocator machinery and stops as soon as it
+ * has the traceback limit's frames plus one (the one that tells a cut traceback from a
+ * whole one), or walks the whole stack when all frames are counted. What a walk costs is
+ * mostly the frames the JVM fetches, about 60 ns each on the project's machine, plus a
+ * fixed cost per batch; an unused frame of a batch costs as much as a used one. So the
+ * walker is chosen per capture with an {@code estimateDepth} of what the recent captures of
+ * this thread needed (their machinery frames + the limit + 1): the first batch then holds
+ * every frame the capture reads and little more. A stack of another shape costs one more
+ * batch once and raises the estimate at once; the estimate falls back by one frame a
+ * capture.
+ *
+ * <h2>Frames</h2>
+ * A kept frame costs one call into the JVM ({@link StackFrame#toStackTraceElement()}; a
+ * method name alone costs as much), which no public API avoids. What it returns is then
+ * looked up, by (declaring {@link Class}, method name, line), in a small direct-mapped
+ * per-thread cache, then in the tracer's shared table that keeps one {@link Frame} per
+ * code location. A hit allocates nothing and builds no string; only the first sighting of a
+ * location builds its {@code Frame}. The cache entry also keeps the frame's hash, so the
+ * traceback's hash costs no string hashing either.
  *
  * <p>Skipped frames: classes that implement {@link PyMemAllocatorEx} (every layer and
  * adapter on the allocation path), {@link PyMemRuntime} and its nested classes, this
  * module's {@link Tracemalloc} and {@link TracemallocLayer}, and the JDK's
  * {@code java.lang.invoke}, {@code java.lang.foreign} and {@code jdk.internal.foreign}
- * (method handles, {@code SegmentAllocator} defaults). They are skipped wherever they are on
- * the stack, and not counted in the total.
+ * (method handles, {@code SegmentAllocator} defaults); and reflection's {@code Method.invoke},
+ * {@code Constructor.newInstance} and {@code jdk.internal.reflect}, which a default
+ * {@code StackWalker} hides too. They are skipped wherever they are on the stack, and not
+ * counted in the total. The test is a {@link ClassValue} lookup on the
+ * frame's class, which costs no call into the JVM.
  */
-final class StackCapture implements Function<Stream<StackFrame>, StackCapture>, Predicate<StackFrame>,
-        Consumer<StackFrame> {
+final class StackCapture implements Function<Stream<StackFrame>, StackCapture> {
 
-    private static final StackWalker WALKER = StackWalker.getInstance(Set.of(StackWalker.Option.RETAIN_CLASS_REFERENCE));
+    /**
+     * Reflection frames are shown, and skipped here: a walker that hides them drops them
+     * after the JVM fetched them, so the estimate would not count them and every capture
+     * under {@code Method.invoke} would fetch a second batch of up to 32 frames.
+     */
+    private static final Set<StackWalker.Option> OPTIONS = Set.of(StackWalker.Option.RETAIN_CLASS_REFERENCE,
+            StackWalker.Option.SHOW_REFLECT_FRAMES);
+    /** StackStreamFactory's largest first batch; deeper estimates gain nothing. */
+    private static final int MAX_ESTIMATE = 255;
+    /** Walkers by estimateDepth, made on first use (immutable, so a racy fill is harmless). */
+    private static final StackWalker[] WALKERS = new StackWalker[MAX_ESTIMATE + 1];
     private static final Set<String> MACHINERY_PACKAGES = Set.of("java.lang.invoke", "java.lang.foreign",
-            "jdk.internal.foreign", "jdk.internal.foreign.abi");
+            "jdk.internal.foreign", "jdk.internal.foreign.abi", "jdk.internal.reflect");
     private static final Set<Class<?>> MACHINERY_HOSTS = Set.of(PyMemRuntime.class, Tracemalloc.class,
             TracemallocLayer.class, StackCapture.class);
     private static final ClassValue<Boolean> MACHINERY = new ClassValue<>() {
         @Override
         protected Boolean computeValue(Class<?> c) {
             return PyMemAllocatorEx.class.isAssignableFrom(c) || MACHINERY_HOSTS.contains(c.getNestHost())
-                    || MACHINERY_PACKAGES.contains(c.getPackageName());
+                    || MACHINERY_PACKAGES.contains(c.getPackageName()) || c == Method.class || c == Constructor.class;
         }
     };
+    /** Entries of the per-thread frame cache; a power of two. */
+    private static final int CACHE_SIZE = 256;
+
+    /** The key of the tracer's shared frame table: a code location as the JVM names it. */
+    record Location(Class<?> declaringClass, String methodName, int line) {
+    }
 
     /** The frames of the last capture, most recent first. */
     Frame[] frames = new Frame[8];
@@ -60,25 +98,71 @@ final class StackCapture implements Function<Stream<StackFrame>, StackCapture>, 
     long freeingAddress;
     Traceback freeingTraceback;
 
+    // The walk in progress.
     private int limit;
-    private Map<StackTraceElement, Frame> frameCache;
+    private boolean countAll;
+    private ConcurrentHashMap<Location, Frame> frameTable;
+    /** The hashes of {@link #frames}, from the cache. */
+    private int[] hashes = new int[8];
+    /** Machinery frames this walk skipped. */
+    private int skipped;
+    /**
+     * The machinery frames and (when counting all) the frames of the next walk: the most
+     * recent walks' counts, rising at once and falling by one a walk, because a batch too
+     * short costs a second batch of up to 32 frames while one too long costs a frame or two.
+     */
+    private int skipEstimate = 4;
+    private int seenEstimate;
 
-    /** Walks the calling thread's stack into this buffer. */
-    void capture(int limit, boolean countAll, Map<StackTraceElement, Frame> frameCache) {
+    // The frame cache: direct-mapped on (class, method, line), cleared when the tracer's epoch moves.
+    private final Class<?>[] cachedClass = new Class<?>[CACHE_SIZE];
+    private final String[] cachedMethod = new String[CACHE_SIZE];
+    private final int[] cachedLine = new int[CACHE_SIZE];
+    private final Frame[] cachedFrame = new Frame[CACHE_SIZE];
+    private final int[] cachedHash = new int[CACHE_SIZE];
+    private int cacheEpoch;
+
+    /**
+     * Walks the calling thread's stack into this buffer.
+     *
+     * @param frameTable the tracer's table of frames, one per code location
+     * @param epoch      the tracer's frame epoch: when it moved, the per-thread cache is stale
+     */
+    void capture(int limit, boolean countAll, ConcurrentHashMap<Location, Frame> frameTable, int epoch) {
         this.limit = limit;
-        this.frameCache = frameCache;
+        this.countAll = countAll;
+        this.frameTable = frameTable;
+        if (epoch != cacheEpoch) {
+            clearCache();
+            cacheEpoch = epoch;
+        }
         if (frames.length < limit) {
-            frames = new Frame[Math.min(Tracemalloc.MAX_NFRAME, Math.max(limit, frames.length * 2))];
+            int n = Math.min(Tracemalloc.MAX_NFRAME, Math.max(limit, frames.length * 2));
+            frames = new Frame[n];
+            hashes = new int[n];
         }
         count = 0;
         seen = 0;
-        WALKER.walk(countAll ? this : limited);
-        this.frameCache = null;
+        skipped = 0;
+        walker(skipEstimate + (countAll ? seenEstimate : limit) + 1).walk(this);
+        this.frameTable = null;
+        skipEstimate = Math.max(skipped, skipEstimate - 1);
+        seenEstimate = Math.max(seen, seenEstimate - 1);
         int h = 1;
         for (int i = count - 1; i >= 0; i--) {
-            h = 31 * h + frames[i].hashCode();
+            h = 31 * h + hashes[i];
         }
         hash = h;
+    }
+
+    private static StackWalker walker(int estimate) {
+        int e = Math.clamp(estimate, 1, MAX_ESTIMATE);
+        StackWalker w = WALKERS[e];
+        if (w == null) {
+            w = StackWalker.getInstance(OPTIONS, e);
+            WALKERS[e] = w;
+        }
+        return w;
     }
 
     /** The total_nframe of the captured traceback: exact, or -1 when the walk was cut. */
@@ -89,36 +173,66 @@ final class StackCapture implements Function<Stream<StackFrame>, StackCapture>, 
         return -1;
     }
 
-    private final Function<Stream<StackFrame>, StackCapture> limited = s -> {
-        s.filter(this).limit(limit + 1L).forEach(this);
-        return this;
-    };
-
     @Override
     public StackCapture apply(Stream<StackFrame> s) {
-        s.filter(this).forEach(this);
+        Iterator<StackFrame> it = s.iterator();
+        int stopAt = countAll ? Integer.MAX_VALUE : limit + 1;
+        while (seen < stopAt && it.hasNext()) {
+            StackFrame f = it.next();
+            if (MACHINERY.get(f.getDeclaringClass())) {
+                skipped++;
+            } else {
+                if (count < limit) {
+                    keep(f);
+                }
+                seen++;
+            }
+        }
         return this;
     }
 
-    @Override
-    public boolean test(StackFrame f) {
-        return !MACHINERY.get(f.getDeclaringClass());
-    }
-
-    @Override
-    public void accept(StackFrame f) {
-        if (count < limit) {
-            StackTraceElement e = f.toStackTraceElement();
-            Frame frame = frameCache.get(e);
+    /** Appends the frame of {@code f}, from the cache when this thread saw its location before. */
+    private void keep(StackFrame f) {
+        StackTraceElement e = f.toStackTraceElement();
+        Class<?> c = f.getDeclaringClass();
+        String method = e.getMethodName();
+        int line = e.getLineNumber();
+        // Keyed on the class and line only: two methods of a class rarely share a line, and
+        // hashing the method name would cost a pass over its characters whenever the String
+        // has no cached hash. The method name is still compared, by identity first (the JVM
+        // interns it).
+        int slot = spread(System.identityHashCode(c) * 31 + line * 0x9E3779B9) & (CACHE_SIZE - 1);
+        Frame frame;
+        String cached = cachedMethod[slot];
+        if (cachedClass[slot] == c && cachedLine[slot] == line && (cached == method || method.equals(cached))) {
+            frame = cachedFrame[slot];
+        } else {
+            Location key = new Location(c, method, line);
+            frame = frameTable.get(key);
             if (frame == null) {
                 frame = Frame.of(e);
-                Frame raced = frameCache.putIfAbsent(e, frame);
+                Frame raced = frameTable.putIfAbsent(key, frame);
                 if (raced != null) {
                     frame = raced;
                 }
             }
-            frames[count++] = frame;
+            cachedClass[slot] = c;
+            cachedMethod[slot] = method;
+            cachedLine[slot] = line;
+            cachedFrame[slot] = frame;
+            cachedHash[slot] = frame.hashCode();
         }
-        seen++;
+        hashes[count] = cachedHash[slot];
+        frames[count++] = frame;
+    }
+
+    private static int spread(int h) {
+        return h ^ (h >>> 16);
+    }
+
+    private void clearCache() {
+        Arrays.fill(cachedClass, null);
+        Arrays.fill(cachedMethod, null);
+        Arrays.fill(cachedFrame, null);
     }
 }

@@ -5,10 +5,12 @@ import java.util.function.Consumer;
 
 /**
  * The traces of one domain: an open-addressing table from block address to (size,
- * traceback, expected), in three parallel arrays with linear probing and backward-shift
- * deletion (no tombstones). Address 0 marks an empty slot. About 20 bytes a slot with
- * compressed references, at most 60% full. Not thread-safe: {@link Tracemalloc} guards
- * every table with its one lock.
+ * traceback, expected), with linear probing and backward-shift deletion (no tombstones).
+ * Address 0 marks an empty slot. Slot {@code i} is {@code entries[2i]} (the address) and
+ * {@code entries[2i + 1]} (the size, with the expected flag in its sign bit), side by side so
+ * that a lookup in a table too large for the caches costs one miss, not two; its traceback is
+ * {@code tracebacks[i]}. About 20 bytes a slot with compressed references, at most 60% full.
+ * Not thread-safe: {@link Tracemalloc} guards every table with its one lock.
  */
 final class TraceTable {
 
@@ -16,8 +18,7 @@ final class TraceTable {
     private static final long EXPECTED_BIT = Long.MIN_VALUE;
     private static final long GOLDEN = 0x9E3779B97F4A7C15L;
 
-    private long[] keys;
-    private long[] sizes;   // the size, with EXPECTED_BIT for an expected block
+    private long[] entries;
     private Traceback[] tracebacks;
     private int count;
     private int shift;
@@ -27,8 +28,7 @@ final class TraceTable {
     }
 
     private void allocate(int capacity) {
-        keys = new long[capacity];
-        sizes = new long[capacity];
+        entries = new long[2 * capacity];
         tracebacks = new Traceback[capacity];
         shift = 64 - Integer.numberOfTrailingZeros(capacity);
     }
@@ -43,9 +43,9 @@ final class TraceTable {
 
     /** The slot of {@code key}, or -1. */
     int find(long key) {
-        int mask = keys.length - 1;
+        int mask = tracebacks.length - 1;
         for (int i = home(key); ; i = (i + 1) & mask) {
-            long k = keys[i];
+            long k = entries[2 * i];
             if (k == key) {
                 return i;
             }
@@ -56,11 +56,11 @@ final class TraceTable {
     }
 
     long sizeAt(int slot) {
-        return sizes[slot] & ~EXPECTED_BIT;
+        return entries[2 * slot + 1] & ~EXPECTED_BIT;
     }
 
     boolean expectedAt(int slot) {
-        return sizes[slot] < 0;
+        return entries[2 * slot + 1] < 0;
     }
 
     Traceback tracebackAt(int slot) {
@@ -68,7 +68,7 @@ final class TraceTable {
     }
 
     void markExpectedAt(int slot) {
-        sizes[slot] |= EXPECTED_BIT;
+        entries[2 * slot + 1] |= EXPECTED_BIT;
     }
 
     /**
@@ -77,22 +77,22 @@ final class TraceTable {
      * @return the size of the trace it replaced, or -1 when there was none
      */
     long put(long key, long size, Traceback traceback, boolean expected) {
-        if ((count + 1) * 5L > keys.length * 3L) {
-            rehash(keys.length * 2);
+        if ((count + 1) * 5L > tracebacks.length * 3L) {
+            rehash(tracebacks.length * 2);
         }
-        int mask = keys.length - 1;
+        int mask = tracebacks.length - 1;
         long stored = expected ? size | EXPECTED_BIT : size;
         for (int i = home(key); ; i = (i + 1) & mask) {
-            long k = keys[i];
+            long k = entries[2 * i];
             if (k == key) {
                 long old = sizeAt(i);
-                sizes[i] = stored;
+                entries[2 * i + 1] = stored;
                 tracebacks[i] = traceback;
                 return old;
             }
             if (k == 0) {
-                keys[i] = key;
-                sizes[i] = stored;
+                entries[2 * i] = key;
+                entries[2 * i + 1] = stored;
                 tracebacks[i] = traceback;
                 count++;
                 return -1;
@@ -102,40 +102,39 @@ final class TraceTable {
 
     /** Removes the trace in {@code slot}, shifting back the entries probed past it. */
     void removeAt(int slot) {
-        int mask = keys.length - 1;
+        int mask = tracebacks.length - 1;
         int hole = slot;
-        for (int i = (hole + 1) & mask; keys[i] != 0; i = (i + 1) & mask) {
-            int h = home(keys[i]);
+        for (int i = (hole + 1) & mask; entries[2 * i] != 0; i = (i + 1) & mask) {
+            int h = home(entries[2 * i]);
             // Move entry i into the hole unless its home lies cyclically in (hole, i].
             boolean stays = hole <= i ? (hole < h && h <= i) : (hole < h || h <= i);
             if (!stays) {
-                keys[hole] = keys[i];
-                sizes[hole] = sizes[i];
+                entries[2 * hole] = entries[2 * i];
+                entries[2 * hole + 1] = entries[2 * i + 1];
                 tracebacks[hole] = tracebacks[i];
                 hole = i;
             }
         }
-        keys[hole] = 0;
-        sizes[hole] = 0;
+        entries[2 * hole] = 0;
+        entries[2 * hole + 1] = 0;
         tracebacks[hole] = null;
         count--;
     }
 
     private void rehash(int capacity) {
-        long[] oldKeys = keys;
-        long[] oldSizes = sizes;
+        long[] oldEntries = entries;
         Traceback[] oldTracebacks = tracebacks;
         allocate(capacity);
         int mask = capacity - 1;
-        for (int j = 0; j < oldKeys.length; j++) {
-            long k = oldKeys[j];
+        for (int j = 0; j < oldTracebacks.length; j++) {
+            long k = oldEntries[2 * j];
             if (k != 0) {
                 int i = home(k);
-                while (keys[i] != 0) {
+                while (entries[2 * i] != 0) {
                     i = (i + 1) & mask;
                 }
-                keys[i] = k;
-                sizes[i] = oldSizes[j];
+                entries[2 * i] = k;
+                entries[2 * i + 1] = oldEntries[2 * j + 1];
                 tracebacks[i] = oldTracebacks[j];
             }
         }
@@ -143,22 +142,21 @@ final class TraceTable {
 
     /** Calls {@code sink} with a {@link Trace} of every entry, in table order. */
     void forEach(int domain, Consumer<Trace> sink) {
-        for (int i = 0; i < keys.length; i++) {
-            if (keys[i] != 0) {
+        for (int i = 0; i < tracebacks.length; i++) {
+            if (entries[2 * i] != 0) {
                 sink.accept(new Trace(domain, sizeAt(i), tracebacks[i], expectedAt(i)));
             }
         }
     }
 
-    /** An estimate of the bytes the arrays take (8 + 8 + 4 a slot, three array headers). */
+    /** An estimate of the bytes the arrays take (8 + 8 + 4 a slot, two array headers). */
     long memoryUsage() {
-        return keys.length * 20L + 3 * 16L;
+        return tracebacks.length * 20L + 2 * 16L;
     }
 
     void clear() {
-        if (keys.length == INITIAL_CAPACITY) {
-            Arrays.fill(keys, 0);
-            Arrays.fill(sizes, 0);
+        if (tracebacks.length == INITIAL_CAPACITY) {
+            Arrays.fill(entries, 0);
             Arrays.fill(tracebacks, null);
         } else {
             allocate(INITIAL_CAPACITY);

@@ -77,7 +77,9 @@ public final class Tracemalloc {
     private final Object startLock = new Object();
     private final Object lock = new Object();
     private final ThreadLocal<StackCapture> captures = ThreadLocal.withInitial(StackCapture::new);
-    private final Map<StackTraceElement, Frame> frameCache = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<StackCapture.Location, Frame> frameTable = new ConcurrentHashMap<>();
+    /** Moves when the frame table is cleared, so that every thread drops its cached frames. */
+    private volatile int frameEpoch;
 
     volatile boolean tracing;
     private volatile int tracebackLimit = 1;
@@ -274,7 +276,8 @@ public final class Tracemalloc {
         }
         otherTables.clear();
         tracebacks.clear();
-        frameCache.clear();
+        frameTable.clear();
+        frameEpoch++;
         tracedMemory = 0;
         peakTracedMemory = 0;
         generation++;
@@ -289,7 +292,7 @@ public final class Tracemalloc {
             if (!tracing) {
                 return 0;
             }
-            long total = tracebacks.memoryUsage() + frameCache.size() * 160L;
+            long total = tracebacks.memoryUsage() + frameTable.size() * 160L;
             for (TraceTable t : runtimeTables) {
                 total += t.memoryUsage();
             }
@@ -499,9 +502,14 @@ public final class Tracemalloc {
 
     // ------------------------------------------------------------------ the layer's calls
 
+    /**
+     * Captures the calling thread's stack. Callers on the allocation path inline this instead
+     * (see {@link #addTrace}): every frame between the caller and the walk is one more frame
+     * the walk fetches.
+     */
     private StackCapture capture() {
         StackCapture c = captures.get();
-        c.capture(tracebackLimit, countAllFrames, frameCache);
+        c.capture(tracebackLimit, countAllFrames, frameTable, frameEpoch);
         return c;
     }
 
@@ -549,7 +557,8 @@ public final class Tracemalloc {
      */
     boolean addTrace(int domain, long address, long size) {
         try {
-            StackCapture c = capture();
+            StackCapture c = captures.get();
+            c.capture(tracebackLimit, countAllFrames, frameTable, frameEpoch);
             synchronized (lock) {
                 if (tracing) {
                     putLocked(domain, address, size, internLocked(c), c.expectedScopes > 0);
@@ -594,7 +603,8 @@ public final class Tracemalloc {
      * flag follows the block.
      */
     long realloc(int domain, PyMemAllocatorEx below, long ptr, long newSize) {
-        StackCapture c = capture();
+        StackCapture c = captures.get();
+        c.capture(tracebackLimit, countAllFrames, frameTable, frameEpoch);
         boolean scoped = c.expectedScopes > 0;
         Traceback tb;
         long oldSize = -1;

@@ -20,25 +20,23 @@ final class TracemallocLayer implements PyMemAllocatorEx {
         this.below = below;
     }
 
+    // malloc and calloc call the tracer themselves rather than through a shared helper: the
+    // stack walk fetches every frame between the caller and it.
+
     @Override
     public long malloc(long size) {
-        if (!tracer.tracing) {
-            return below.malloc(size);
+        long p = below.malloc(size);
+        if (p != 0 && tracer.tracing && !tracer.addTrace(domain, p, size)) {
+            below.free(p);
+            return 0;
         }
-        return traced(below.malloc(size), size);
+        return p;
     }
 
     @Override
     public long calloc(long nelem, long elsize) {
-        if (!tracer.tracing) {
-            return below.calloc(nelem, elsize);
-        }
         long p = below.calloc(nelem, elsize);
-        return p == 0 ? 0 : traced(p, nelem * elsize);
-    }
-
-    private long traced(long p, long size) {
-        if (p != 0 && !tracer.addTrace(domain, p, size)) {
+        if (p != 0 && tracer.tracing && !tracer.addTrace(domain, p, nelem * elsize)) {
             below.free(p);
             return 0;
         }

@@ -10,45 +10,86 @@
  *   caller ──► PyMemRuntime slot (RAW | MEM | OBJ)
  *                 │
  *                 ▼
- *   TracemallocLayer(domain) ── tracing? ──no──► below.malloc(n)             (one volatile read)
- *                 │ yes
+ *   TracemallocLayer(domain)
  *                 ├─► p = below.malloc(n)          debug hooks / pymalloc / libc
- *                 ├─► StackCapture: StackWalker, skip machinery frames,
- *                 │     keep `limit` frames, most recent first   (outside the lock)
+ *                 ├─► tracing? ──no──► return p                           (one volatile read)
+ *                 │ yes
+ *                 ├─► StackCapture: one StackWalker walk, first batch sized to the frames
+ *                 │     needed; skip machinery frames; keep `limit` frames, most recent
+ *                 │     first, each looked up in the thread's frame cache  (outside the lock)
  *                 └─► lock { intern traceback; table[domain].put(p, n, tb); current, peak }
  *
  *   Tracemalloc (one per runtime, shared by the three domains' layers)
  *     TraceTable[0..2]      RAW, MEM, OBJ: open addressing long address → (size, traceback)
  *     TreeMap<domain, TraceTable>   domains of track()
  *     TracebackInterner     one Traceback instance per distinct call path
- *     frame cache           StackTraceElement → Frame, one Frame per code location
+ *     frame table           (Class, method, line) → Frame, one Frame per code location,
+ *                           fronted by a 256-entry direct-mapped cache in each thread
  * </pre>
  *
  * <h2>Trace table</h2>
- * Each domain's {@code TraceTable} keeps three parallel arrays (address, size with the
- * expected flag in its sign bit, traceback reference): no object per trace, about 20
- * bytes a slot, linear probing and backward-shift deletion. One lock guards every table and
+ * Each domain's {@code TraceTable} keeps two arrays: (address, size with the expected flag
+ * in its sign bit) pairs side by side, so that a lookup in a table larger than the caches
+ * misses once, and the traceback references: no object per trace, about 20 bytes a slot,
+ * linear probing and backward-shift deletion. One lock guards every table and
  * the counters; a traced call captures its stack before taking it, and re-checks
  * {@code tracing} after taking it (gh-128679). A free removes the trace <em>before</em> the
  * block goes back below, and a realloc takes the old trace out first, so another thread that
  * receives the same address cannot have its trace removed by us.
  *
+ * <h2>Capture</h2>
+ * What a {@code StackWalker} walk costs is mostly the frames the JVM fetches for it (the
+ * JDK builds an object per frame, about 60 ns each on the project's machine, plus some
+ * 300 ns per batch), whether the walk reads them or not, and one call into the JVM per frame
+ * whose method or line is read (about 130 ns; the method name alone costs as much as a
+ * {@code StackTraceElement}, and no public API identifies a frame's method more cheaply).
+ * So a capture fetches only what it needs: the walker's first batch is sized to what the
+ * thread's recent captures needed (machinery frames + limit + 1), and the walk stops there.
+ * Reflection frames are shown to the walk and skipped by it, so that they count in that
+ * size too. The layer calls the tracer directly, so only four machinery frames
+ * ({@code StackCapture.capture}, {@code Tracemalloc.addTrace}, the layer's method, the
+ * runtime's) come before the caller's. A kept frame's {@code StackTraceElement} is looked up
+ * by (class, method, line) in the thread's cache, then in the shared table: a hit builds no
+ * string and allocates nothing beyond the JDK's own objects, and the cache keeps the frame's
+ * hash, so the traceback's hash costs no string hashing. {@code clearTraces} and
+ * {@code stop} empty the table and move an epoch that makes every thread drop its cache at
+ * its next capture (until then an idle thread's cache holds up to 256 frames).
+ *
  * <h2>Interning</h2>
  * As CPython interns filenames and whole tracebacks, every code location maps to one
  * {@link io.pymem4j.tracemalloc.Frame} and every call path to one
- * {@link io.pymem4j.tracemalloc.Traceback}, looked up without building a key. A million
- * blocks from a few call sites cost the table slots and a few tracebacks. The tracer's
+ * {@link io.pymem4j.tracemalloc.Traceback}, looked up by the captured frames' identities
+ * without building a key; a known call path allocates nothing. A million blocks from a few
+ * call sites cost the table slots and a few tracebacks. The tracer's
  * structures are plain Java objects and arrays, never allocated through a runtime, so it
  * never traces itself and needs no reentrancy guard (backends reach the RAW backend
  * directly, not through the runtime's hooked slot).
  *
- * <h2>Cost (measured once, not a benchmark)</h2>
- * A {@code malloc(64)} + {@code free} pair through a {@code malloc+tracemalloc} runtime,
- * 45 frames deep, JDK 25, on a shared 2-core machine: about 10 ns without the layer,
- * 11 ns with the layer idle, 2.3 us tracing with 1 frame, 3.7 us with 10 frames, 4.6 us
- * with 1 frame and {@code countAllFrames(true)}. The stack walk dominates (CPython's exact
- * tracing costs x3.3 CPU on pyperformance, gh-150494); the table and interning are a small
- * part of it.
+ * <h2>Cost</h2>
+ * 2026-11-21, JDK 25, the project's 2-core machine shared with other work (load average 5
+ * to 11, so ratios of alternated runs, not times, are the figures):
+ * <ul>
+ *   <li>A {@code malloc(64)} + {@code free} pair through {@code malloc+tracemalloc}, 45
+ *       frames deep ({@code CaptureCost} in this module's tests; its Javadoc has the
+ *       command): about 15 ns without the layer; the idle layer 1.07x to 1.15x (one
+ *       volatile read and a branch, against a 15 ns pair); tracing with 1 frame about
+ *       1.6 us (0.9 us in the quietest round), with 10 frames about 3.6 us (2.8 us). Against
+ *       the previous capture (a default walker, a {@code StackTraceElement}-keyed map)
+ *       alternated in one JVM: 0.51x to 0.58x the time at 1 frame, 0.80x to 0.84x at 10,
+ *       where the JVM's per-frame calls dominate.</li>
+ *   <li>The replay of the compile trace through {@code pymalloc} in GIL mode (its cheapest
+ *       stack, about 14 ns an event when the machine is quiet), every variant in its own
+ *       class loader, rounds alternated: the idle layer 1.006x and 1.010x (median of
+ *       paired rounds, two sessions of 20 rounds of 5 runs); tracing with 1 frame 35x to
+ *       50x, with 10 frames 95x to 130x.</li>
+ * </ul>
+ * The stack walk dominates (CPython's exact tracing costs x3.3 CPU on pyperformance,
+ * gh-150494); the table and interning are a small part of it.
+ *
+ * <h2>Flame graphs</h2>
+ * {@link io.pymem4j.tracemalloc.FlameGraph} draws a snapshot's bytes by traceback, or the
+ * change between two snapshots, as an interactive flame graph in one self-contained HTML
+ * file ({@link io.pymem4j.tracemalloc.Snapshot#writeFlameGraph}).
  *
  * <h2>The Python API</h2>
  * {@link io.pymem4j.tracemalloc.Tracemalloc} has the module's functions,

@@ -10,6 +10,9 @@ import io.pymem4j.bench.ReplayResult;
 import io.pymem4j.bench.Trace;
 import io.pymem4j.bench.TraceFormatException;
 import io.pymem4j.bench.TraceOp;
+import io.pymem4j.pymalloc.Pymalloc;
+import io.pymem4j.tracemalloc.Statistic;
+import io.pymem4j.tracemalloc.Tracemalloc;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -23,13 +26,29 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 
-/** {@code pymem replay}: replays a trace through an allocator stack, timed. */
+/**
+ * {@code pymem replay}: replays a trace through an allocator stack, timed.
+ *
+ * <p>The {@code --json} object has, besides the timing keys: {@code arena_bytes_peak}, the
+ * most bytes pymalloc held in arenas at once ({@code PymallocStats.arenaBytesPeak()}), or
+ * null for a stack whose MEM and OBJ backend is not pymalloc; with {@code --stats},
+ * {@code debug_malloc_stats}, the {@code _debugmallocstats} text (null without pymalloc);
+ * with {@code --tracemalloc N}, {@code traceback_limit}, {@code traced_peak_bytes} (the most
+ * bytes traced at once), {@code traced_current_bytes} and {@code traced_blocks} (at the end of
+ * the trace, before the replayer frees the blocks the process never freed), {@code top_stats}
+ * (the first {@code --top} of {@code statistics('lineno')}: file, line, size, count) and,
+ * with {@code --flamegraph}, {@code flamegraph_file}.
+ */
 @Command(name = "replay",
         description = {"Replays a .pymt allocation trace through an allocator stack and reports its speed and peak RSS.",
                 "Only the event loop is timed; blocks live at the end of a run are freed after the timer stops."})
 final class ReplayCommand implements Callable<Integer> {
+
+    /** Python's example prints the top 10. */
+    static final int DEFAULT_TOP = 10;
 
     @Spec
     private CommandSpec spec;
@@ -58,6 +77,27 @@ final class ReplayCommand implements Callable<Integer> {
             + " callers hold the GIL, and pymalloc takes no lock of its own.")
     private boolean gil;
 
+    @Option(names = "--stats", description = "End the report with pymalloc's sys._debugmallocstats() report, taken at"
+            + " the end of the last run's events (before the trace's live blocks are freed).")
+    private boolean stats;
+
+    @Option(names = "--tracemalloc", paramLabel = "N", description = "Trace every block of the replay with tracemalloc,"
+            + " N frames a traceback (1 to 65535), and report the traced peak and the top statistics of a snapshot"
+            + " taken at the end of the trace. The frames are the replay engine's Java frames: a .pymt trace records"
+            + " no Python tracebacks. Timings then include the tracing.")
+    private Integer tracemalloc;
+
+    @Option(names = "--top", paramLabel = "K", description = "With --tracemalloc: how many lines of the snapshot's"
+            + " statistics('lineno') to print. Default: " + DEFAULT_TOP + ".")
+    private Integer top;
+
+    @Option(names = "--flamegraph", paramLabel = "FILE", description = "With --tracemalloc: write the snapshot as an"
+            + " interactive flame graph of bytes by traceback, one self-contained HTML file.")
+    private Path flamegraph;
+
+    /** Filled at the end of the last run's events by the replay's hook. */
+    private String mallocStats;
+
     @Override
     public Integer call() {
         if (runs < 1) {
@@ -66,25 +106,68 @@ final class ReplayCommand implements Callable<Integer> {
         if (warmup < 0) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--warmup must be 0 or more, not " + warmup);
         }
+        checkTracingOptions();
         String name = allocator != null ? allocator : PyMemRuntime.configuredAllocator();
         // Set the stack up before the (slower) decoding, so a bad name fails at once.
         PyMemRuntime runtime = PyMemRuntime.builder().allocator(name).gil(gil).build();
         Trace decoded = readTrace();
+        ReplayTracing tracing = tracemalloc == null ? null : ReplayTracing.start(runtime, tracemalloc);
+        Optional<Pymalloc> pymalloc = Pymalloc.find(runtime);
+        Runnable atEnd = () -> {
+            if (tracing != null) {
+                tracing.atEndOfTrace();
+            }
+            if (stats) {
+                mallocStats = pymalloc.map(Pymalloc::debugMallocStats).orElse(null);
+            }
+        };
         ReplayResult result;
         try {
-            result = ReplayEngine.replay(decoded, runtime, warmup, runs);
+            result = ReplayEngine.replay(decoded, runtime, warmup, runs, atEnd);
         } catch (ReplayFailedException e) {
             throw new UsageError("replay of " + decoded.name() + " through " + runtime.currentAllocatorName()
                     + " failed: " + e.getMessage(), e);
         }
+        Long arenaBytesPeak = pymalloc.map(p -> p.stats().arenaBytesPeak()).orElse(null);
+        long tracedPeak = tracing == null ? 0 : tracing.peakBytes();
+        if (tracing != null) {
+            tracing.stop();
+            if (flamegraph != null) {
+                try {
+                    tracing.writeFlameGraph(flamegraph, decoded.name() + " through " + result.allocator()
+                            + ", at the end of the trace");
+                } catch (IOException e) {
+                    throw new UsageError("cannot write the flame graph to " + flamegraph + ": " + e.getMessage(), e);
+                }
+            }
+        }
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
-            out.println(toJson(decoded, result));
+            out.println(toJson(decoded, result, arenaBytesPeak, tracing, tracedPeak));
         } else {
-            printReport(out, decoded, result);
+            printReport(out, decoded, result, tracing, tracedPeak);
         }
         out.flush();
         return 0;
+    }
+
+    private void checkTracingOptions() {
+        if (tracemalloc == null) {
+            String orphan = top != null ? "--top" : flamegraph != null ? "--flamegraph" : null;
+            if (orphan != null) {
+                throw new CommandLine.ParameterException(spec.commandLine(), orphan + " needs --tracemalloc N");
+            }
+        } else if (tracemalloc < 1 || tracemalloc > Tracemalloc.MAX_NFRAME) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--tracemalloc must be in range [1; "
+                    + Tracemalloc.MAX_NFRAME + "], not " + tracemalloc);
+        }
+        if (top != null && top < 1) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--top must be 1 or more, not " + top);
+        }
+    }
+
+    private int topCount() {
+        return top == null ? DEFAULT_TOP : top;
     }
 
     private String traceLabel() {
@@ -108,7 +191,7 @@ final class ReplayCommand implements Callable<Integer> {
         }
     }
 
-    private void printReport(PrintWriter out, Trace t, ReplayResult r) {
+    private void printReport(PrintWriter out, Trace t, ReplayResult r, ReplayTracing tracing, long tracedPeak) {
         StringBuilder perDomain = new StringBuilder();
         for (PyMemAllocatorDomain d : PyMemAllocatorDomain.values()) {
             perDomain.append(perDomain.isEmpty() ? "" : ", ").append(d).append(' ').append(grouped(t.count(d)));
@@ -122,14 +205,39 @@ final class ReplayCommand implements Callable<Integer> {
         report.row("events/s", grouped(Math.round(r.eventsPerSecond())) + " (median run)");
         report.row("peak RSS", r.peakRssKib() < 0 ? "unknown (no /proc/self/status)"
                 : grouped(r.peakRssKib()) + " KiB (" + grouped(r.baseRssKib()) + " KiB before the timed runs)");
+        if (tracing != null) {
+            report.row("traced", "peak " + grouped(tracedPeak) + " B; at the end of the trace "
+                    + grouped(tracing.currentBytesAtEnd()) + " B in " + grouped(tracing.blocksAtEnd())
+                    + " blocks; traceback limit " + tracing.tracebackLimit() + " (Java frames of the replay)");
+        }
         report.print(out, "");
+        if (tracing != null) {
+            out.println();
+            out.println("[ Top " + topCount() + " ]");
+            for (Statistic s : tracing.top(topCount())) {
+                out.println(s);
+            }
+            if (flamegraph != null) {
+                out.println();
+                out.println("flame graph written to " + flamegraph);
+            }
+        }
+        if (stats) {
+            out.println();
+            if (mallocStats != null) {
+                out.println("pymalloc at the end of the trace (sys._debugmallocstats):");
+                out.print(mallocStats);
+            } else {
+                out.println("no _debugmallocstats: the stack " + r.allocator() + " has no pymalloc");
+            }
+        }
     }
 
     private static String grouped(long n) {
         return String.format(Locale.ROOT, "%,d", n);
     }
 
-    private String toJson(Trace t, ReplayResult r) {
+    private String toJson(Trace t, ReplayResult r, Long arenaBytesPeak, ReplayTracing tracing, long tracedPeak) {
         ObjectMapper mapper = new ObjectMapper();
         ObjectNode o = mapper.createObjectNode();
         o.put("allocator", r.allocator());
@@ -158,6 +266,27 @@ final class ReplayCommand implements Callable<Integer> {
         o.put("base_rss_kib", r.baseRssKib());
         o.put("peak_rss_kib", r.peakRssKib());
         o.set("calls_per_run", calls);
+        o.put("arena_bytes_peak", arenaBytesPeak);
+        if (stats) {
+            o.put("debug_malloc_stats", mallocStats);
+        }
+        if (tracing != null) {
+            o.put("traceback_limit", tracing.tracebackLimit());
+            o.put("traced_peak_bytes", tracedPeak);
+            o.put("traced_current_bytes", tracing.currentBytesAtEnd());
+            o.put("traced_blocks", tracing.blocksAtEnd());
+            var topStats = o.putArray("top_stats");
+            for (Statistic s : tracing.top(topCount())) {
+                ObjectNode line = topStats.addObject();
+                line.put("file", s.traceback().mostRecent().filename());
+                line.put("line", s.traceback().mostRecent().lineno());
+                line.put("size", s.size());
+                line.put("count", s.count());
+            }
+            if (flamegraph != null) {
+                o.put("flamegraph_file", flamegraph.toAbsolutePath().toString());
+            }
+        }
         return o.toString();
     }
 

@@ -1,0 +1,81 @@
+package io.pymem4j.cli;
+
+import io.pymem4j.api.PyMemRuntime;
+import io.pymem4j.tracemalloc.FlameGraph;
+import io.pymem4j.tracemalloc.Snapshot;
+import io.pymem4j.tracemalloc.Statistic;
+import io.pymem4j.tracemalloc.Tracemalloc;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * What {@code pymem replay --tracemalloc N} adds to a replay: tracing through the whole
+ * replay (warm-up and timed runs alike, so the timings include its cost), and a snapshot at
+ * the end of the last run's events, before the replayer frees the blocks the traced process
+ * never freed.
+ *
+ * <p>The tracebacks are the Java frames of the replay engine that called the allocator: a
+ * {@code .pymt} trace records the calls, not the Python code that made them, so there is no
+ * Python traceback to attach. Each (domain, op) of the engine has a call site of its own, so
+ * the {@code lineno} statistics tell the domains and ops apart.
+ */
+final class ReplayTracing {
+
+    private final Tracemalloc tracer;
+    private Snapshot atEnd;
+    private Tracemalloc.TracedMemory memoryAtEnd;
+
+    private ReplayTracing(Tracemalloc tracer) {
+        this.tracer = tracer;
+    }
+
+    /** Starts tracing {@code runtime} with {@code nframe} frames, adding the layer to its stack if needed. */
+    static ReplayTracing start(PyMemRuntime runtime, int nframe) {
+        Tracemalloc tm = Tracemalloc.of(runtime);
+        tm.start(nframe);
+        return new ReplayTracing(tm);
+    }
+
+    /** The replay's end-of-trace hook: records the traced memory and takes the snapshot. */
+    void atEndOfTrace() {
+        memoryAtEnd = tracer.getTracedMemory();
+        atEnd = tracer.takeSnapshot();
+    }
+
+    /** The traceback limit in force (a limit set by configuration wins over the command's). */
+    int tracebackLimit() {
+        return tracer.getTracebackLimit();
+    }
+
+    /** The most bytes traced at once during the replay; read before {@link #stop()}. */
+    long peakBytes() {
+        return tracer.getTracedMemory().peak();
+    }
+
+    /** The bytes traced at the end of the trace, before its live blocks were freed. */
+    long currentBytesAtEnd() {
+        return memoryAtEnd.current();
+    }
+
+    /** The blocks traced at the end of the trace. */
+    int blocksAtEnd() {
+        return atEnd.traces().size();
+    }
+
+    /** The first {@code k} of the snapshot's {@code statistics('lineno')}. */
+    List<Statistic> top(int k) {
+        List<Statistic> stats = atEnd.statistics("lineno");
+        return stats.subList(0, Math.min(k, stats.size()));
+    }
+
+    /** Writes the flame graph of the end-of-trace snapshot to {@code file}. */
+    void writeFlameGraph(Path file, String what) throws IOException {
+        FlameGraph.of(atEnd).withTitle("tracemalloc: bytes by traceback, " + what).write(file);
+    }
+
+    void stop() {
+        tracer.stop();
+    }
+}
