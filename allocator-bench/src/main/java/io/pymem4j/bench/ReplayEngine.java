@@ -58,16 +58,27 @@ public final class ReplayEngine {
      *                               are freed first
      */
     public static ReplayResult replay(Trace trace, PyMemRuntime runtime, int warmup, int runs) {
+        return replay(trace, runtime, warmup, runs, null);
+    }
+
+    /**
+     * As {@link #replay(Trace, PyMemRuntime, int, int)}, and runs {@code atEndOfLastRun} (if
+     * not null) once, after the last timed run's events and before that run's live blocks are
+     * freed, outside the timer, with the interpreter lock held in GIL mode: the moment the C
+     * replayer's {@code --malloc-stats} reports, for a look at the allocator's state.
+     */
+    public static ReplayResult replay(Trace trace, PyMemRuntime runtime, int warmup, int runs, Runnable atEndOfLastRun) {
         InterpreterLock gil = runtime.interpreterLock();
         if (gil == null) {
-            return replayHeld(trace, runtime, warmup, runs);
+            return replayHeld(trace, runtime, warmup, runs, atEndOfLastRun);
         }
         try (var _ = gil.hold()) {
-            return replayHeld(trace, runtime, warmup, runs);
+            return replayHeld(trace, runtime, warmup, runs, atEndOfLastRun);
         }
     }
 
-    private static ReplayResult replayHeld(Trace trace, PyMemRuntime runtime, int warmup, int runs) {
+    private static ReplayResult replayHeld(Trace trace, PyMemRuntime runtime, int warmup, int runs,
+                                           Runnable atEndOfLastRun) {
         if (warmup < 0) {
             throw new IllegalArgumentException("warm-up runs must be 0 or more, not " + warmup);
         }
@@ -80,19 +91,20 @@ public final class ReplayEngine {
         long[] table = new long[(int) trace.header().maxId() + 1];
         boolean debug = log.isDebugEnabled();
         for (int i = 0; i < warmup; i++) {
-            long ns = run(trace, table, raw, mem, obj);
+            long ns = run(trace, table, raw, mem, obj, null);
             if (debug) {
                 log.debug("{}: warm-up run {}: {} ns", trace.name(), i + 1, ns);
             }
         }
         System.gc();
+        ProcStatus.settle(3000);
         long baseRss = ProcStatus.kib("VmRSS");
         if (!ProcStatus.resetPeak()) {
             log.debug("cannot reset the RSS high-water mark; the peak may come from before the timed runs");
         }
         long[] nanos = new long[runs];
         for (int i = 0; i < runs; i++) {
-            nanos[i] = run(trace, table, raw, mem, obj);
+            nanos[i] = run(trace, table, raw, mem, obj, i == runs - 1 ? atEndOfLastRun : null);
             if (debug) {
                 log.debug("{}: run {}: {} ns", trace.name(), i + 1, nanos[i]);
             }
@@ -103,7 +115,7 @@ public final class ReplayEngine {
 
     /** One replay of the whole trace; returns the nanoseconds of the event loop alone. */
     private static long run(Trace trace, long[] table, PyMemAllocatorEx raw, PyMemAllocatorEx mem,
-                            PyMemAllocatorEx obj) {
+                            PyMemAllocatorEx obj, Runnable atEnd) {
         long[] ev = trace.events();
         int n = trace.eventCount();
         int failed = -1;
@@ -115,6 +127,9 @@ public final class ReplayEngine {
         if (failed >= 0) {
             freeLiveBefore(trace, failed, table, raw, mem, obj);
             throw new ReplayFailedException(failed, describe(ev, failed) + " returned NULL");
+        }
+        if (atEnd != null) {
+            atEnd.run();
         }
         int[] ids = trace.liveIds();
         byte[] domains = trace.liveDomains();

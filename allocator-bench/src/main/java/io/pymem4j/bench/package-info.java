@@ -1,5 +1,6 @@
 /**
- * Allocation traces of real CPython processes, and replaying them through pymem4j stacks.
+ * Allocation traces of real CPython processes, replaying them through pymem4j stacks, and the
+ * benchmarks of those stacks against the Java peers and the C allocators.
  *
  * <h2>The {@code .pymt} format (version 1)</h2>
  * A trace is every successful call a CPython 3.11 process made to its RAW, MEM and OBJ
@@ -37,6 +38,74 @@
  * runs, of which only the event loop is timed with {@link java.lang.System#nanoTime()}. The
  * blocks still live after each run are freed outside the timer. Before the timed runs the
  * RSS high-water mark is reset ({@code /proc/self/clear_refs}), and read
- * ({@code VmHWM}) after them.
+ * ({@code VmHWM}) after them; before the reset the engine waits for RSS to hold still,
+ * since G1 gives heap pages back concurrently after a {@code System.gc()}.
+ *
+ * <h2>Benchmarks: every stack against every peer and the C allocators</h2>
+ * {@code pymem bench} (pymem-cli) runs all of it in one session, into a results folder
+ * ({@code results.md}, {@code replay.png}, {@code jmh-pair.png}, {@code replay.json},
+ * JMH's {@code jmh.json} and {@code jmh.log}). Three kinds of target:
+ * <ul>
+ *   <li><b>Stacks</b>, {@link io.pymem4j.bench.BenchStack} labels: a stack name and runtime
+ *       options after colons. Default: {@code malloc}, {@code pymalloc}, {@code pymalloc:gil},
+ *       {@code pymalloc_debug}, {@code pymalloc:tracemalloc=1}, {@code pymalloc:tracemalloc=10}.</li>
+ *   <li><b>Java peers</b>, {@link io.pymem4j.bench.Peer}: libc, jemalloc and mimalloc through
+ *       FFM, {@code sun.misc.Unsafe}, LWJGL's system, jemalloc and rpmalloc allocators,
+ *       Netty's pooled direct buffers, JDK confined and shared arenas. Those with a
+ *       malloc/realloc/free API on addresses are {@code PyMemAllocatorEx} adapters and replay
+ *       the traces; Netty and the arenas free by object and run in JMH only. A peer whose
+ *       library is missing is skipped with the reason. Bench-only dependencies.</li>
+ *   <li><b>The C anchors</b>, {@link io.pymem4j.bench.CReplayer}: {@code replay bench -b
+ *       glibc,pymalloc,jemalloc,mimalloc --malloc-stats} of {@code ../shared/tools/pymtrace},
+ *       built into the temp directory when it is not built. {@code C pymalloc} is CPython
+ *       3.11's own obmalloc, the baseline of every ratio.</li>
+ * </ul>
+ * <pre>
+ *   pymem bench
+ *     ├─ per trace: C replayer (one child per C backend)
+ *     │             ReplayWorker JVM per stack, then per size-only peer   (ReplayBench)
+ *     └─ JMH host JVM (JmhSuite, with jemalloc's glibc tunable in its environment)
+ *           └─ one JMH fork per benchmark and parameter set
+ * </pre>
+ * Every replay target gets a JVM of its own, as each C backend gets a child of its own: no
+ * target inherits another's JIT profile, heap or RSS. Memory is reported with time: peak
+ * RSS and its growth over the runs, and for pymalloc stacks the arena bytes at their peak
+ * ({@code PymallocStats.arenaBytesPeak()}) and at the end of the last run, next to the C
+ * obmalloc's ({@code _PyObject_DebugMallocStats}; its figure includes the embedded
+ * interpreter's own objects).
+ *
+ * <h2>The JMH suites</h2>
+ * Average time per operation, ns. Stacks are the {@code stack} parameter of each suite's
+ * {@code stack} method ({@link io.pymem4j.bench.StackState}, OBJ domain); each peer is a
+ * method of its own ({@code ffmGlibc}, {@code nettyPooled}, ...). Every new block is touched
+ * as in the replay. Inputs are precomputed ({@link io.pymem4j.bench.Workloads}): the measured
+ * loops index arrays and allocate nothing.
+ * <ul>
+ *   <li>{@link io.pymem4j.bench.PairBenchmark}: malloc, touch, free of one block, sizes 16,
+ *       64, 256, 512 and 4096: the LIFO hot path.</li>
+ *   <li>{@link io.pymem4j.bench.MixedBenchmark}: a live set of 4096 blocks; each operation
+ *       frees a pseudo-random slot and refills it with the next size drawn from the bundled
+ *       compile trace's requests.</li>
+ *   <li>{@link io.pymem4j.bench.ReallocBenchmark}: a block grown as a CPython list grows,
+ *       32 to 4160 bytes, per call.</li>
+ *   <li>{@link io.pymem4j.bench.TwoThreadBenchmark}: two threads on one allocator, 64-byte
+ *       blocks; {@code Local} frees its own, {@code Cross} sends half its blocks to the
+ *       other thread through a lock-free SPSC ring ({@link io.pymem4j.bench.SpscLongRing}).</li>
+ * </ul>
+ * GIL-mode stacks hold the interpreter lock for a whole iteration in the one-thread suites
+ * and take it around each call in the two-thread one.
+ *
+ * <h2>Commands</h2>
+ * <pre>
+ *   bin/pymem bench                                  # everything: 3 traces, 6 stacks, 10 peers, C anchors, JMH short
+ *   bin/pymem bench --no-jmh --runs 5                # the trace replays only
+ *   bin/pymem bench --traces none --jmh-suites pair  # one JMH suite only
+ *   bin/pymem bench --long                           # JMH long settings, for figures to publish
+ *   bin/pymem bench --stacks pymalloc,pymalloc:gil --peers ffm-glibc,ffm-mimalloc --out DIR
+ * </pre>
+ * Short JMH settings (the default): 1 fork, 3 warm-up and 3 measured iterations of 200 ms,
+ * a few minutes for everything, coarse. Long ({@code --long}): 3 forks, 5 + 5 iterations of
+ * 1 s, about ten times as long. The machine should be otherwise idle: a benchmark measures
+ * whatever else runs. Compare ratios from one run, never times across machines.
  */
 package io.pymem4j.bench;
