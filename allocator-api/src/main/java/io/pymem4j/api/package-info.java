@@ -19,6 +19,8 @@
  *       {@link java.lang.foreign.SegmentAllocator} over any domain.</li>
  *   <li>{@link io.pymem4j.api.StackSpec}: the grammar of stack names.</li>
  *   <li>{@link io.pymem4j.api.NativeMemory}: the one accessor for native memory by address.</li>
+ *   <li>{@link io.pymem4j.api.PyMemManagement}: a runtime as the JMX MXBean
+ *       {@link io.pymem4j.api.PyMemRuntimeMXBean}, {@code io.pymem4j:type=PyMemRuntime,name=<stack>,id=<n>}.</li>
  * </ul>
  * The providers that make up stacks are in {@link io.pymem4j.spi}.
  */

@@ -13,5 +13,9 @@
  *       {@code META-INF/services/io.pymem4j.spi.AllocatorProvider}.</li>
  * </ol>
  * The jar on the class path is then enough: {@code PyMemRuntime.create("yours+debug")}.
+ *
+ * <p>A module may also add figures to a runtime's MXBean with a
+ * {@link io.pymem4j.spi.RuntimeStatistics}, listed in
+ * {@code META-INF/services/io.pymem4j.spi.RuntimeStatistics}.
  */
 package io.pymem4j.spi;

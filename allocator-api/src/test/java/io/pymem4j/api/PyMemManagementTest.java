@@ -1,0 +1,93 @@
+package io.pymem4j.api;
+
+import io.pymem4j.spi.RuntimeStatistics;
+import org.junit.jupiter.api.Test;
+
+import javax.management.JMX;
+import javax.management.MBeanServer;
+import javax.management.ObjectName;
+import java.lang.management.ManagementFactory;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class PyMemManagementTest {
+
+    private static final MBeanServer SERVER = ManagementFactory.getPlatformMBeanServer();
+
+    private static PyMemRuntime runtime(String name) {
+        return PyMemRuntime.builder().registry(StackSpecTest.cpythonLike()).allocator(name).build();
+    }
+
+    /** Listed in the test class path's META-INF/services: counts the MEM/OBJ backend's mallocs. */
+    public static final class BackendMallocs implements RuntimeStatistics {
+        @Override
+        public void collect(PyMemRuntime runtime, Map<String, Long> figures) {
+            runtime.findBackend(TestBackends.Tagged.class)
+                    .ifPresent(t -> figures.put("test." + t.tag + ".mallocs", (long) t.mallocs.get()));
+        }
+    }
+
+    @Test
+    void aRegisteredRuntimeIsReadThroughThePlatformMBeanServer() throws Exception {
+        try (var reg = PyMemManagement.register(runtime("pymalloc_debug"))) {
+            ObjectName name = reg.objectName();
+            assertEquals("pymalloc_debug", SERVER.getAttribute(name, "AllocatorName"));
+            assertEquals("pymalloc_debug", SERVER.getAttribute(name, "Stack"));
+            assertEquals("pymalloc", SERVER.getAttribute(name, "Backend"));
+            assertArrayEquals(new String[]{"debug"}, (String[]) SERVER.getAttribute(name, "Hooks"));
+            assertEquals(false, SERVER.getAttribute(name, "GilMode"));
+        }
+    }
+
+    @Test
+    void theObjectNameIsTheDomainTheTypeTheStackAndANumber() throws Exception {
+        try (var reg = PyMemManagement.register(runtime("malloc+tracemalloc"))) {
+            ObjectName name = reg.objectName();
+            assertEquals("io.pymem4j", name.getDomain());
+            assertEquals("PyMemRuntime", name.getKeyProperty("type"));
+            assertEquals("malloc+tracemalloc", name.getKeyProperty("name"));
+            assertTrue(Long.parseLong(name.getKeyProperty("id")) > 0);
+            assertTrue(SERVER.queryNames(new ObjectName("io.pymem4j:type=PyMemRuntime,*"), null).contains(name));
+        }
+    }
+
+    @Test
+    void twoRuntimesWithOneStackGetTwoBeans() {
+        try (var a = PyMemManagement.register(runtime("malloc")); var b = PyMemManagement.register(runtime("malloc"))) {
+            assertFalse(a.objectName().equals(b.objectName()));
+        }
+    }
+
+    @Test
+    void statisticsComeFromTheContributorsOnTheClassPath() {
+        PyMemRuntime rt = runtime("pymalloc");
+        try (var reg = PyMemManagement.register(rt)) {
+            rt.memFree(rt.memMalloc(10));
+            rt.objectFree(rt.objectMalloc(20));
+            rt.rawFree(rt.rawMalloc(30));
+            PyMemRuntimeMXBean proxy = JMX.newMXBeanProxy(SERVER, reg.objectName(), PyMemRuntimeMXBean.class);
+            assertEquals(Map.of("test.pymalloc.mallocs", 2L), proxy.getStatistics());
+        }
+    }
+
+    @Test
+    void closingTheRegistrationUnregistersTheBeanOnce() {
+        var reg = PyMemManagement.register(runtime("malloc"));
+        assertTrue(SERVER.isRegistered(reg.objectName()));
+        reg.close();
+        assertFalse(SERVER.isRegistered(reg.objectName()));
+        reg.close();
+    }
+
+    @Test
+    void aStackNameWithAReservedCharacterIsQuoted() {
+        assertEquals("io.pymem4j:type=PyMemRuntime,name=\"odd,name\",id=7",
+                PyMemManagement.objectName("odd,name", 7).toString());
+        assertEquals("io.pymem4j:type=PyMemRuntime,name=pymalloc+debug+tracemalloc,id=8",
+                PyMemManagement.objectName("pymalloc+debug+tracemalloc", 8).toString());
+    }
+}

@@ -1,0 +1,21 @@
+package io.pymem4j.jmx;
+
+import io.pymem4j.api.PyMemRuntime;
+import io.pymem4j.debug.DebugHook;
+import io.pymem4j.spi.RuntimeStatistics;
+
+import java.util.Map;
+
+/** The {@code debug} section: the debug layer's live blocks, serial number and quarantine. */
+public final class DebugStatistics implements RuntimeStatistics {
+
+    @Override
+    public void collect(PyMemRuntime runtime, Map<String, Long> figures) {
+        DebugHook.of(runtime).ifPresent(d -> {
+            figures.put("debug.blocks.live", (long) d.liveBlocks());
+            figures.put("debug.serialNumber", d.serialNumber());
+            figures.put("debug.quarantine.blocks", (long) d.quarantinedBlocks());
+            figures.put("debug.quarantine.bytes", d.quarantinedBytes());
+        });
+    }
+}

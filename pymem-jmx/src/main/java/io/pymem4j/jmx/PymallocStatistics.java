@@ -1,0 +1,32 @@
+package io.pymem4j.jmx;
+
+import io.pymem4j.api.PyMemRuntime;
+import io.pymem4j.pymalloc.Pymalloc;
+import io.pymem4j.pymalloc.PymallocStats;
+import io.pymem4j.spi.RuntimeStatistics;
+
+import java.util.Map;
+
+/**
+ * The {@code pymalloc} section: the arena and block figures of {@code sys._debugmallocstats()},
+ * from one {@link Pymalloc#stats()} snapshot (taken under pymalloc's lock).
+ */
+public final class PymallocStatistics implements RuntimeStatistics {
+
+    @Override
+    public void collect(PyMemRuntime runtime, Map<String, Long> figures) {
+        Pymalloc.find(runtime).ifPresent(p -> {
+            PymallocStats s = p.stats();
+            figures.put("pymalloc.arenas.allocated", s.arenasAllocatedCurrent());
+            figures.put("pymalloc.arenas.highwater", s.arenasHighwater());
+            figures.put("pymalloc.arenas.total", s.arenasAllocatedTotal());
+            figures.put("pymalloc.arenas.reclaimed", s.arenasReclaimed());
+            figures.put("pymalloc.arenas.bytes", s.arenaBytes());
+            figures.put("pymalloc.arenas.bytes.peak", s.arenaBytesPeak());
+            figures.put("pymalloc.pools.unused", s.unusedPools());
+            figures.put("pymalloc.blocks.allocated", s.allocatedBlocks());
+            figures.put("pymalloc.blocks.raw", s.rawAllocatedBlocks());
+            figures.put("pymalloc.bytes.allocated", s.bytesInAllocatedBlocks());
+        });
+    }
+}

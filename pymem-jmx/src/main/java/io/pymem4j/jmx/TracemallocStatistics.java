@@ -1,0 +1,52 @@
+package io.pymem4j.jmx;
+
+import io.pymem4j.api.PyMemAllocatorDomain;
+import io.pymem4j.api.PyMemRuntime;
+import io.pymem4j.spi.RuntimeStatistics;
+import io.pymem4j.tracemalloc.Trace;
+import io.pymem4j.tracemalloc.Tracemalloc;
+
+import java.util.Map;
+
+/**
+ * The {@code tracemalloc} section, when the runtime's stack has the layer:
+ * {@code get_traced_memory()} (current and peak over all domains), the tracer's own memory,
+ * and per domain the traced bytes and blocks now, summed from a snapshot (a copy of every
+ * trace, so a read costs time in proportion to the live blocks). tracemalloc keeps one peak
+ * for all domains, so there is no per-domain peak.
+ */
+public final class TracemallocStatistics implements RuntimeStatistics {
+
+    @Override
+    public void collect(PyMemRuntime runtime, Map<String, Long> figures) {
+        if (!runtime.stackSpec().hasHook(Tracemalloc.NAME)) {
+            return;
+        }
+        Tracemalloc tm = Tracemalloc.of(runtime);
+        boolean tracing = tm.isTracing();
+        figures.put("tracemalloc.tracing", tracing ? 1L : 0L);
+        figures.put("tracemalloc.tracebackLimit", (long) tm.getTracebackLimit());
+        Tracemalloc.TracedMemory traced = tm.getTracedMemory();
+        figures.put("tracemalloc.current", traced.current());
+        figures.put("tracemalloc.peak", traced.peak());
+        figures.put("tracemalloc.memory", tm.getTracemallocMemory());
+        long[] bytes = new long[PyMemAllocatorDomain.values().length];
+        long[] blocks = new long[bytes.length];
+        if (tracing) {
+            try {
+                for (Trace t : tm.takeSnapshot().traces()) {
+                    if (t.domain() >= 0 && t.domain() < bytes.length) {
+                        bytes[t.domain()] += t.size();
+                        blocks[t.domain()]++;
+                    }
+                }
+            } catch (IllegalStateException stoppedMeanwhile) {
+                // Tracing stopped between the two calls: every trace is gone, the sums are 0.
+            }
+        }
+        for (PyMemAllocatorDomain d : PyMemAllocatorDomain.values()) {
+            figures.put("tracemalloc." + d + ".current", bytes[d.ordinal()]);
+            figures.put("tracemalloc." + d + ".blocks", blocks[d.ordinal()]);
+        }
+    }
+}
