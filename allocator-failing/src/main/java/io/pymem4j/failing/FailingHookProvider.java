@@ -1,0 +1,40 @@
+package io.pymem4j.failing;
+
+import io.pymem4j.spi.HookContext;
+import io.pymem4j.spi.HookProvider;
+
+/**
+ * The hook layer {@code failing}, found by {@link java.util.ServiceLoader}: name it in a stack
+ * ({@code pymalloc+failing}, {@code malloc+failing+debug}) and it makes the allocation calls
+ * its {@link FailurePlan} chooses return NULL. The plan comes from the runtime options
+ * ({@code failing.start}, ...) when the layer is created, and can be changed at any time
+ * through {@link FailingHook#of}. Transparent: it hands out the blocks below unchanged, so it
+ * can be added to a runtime that is in use, as {@code set_nomemory} installs its hooks in a
+ * running interpreter.
+ */
+public final class FailingHookProvider implements HookProvider {
+
+    /** The layer's name in stack names. */
+    public static final String NAME = "failing";
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public String description() {
+        return "makes chosen allocations return NULL (the k-th to the m-th, or at random with a seed, per domain),"
+                + " as _testcapi.set_nomemory does";
+    }
+
+    @Override
+    public boolean transparent() {
+        return true;
+    }
+
+    @Override
+    public FailingHook create(HookContext context) {
+        return new FailingHook(FailurePlan.fromOptions(context.runtime()::option));
+    }
+}

@@ -1,0 +1,247 @@
+package io.pymem4j.reliability;
+
+import io.pymem4j.api.InterpreterLock;
+import io.pymem4j.api.NativeMemory;
+import io.pymem4j.api.PyMemAllocatorDomain;
+import io.pymem4j.api.PyMemRuntime;
+import io.pymem4j.pymalloc.Pymalloc;
+
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Runs a program of {@link Op}s through a runtime beside a model of its live blocks (address,
+ * size, domain, and the exact bytes each must hold), and after every step checks that
+ * <ul>
+ *   <li>the new block does not overlap any live one (a block of 0 bytes counts as 1) and is
+ *       aligned as the stack promises;</li>
+ *   <li>calloc's block is all zero;</li>
+ *   <li>realloc kept the bytes it must keep;</li>
+ *   <li>every live block still holds its bytes (each is stamped with random bytes when made);</li>
+ *   <li>the stack's own counts equal the model's: pymalloc's {@code allocatedBlocks} = live MEM
+ *       and OBJ blocks, the debug layer's live blocks = all live blocks, tracemalloc's traced
+ *       bytes = the sum of their sizes.</li>
+ * </ul>
+ * At the end every block is freed (checked first) and the counts must be back to 0. A
+ * failed check throws an {@link AssertionError} naming the step; jqwik then shrinks the
+ * program to a minimal one that still fails.
+ */
+final class ModelRun {
+
+    /** Figures over every run of this JVM, for the log and RELIABILITY.md. */
+    static final AtomicLong PROGRAMS = new AtomicLong();
+    static final AtomicLong STEPS = new AtomicLong();
+    static final AtomicLong BLOCK_CHECKS = new AtomicLong();
+    static final AtomicLong BYTES_CHECKED = new AtomicLong();
+
+    private record Block(long address, long size, PyMemAllocatorDomain domain, byte[] content) {
+        long end() {
+            return address + Math.max(1, size);
+        }
+    }
+
+    private final StackUnderTest stack;
+    private final PyMemRuntime rt;
+    private final SplittableRandom random;
+    private final List<Block> live = new ArrayList<>();
+    private final TreeMap<Long, Block> byAddress = new TreeMap<>();
+    private int step;
+    private Op op;
+
+    private ModelRun(StackUnderTest stack, PyMemRuntime rt, long seed) {
+        this.stack = stack;
+        this.rt = rt;
+        this.random = new SplittableRandom(seed);
+    }
+
+    /** Runs {@code program} on a new runtime of {@code stack}; the runtime is closed after. */
+    static void check(StackUnderTest stack, List<Op> program) {
+        check(stack, stack.start(), program);
+    }
+
+    /** Runs {@code program} on {@code rt}, which has {@code stack}'s layout; {@code rt} is closed after. */
+    static void check(StackUnderTest stack, PyMemRuntime rt, List<Op> program) {
+        ModelRun run = new ModelRun(stack, rt, program.hashCode());
+        try (InterpreterLock.Held _ = StackUnderTest.hold(rt)) {
+            try {
+                for (Op o : program) {
+                    run.apply(o);
+                }
+                run.freeAll();
+            } finally {
+                run.releaseQuietly();
+                StackUnderTest.close(rt);
+            }
+        }
+        PROGRAMS.incrementAndGet();
+    }
+
+    private void apply(Op o) {
+        step++;
+        op = o;
+        STEPS.incrementAndGet();
+        switch (o.kind()) {
+            case MALLOC -> {
+                long p = rt.malloc(o.domain(), o.size());
+                added(p, o.size(), o.domain(), false);
+            }
+            case CALLOC -> {
+                long p = rt.calloc(o.domain(), o.size(), o.elsize());
+                added(p, (long) o.size() * o.elsize(), o.domain(), true);
+            }
+            case REALLOC -> {
+                if (live.isEmpty()) {
+                    long p = rt.realloc(o.domain(), 0, o.size());
+                    added(p, o.size(), o.domain(), false);
+                } else {
+                    realloc(take(o.pick()), o.size());
+                }
+            }
+            case FREE -> {
+                if (live.isEmpty()) {
+                    rt.free(o.domain(), 0);
+                } else {
+                    Block b = take(o.pick());
+                    checkContent(b);
+                    rt.free(b.domain(), b.address());
+                }
+            }
+        }
+        checkAll();
+    }
+
+    private Block take(int pick) {
+        Block b = live.remove(pick % live.size());
+        byAddress.remove(b.address());
+        return b;
+    }
+
+    private void realloc(Block b, long size) {
+        checkContent(b);
+        long q = rt.realloc(b.domain(), b.address(), size);
+        if (q == 0) {
+            fail("realloc(0x" + Long.toHexString(b.address()) + ", " + size + ") returned NULL");
+        }
+        long kept = Math.min(size, b.size());
+        byte[] content = Arrays.copyOf(b.content(), (int) size);
+        if (!matches(q, content, kept)) {
+            fail("realloc from " + b.size() + " to " + size + " bytes did not keep the first " + kept);
+        }
+        byte[] grown = new byte[(int) (size - kept)];
+        random.nextBytes(grown);
+        System.arraycopy(grown, 0, content, (int) kept, grown.length);
+        NativeMemory.copyFromArray(grown, 0, q + kept, grown.length);
+        insert(new Block(q, size, b.domain(), content));
+    }
+
+    private void added(long p, long size, PyMemAllocatorDomain domain, boolean zeroed) {
+        if (p == 0) {
+            fail(domain + " allocation of " + size + " bytes returned NULL");
+        }
+        if (zeroed && NativeMemory.findNot(p, size, (byte) 0) >= 0) {
+            fail("calloc's block of " + size + " bytes is not zeroed");
+        }
+        byte[] content = new byte[(int) size];
+        random.nextBytes(content);
+        NativeMemory.copyFromArray(content, 0, p, content.length);
+        insert(new Block(p, size, domain, content));
+    }
+
+    private void insert(Block b) {
+        long alignment = stack.alignment(b.domain());
+        if (b.address() % alignment != 0) {
+            fail("block 0x" + Long.toHexString(b.address()) + " is not aligned to " + alignment + " bytes");
+        }
+        Map.Entry<Long, Block> below = byAddress.floorEntry(b.address());
+        if (below != null && below.getValue().end() > b.address()) {
+            fail("block 0x" + Long.toHexString(b.address()) + " of " + b.size() + " bytes overlaps the live block 0x"
+                    + Long.toHexString(below.getKey()) + " of " + below.getValue().size());
+        }
+        Map.Entry<Long, Block> above = byAddress.ceilingEntry(b.address());
+        if (above != null && b.end() > above.getKey()) {
+            fail("block 0x" + Long.toHexString(b.address()) + " of " + b.size() + " bytes overlaps the live block 0x"
+                    + Long.toHexString(above.getKey()) + " of " + above.getValue().size());
+        }
+        live.add(b);
+        byAddress.put(b.address(), b);
+    }
+
+    private void checkAll() {
+        for (Block b : live) {
+            checkContent(b);
+        }
+        checkCounts();
+    }
+
+    private void checkCounts() {
+        long expectedPymalloc = live.stream().filter(b -> b.domain() != PyMemAllocatorDomain.RAW).count();
+        Pymalloc pm = Pymalloc.find(rt).orElse(null);
+        if (pm != null) {
+            // One thread, so no remote frees wait to be collected: the statistics are exact as they stand.
+            long blocks = pm.stats().allocatedBlocks();
+            if (blocks != expectedPymalloc) {
+                fail("pymalloc counts " + blocks + " allocated blocks; " + expectedPymalloc + " MEM and OBJ blocks are live");
+            }
+        }
+        long debugLive = StackUnderTest.debugLiveBlocks(rt);
+        if (debugLive >= 0 && debugLive != live.size()) {
+            fail("the debug layer counts " + debugLive + " live blocks; " + live.size() + " are live");
+        }
+        long traced = stack.tracedBytes(rt);
+        long bytes = live.stream().mapToLong(Block::size).sum();
+        if (traced >= 0 && traced != bytes) {
+            fail("tracemalloc traces " + traced + " bytes; the live blocks hold " + bytes);
+        }
+    }
+
+    private void checkContent(Block b) {
+        BLOCK_CHECKS.incrementAndGet();
+        BYTES_CHECKED.addAndGet(b.size());
+        if (!matches(b.address(), b.content(), b.size())) {
+            long at = MemorySegment.mismatch(NativeMemory.segment(b.address(), b.size()), 0, b.size(),
+                    MemorySegment.ofArray(b.content()), 0, b.size());
+            fail("the " + b.domain() + " block 0x" + Long.toHexString(b.address()) + " of " + b.size()
+                    + " bytes changed at byte " + at);
+        }
+    }
+
+    private static boolean matches(long p, byte[] content, long length) {
+        return length == 0 || MemorySegment.mismatch(NativeMemory.segment(p, length), 0, length,
+                MemorySegment.ofArray(content), 0, length) < 0;
+    }
+
+    private void freeAll() {
+        step++;
+        op = null;
+        while (!live.isEmpty()) {
+            Block b = take(live.size() - 1);
+            checkContent(b);
+            rt.free(b.domain(), b.address());
+        }
+        checkCounts();
+    }
+
+    /** After a failure: gives back what the model still holds, so a failed try leaks nothing. */
+    private void releaseQuietly() {
+        for (Block b : live) {
+            try {
+                rt.free(b.domain(), b.address());
+            } catch (RuntimeException | Error e) {
+                // The failure being reported matters; this block is lost with the runtime.
+            }
+        }
+        live.clear();
+        byAddress.clear();
+    }
+
+    private void fail(String what) {
+        throw new AssertionError(stack + ", step " + step + (op == null ? " (freeing every block at the end)" : " (" + op + ")")
+                + ": " + what);
+    }
+}

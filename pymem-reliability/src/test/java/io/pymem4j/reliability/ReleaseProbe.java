@@ -1,0 +1,75 @@
+package io.pymem4j.reliability;
+
+import io.pymem4j.api.InterpreterLock;
+import io.pymem4j.api.PyMemRuntime;
+import io.pymem4j.bench.ReplayEngine;
+import io.pymem4j.bench.Trace;
+import io.pymem4j.pymalloc.Pymalloc;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Run in a JVM of its own by {@link ReleaseTest}: replays the bundled trace through a stack
+ * three times and prints, as {@code key=value} words on one line, in KiB: the resident set
+ * after the first replay (which also brings the JIT's code and the classes in), the high-water
+ * mark of the second replay, the resident set after the second and after the third, and
+ * pymalloc's arenas at their most and after each replay. Arguments: the stack name, the
+ * geometry ("-" for the default), "gil" or "free".
+ */
+public final class ReleaseProbe {
+
+    private ReleaseProbe() {
+    }
+
+    public static void main(String[] args) throws IOException {
+        PyMemRuntime.Builder b = PyMemRuntime.builder().allocator(args[0]).gil(args[2].equals("gil"));
+        if (!args[1].equals("-")) {
+            b.option("pymalloc.geometry", args[1]);
+        }
+        PyMemRuntime rt = b.build();
+        Trace trace = args.length > 3 ? Trace.read(Path.of(args[3])) : Trace.bundled();
+        ReplayEngine.replay(trace, rt, 0, 1);
+        long before = status("VmRSS");
+        long arenasBefore = arenas(rt, false);
+        // The replay resets the high-water mark to the resident set before its timed run.
+        ReplayEngine.replay(trace, rt, 0, 1);
+        long peak = status("VmHWM");
+        long after = status("VmRSS");
+        long arenasAfter = arenas(rt, false);
+        ReplayEngine.replay(trace, rt, 0, 1);
+        long afterThird = status("VmRSS");
+        System.out.println("before=" + before + " peak=" + peak + " after=" + after + " after_third=" + afterThird
+                + " arenas_before=" + arenasBefore + " arenas_peak=" + arenas(rt, true) + " arenas_after=" + arenasAfter
+                + " arenas_after_third=" + arenas(rt, false));
+    }
+
+    /** Arenas pymalloc holds once the calling thread has collected, or held at most; -1 without pymalloc. */
+    private static long arenas(PyMemRuntime rt, boolean highwater) {
+        InterpreterLock gil = rt.interpreterLock();
+        if (gil != null) {
+            gil.acquire();
+        }
+        try {
+            return Pymalloc.find(rt).map(pm -> {
+                pm.collect();
+                return highwater ? pm.stats().arenasHighwater() : pm.stats().arenasAllocatedCurrent();
+            }).orElse(-1L);
+        } finally {
+            if (gil != null) {
+                gil.release();
+            }
+        }
+    }
+
+    /** A KiB line of /proc/self/status. */
+    private static long status(String key) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (line.startsWith(key + ":")) {
+                return Long.parseLong(line.substring(key.length() + 1).strip().split("\\s+")[0]);
+            }
+        }
+        throw new IOException("no " + key + " line in /proc/self/status");
+    }
+}
