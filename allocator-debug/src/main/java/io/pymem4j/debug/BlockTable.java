@@ -4,6 +4,7 @@ import io.pymem4j.api.PyMemAllocatorDomain;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.function.ToIntFunction;
 
 /**
  * What the layer knows of every address it handed out: the live blocks and the fate of the
@@ -283,37 +284,33 @@ final class BlockTable {
         return null;
     }
 
-    /** How many blocks are live. */
-    int liveBlocks() {
+    /** A figure summed over the stripes, each read under its lock. */
+    private int sum(ToIntFunction<Stripe> figure) {
         int n = 0;
         for (Stripe s : stripes) {
             s.lock();
-            n += s.live;
-            s.unlock();
+            try {
+                n += figure.applyAsInt(s);
+            } finally {
+                s.unlock();
+            }
         }
         return n;
+    }
+
+    /** How many blocks are live. */
+    int liveBlocks() {
+        return sum(s -> s.live);
     }
 
     /** Records held, of every kind (for tests). */
     int records() {
-        int n = 0;
-        for (Stripe s : stripes) {
-            s.lock();
-            n += s.used;
-            s.unlock();
-        }
-        return n;
+        return sum(s -> s.used);
     }
 
     /** Slots in all stripes (for tests). */
     int slots() {
-        int n = 0;
-        for (Stripe s : stripes) {
-            s.lock();
-            n += s.capacity();
-            s.unlock();
-        }
-        return n;
+        return sum(Stripe::capacity);
     }
 
     /** The longest distance of a record from its home slot, in slots (for tests). */
