@@ -5,15 +5,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.pymem4j.bench.TraceWriter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 
+import static io.pymem4j.cli.CliRun.pymem;
 import static io.pymem4j.api.PyMemAllocatorDomain.MEM;
 import static io.pymem4j.api.PyMemAllocatorDomain.OBJ;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -27,18 +25,6 @@ class BenchCommandTest {
     @TempDir
     Path dir;
 
-    private record Run(int status, String out, String err) {
-    }
-
-    private static Run pymem(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cmd = Pymem.commandLine();
-        cmd.setOut(new PrintWriter(out, true));
-        cmd.setErr(new PrintWriter(err, true));
-        return new Run(cmd.execute(args), out.toString(), err.toString());
-    }
-
     private Path tinyTrace() throws IOException {
         Path file = dir.resolve("tiny.pymt");
         new TraceWriter().malloc(OBJ, 1, 48).calloc(MEM, 2, 4, 16).realloc(OBJ, 1, 1, 96).free(OBJ, 1).writeTo(file);
@@ -48,7 +34,7 @@ class BenchCommandTest {
     @Test
     void aRunWithoutJmhWritesTheResultsFolder() throws IOException {
         Path out = dir.resolve("results");
-        Run r = pymem("bench", "--traces", tinyTrace().toString(), "--stacks", "malloc,pymalloc:gil",
+        CliRun r = pymem("bench", "--traces", tinyTrace().toString(), "--stacks", "malloc,pymalloc:gil",
                 "--peers", "ffm-glibc,netty-pooled", "--runs", "1", "--warmup", "0", "--no-jmh", "--no-c-anchors",
                 "--out", out.toString());
         assertEquals(0, r.status(), r.err());
@@ -68,14 +54,14 @@ class BenchCommandTest {
 
     @Test
     void anUnknownPeerIsAUsageError() {
-        Run r = pymem("bench", "--peers", "tcmalloc", "--no-jmh", "--traces", "none", "--out", dir.toString());
+        CliRun r = pymem("bench", "--peers", "tcmalloc", "--no-jmh", "--traces", "none", "--out", dir.toString());
         assertEquals(Pymem.EXIT_USAGE, r.status());
         assertTrue(r.err().startsWith("pymem: --peers: unknown peer 'tcmalloc'; the peers are [ffm-glibc,"), r.err());
     }
 
     @Test
     void anUnknownStackIsAUsageErrorBeforeAnythingRuns() {
-        Run r = pymem("bench", "--stacks", "nosuch", "--no-jmh", "--traces", "none", "--out", dir.toString());
+        CliRun r = pymem("bench", "--stacks", "nosuch", "--no-jmh", "--traces", "none", "--out", dir.toString());
         assertEquals(Pymem.EXIT_USAGE, r.status());
         assertTrue(r.err().startsWith("pymem: "), r.err());
         assertTrue(r.err().contains("nosuch"), r.err());

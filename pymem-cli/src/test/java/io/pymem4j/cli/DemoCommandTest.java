@@ -12,11 +12,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.slf4j.LoggerFactory;
-import picocli.CommandLine;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -24,6 +21,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
+import static io.pymem4j.cli.CliRun.pymem;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -56,29 +54,12 @@ class DemoCommandTest {
         debugLogger.detachAppender(logged);
     }
 
-    /** Exit status, stdout and stderr of one command. */
-    private record Run(int status, String out, String err) {
-        List<String> errLines() {
-            return err.lines().toList();
-        }
-    }
-
-    private static Run pymem(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cmd = Pymem.commandLine();
-        cmd.setOut(new PrintWriter(out, true));
-        cmd.setErr(new PrintWriter(err, true));
-        int status = cmd.execute(args);
-        return new Run(status, out.toString(), err.toString());
-    }
-
     private static String q(String literal) {
         return Pattern.quote(literal);
     }
 
     /** Asserts that stderr starts with exactly these lines (each a full-match regex), then the stack. */
-    private static void assertReport(Run r, String... lineRegexes) {
+    private static void assertReport(CliRun r, String... lineRegexes) {
         List<String> lines = r.errLines();
         for (int i = 0; i < lineRegexes.length; i++) {
             assertTrue(i < lines.size(), "stderr has only " + lines.size() + " lines:\n" + r.err());
@@ -100,7 +81,7 @@ class DemoCommandTest {
 
     @Test
     void bufferOverflowReportsTheBadTrailingPadAndExitsWithStatusOne() {
-        Run r = pymem("demo", "buffer-overflow", "--allocator", "pymalloc_debug");
+        CliRun r = pymem("demo", "buffer-overflow", "--allocator", "pymalloc_debug");
         assertEquals(DemoCommand.EXIT_THROWN, r.status());
         List<String> lines = new ArrayList<>(List.of(
                 UNCAUGHT + q("Fatal Python error: _PyMem_DebugRawFree: bad trailing pad byte"),
@@ -116,7 +97,7 @@ class DemoCommandTest {
 
     @Test
     void bufferOverflowOutputMatchesTestMemsExpectation() {
-        Run r = pymem("demo", "buffer-overflow", "--allocator", "malloc_debug");
+        CliRun r = pymem("demo", "buffer-overflow", "--allocator", "malloc_debug");
         String testMem = "Debug memory block at address p=" + PTR + ": API 'm'\n"
                 + "    16 bytes originally requested\n"
                 + "    The [0-9] pad bytes at p-[0-9] are FORBIDDENBYTE, as expected.\n"
@@ -136,7 +117,7 @@ class DemoCommandTest {
 
     @Test
     void bufferUnderflowReportsTheBadLeadingPadAtPMinusOne() {
-        Run r = pymem("demo", "buffer-underflow", "--allocator", "pymalloc_debug");
+        CliRun r = pymem("demo", "buffer-underflow", "--allocator", "pymalloc_debug");
         assertEquals(DemoCommand.EXIT_THROWN, r.status());
         List<String> lines = new ArrayList<>(List.of(
                 UNCAUGHT + q("Fatal Python error: _PyMem_DebugRawFree: bad leading pad byte"),
@@ -155,7 +136,7 @@ class DemoCommandTest {
 
     @Test
     void apiMisuseReportsABadIdAsTestMemExpects() {
-        Run r = pymem("demo", "api-misuse", "--allocator", "malloc_debug");
+        CliRun r = pymem("demo", "api-misuse", "--allocator", "malloc_debug");
         assertEquals(DemoCommand.EXIT_THROWN, r.status());
         assertReport(r,
                 UNCAUGHT + q("Fatal Python error: _PyMem_DebugRawFree: bad ID: Allocated using API 'm', verified using API 'r'"),
@@ -169,7 +150,7 @@ class DemoCommandTest {
 
     @Test
     void doubleFreeIsNamedWithoutReadingTheBlock() {
-        Run r = pymem("demo", "double-free", "--allocator", "debug");
+        CliRun r = pymem("demo", "double-free", "--allocator", "debug");
         assertEquals(DemoCommand.EXIT_THROWN, r.status());
         assertReport(r,
                 UNCAUGHT + q("Fatal Python error: _PyMem_DebugRawFree: double free"),
@@ -183,7 +164,7 @@ class DemoCommandTest {
 
     @Test
     void useAfterFreeIsCaughtWhenTheBlockLeavesTheQuarantine() {
-        Run r = pymem("demo", "use-after-free", "--allocator", "pymalloc_debug");
+        CliRun r = pymem("demo", "use-after-free", "--allocator", "pymalloc_debug");
         assertEquals(DemoCommand.EXIT_THROWN, r.status());
         assertReport(r,
                 UNCAUGHT + q("Fatal Python error: _PyMem_DebugRawFree: write after free"),
@@ -201,7 +182,7 @@ class DemoCommandTest {
         String key = "pymem4j." + DebugConfig.QUARANTINE_BYTES;
         System.setProperty(key, "16");
         try {
-            Run r = pymem("demo", "use-after-free", "--allocator", "malloc_debug");
+            CliRun r = pymem("demo", "use-after-free", "--allocator", "malloc_debug");
             assertEquals(DemoCommand.EXIT_THROWN, r.status());
             assertTrue(r.err().startsWith("Exception in thread \"" + Thread.currentThread().getName()
                     + "\" io.pymem4j.debug.MemoryCorruptionError: Fatal Python error: _PyMem_DebugRawFree: write after free\n"),
@@ -213,7 +194,7 @@ class DemoCommandTest {
 
     @Test
     void noGilReportsTheMallocHookAsCpythonDoes() {
-        Run r = pymem("demo", "no-gil", "--allocator", "pymalloc_debug");
+        CliRun r = pymem("demo", "no-gil", "--allocator", "pymalloc_debug");
         assertEquals(DemoCommand.EXIT_THROWN, r.status());
         assertReport(r,
                 UNCAUGHT + q("Fatal Python error: _PyMem_DebugMalloc: Python memory allocator called without holding the GIL"),
@@ -223,7 +204,7 @@ class DemoCommandTest {
 
     @Test
     void stdoutSaysWhatTheDemoDoesOnWhichStackUnderWhichPolicy() {
-        Run r = pymem("demo", "api-misuse", "--allocator", "malloc_debug");
+        CliRun r = pymem("demo", "api-misuse", "--allocator", "malloc_debug");
         assertEquals("pymem demo api-misuse on malloc_debug, debug.policy=throw: PyMem_Malloc(16), PyMem_RawFree(p)"
                 + " (_testcapi.pymem_api_misuse)\n", r.out());
     }
@@ -231,7 +212,7 @@ class DemoCommandTest {
     @ParameterizedTest
     @ValueSource(strings = {"buffer-overflow", "buffer-underflow", "api-misuse", "double-free", "use-after-free", "no-gil"})
     void logPolicyLogsTheReportAtErrorAndExitsZero(String kind) {
-        Run r = pymem("demo", kind, "--allocator", "pymalloc_debug", "--policy", "log");
+        CliRun r = pymem("demo", kind, "--allocator", "pymalloc_debug", "--policy", "log");
         assertEquals(0, r.status(), r.err());
         assertEquals("", r.err());
         assertTrue(r.out().endsWith("pymem demo " + kind + ": the program went on after the report (debug.policy=log)\n"),
@@ -244,7 +225,7 @@ class DemoCommandTest {
 
     @Test
     void aStackWithoutTheDebugLayerIsAUsageError() {
-        Run r = pymem("demo", "double-free", "--allocator", "malloc");
+        CliRun r = pymem("demo", "double-free", "--allocator", "malloc");
         assertEquals(Pymem.EXIT_USAGE, r.status());
         assertEquals("pymem: demo double-free: the stack 'malloc' has no debug layer to report the fault; use debug,"
                 + " pymalloc_debug, malloc_debug or NAME+debug\n", r.err());
@@ -253,7 +234,7 @@ class DemoCommandTest {
 
     @Test
     void anUnknownKindIsAUsageErrorListingTheDemos() {
-        Run r = pymem("demo", "heap-spray", "--allocator", "debug");
+        CliRun r = pymem("demo", "heap-spray", "--allocator", "debug");
         assertEquals(Pymem.EXIT_USAGE, r.status());
         assertTrue(r.err().startsWith("Invalid value for positional parameter at index 0 (KIND): unknown demo"
                 + " 'heap-spray'; the demos are: buffer-overflow, buffer-underflow, api-misuse, double-free,"
@@ -262,7 +243,7 @@ class DemoCommandTest {
 
     @Test
     void anUnknownPolicyIsAUsageErrorNamingTheChoices() {
-        Run r = pymem("demo", "double-free", "--allocator", "debug", "--policy", "ignore");
+        CliRun r = pymem("demo", "double-free", "--allocator", "debug", "--policy", "ignore");
         assertEquals(Pymem.EXIT_USAGE, r.status());
         assertEquals("pymem: option debug.policy='ignore' is not valid: expected throw, abort or log\n", r.err());
     }

@@ -7,14 +7,12 @@ import io.pymem4j.bench.TraceWriter;
 import io.pymem4j.spi.ProviderRegistry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Path;
 import java.util.List;
 
+import static io.pymem4j.cli.CliRun.pymem;
 import static io.pymem4j.api.PyMemAllocatorDomain.MEM;
 import static io.pymem4j.api.PyMemAllocatorDomain.OBJ;
 import static io.pymem4j.api.PyMemAllocatorDomain.RAW;
@@ -26,20 +24,6 @@ class PymemTest {
 
     @TempDir
     Path dir;
-
-    /** Exit status, stdout and stderr of one command. */
-    private record Run(int status, String out, String err) {
-    }
-
-    private static Run pymem(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cmd = Pymem.commandLine();
-        cmd.setOut(new PrintWriter(out, true));
-        cmd.setErr(new PrintWriter(err, true));
-        int status = cmd.execute(args);
-        return new Run(status, out.toString(), err.toString());
-    }
 
     /** 6 events in all three domains; blocks 2 and 3 stay live. */
     private Path smallTrace() throws IOException {
@@ -57,27 +41,27 @@ class PymemTest {
 
     @Test
     void listShowsMallocAsAnAvailableBackend() {
-        Run r = pymem("list");
+        CliRun r = pymem("list");
         assertEquals(0, r.status());
         assertTrue(r.out().lines().anyMatch(l -> l.matches("  malloc +backend +\\S+ +available +libc .*")), r.out());
     }
 
     @Test
     void listResolvesTheCpythonNameMallocToTheMallocStack() {
-        Run r = pymem("list");
+        CliRun r = pymem("list");
         assertTrue(r.out().lines().anyMatch(l -> l.matches("  malloc +malloc")), r.out());
     }
 
     @Test
     void listSaysWhichJarAProviderComesFrom() {
-        Run r = pymem("list");
+        CliRun r = pymem("list");
         assertTrue(r.out().lines().anyMatch(l -> l.matches("  malloc +backend +allocator-raw-.*\\.jar .*")
                 || l.matches("  malloc +backend +.*allocator-raw/target/classes .*")), r.out());
     }
 
     @Test
     void replayJsonPrintsExactlyOneObjectWithTheReportKeys() throws IOException {
-        Run r = pymem("replay", smallTrace().toString(), "--allocator", "malloc", "--runs", "2", "--warmup", "0", "--json");
+        CliRun r = pymem("replay", smallTrace().toString(), "--allocator", "malloc", "--runs", "2", "--warmup", "0", "--json");
         assertEquals(0, r.status(), r.err());
         List<JsonNode> values;
         try (MappingIterator<JsonNode> it = new ObjectMapper().readerFor(JsonNode.class).readValues(r.out())) {
@@ -98,7 +82,7 @@ class PymemTest {
 
     @Test
     void replayJsonCountsTheFreesOfBlocksLiveAtTheEnd() throws IOException {
-        Run r = pymem("replay", smallTrace().toString(), "--allocator", "malloc", "--runs", "1", "--warmup", "0", "--json");
+        CliRun r = pymem("replay", smallTrace().toString(), "--allocator", "malloc", "--runs", "1", "--warmup", "0", "--json");
         JsonNode calls = new ObjectMapper().readTree(r.out()).get("calls_per_run");
         assertEquals(1, calls.get("RAW").get("free").asLong());
         assertEquals(2, calls.get("MEM").get("free").asLong());
@@ -108,7 +92,7 @@ class PymemTest {
     @Test
     void replayInGilModeHoldsTheInterpreterLockThroughout() throws IOException {
         // The debug layer reports any MEM or OBJ call made without the lock in GIL mode.
-        Run r = pymem("replay", smallTrace().toString(), "--allocator", "pymalloc_debug", "--gil", "--runs", "1",
+        CliRun r = pymem("replay", smallTrace().toString(), "--allocator", "pymalloc_debug", "--gil", "--runs", "1",
                 "--warmup", "0", "--json");
         assertEquals(0, r.status(), r.err());
         JsonNode o = new ObjectMapper().readTree(r.out());
@@ -118,7 +102,7 @@ class PymemTest {
 
     @Test
     void replayTextReportNamesTraceStackAndEvents() throws IOException {
-        Run r = pymem("replay", smallTrace().toString(), "--allocator", "malloc", "--runs", "1", "--warmup", "0");
+        CliRun r = pymem("replay", smallTrace().toString(), "--allocator", "malloc", "--runs", "1", "--warmup", "0");
         assertEquals(0, r.status(), r.err());
         assertTrue(r.out().contains("trace      small (" + dir.resolve("small.pymt") + ")\n"), r.out());
         assertTrue(r.out().contains("events     6 a run: RAW 1, MEM 2, OBJ 3\n"), r.out());
@@ -128,7 +112,7 @@ class PymemTest {
 
     @Test
     void anUnknownAllocatorExitsWithStatusTwoListingTheKnownNames() throws IOException {
-        Run r = pymem("replay", smallTrace().toString(), "--allocator", "nope");
+        CliRun r = pymem("replay", smallTrace().toString(), "--allocator", "nope");
         assertEquals(2, r.status());
         assertEquals("pymem: unknown allocator 'nope'; " + ProviderRegistry.getDefault().knownNames() + "\n", r.err());
         assertEquals("", r.out());
@@ -138,7 +122,7 @@ class PymemTest {
     void aMalformedTraceExitsWithStatusTwoNamingTheEvent() throws IOException {
         Path file = dir.resolve("cross.pymt");
         new TraceWriter().malloc(OBJ, 7, 64).free(MEM, 7).writeTo(file);
-        Run r = pymem("replay", file.toString(), "--allocator", "malloc");
+        CliRun r = pymem("replay", file.toString(), "--allocator", "malloc");
         assertEquals(2, r.status());
         assertEquals("pymem: " + file + ": event 1: free of block 7 in MEM, but it was allocated in OBJ\n", r.err());
         assertEquals("", r.out());
@@ -147,14 +131,14 @@ class PymemTest {
     @Test
     void aMissingTraceExitsWithStatusTwo() {
         Path file = dir.resolve("absent.pymt");
-        Run r = pymem("replay", file.toString(), "--allocator", "malloc");
+        CliRun r = pymem("replay", file.toString(), "--allocator", "malloc");
         assertEquals(2, r.status());
         assertEquals("pymem: " + file + ": no such file\n", r.err());
     }
 
     @Test
     void zeroRunsIsAUsageError() throws IOException {
-        Run r = pymem("replay", smallTrace().toString(), "--allocator", "malloc", "--runs", "0");
+        CliRun r = pymem("replay", smallTrace().toString(), "--allocator", "malloc", "--runs", "0");
         assertEquals(2, r.status());
         assertTrue(r.err().startsWith("--runs must be 1 or more, not 0\n"), r.err());
     }

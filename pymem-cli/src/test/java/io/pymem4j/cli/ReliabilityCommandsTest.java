@@ -3,41 +3,26 @@ package io.pymem4j.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.util.List;
 
+import static io.pymem4j.cli.CliRun.pymem;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** {@code pymem stress}, run in-process for one short round, and the fault-injection layer in {@code pymem list}. */
 class ReliabilityCommandsTest {
 
-    private record Run(int status, String out, String err) {
-    }
-
-    private static Run pymem(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cmd = Pymem.commandLine();
-        cmd.setOut(new PrintWriter(out, true));
-        cmd.setErr(new PrintWriter(err, true));
-        int status = cmd.execute(args);
-        return new Run(status, out.toString(), err.toString());
-    }
-
     @Test
     void listShowsTheFailingLayerAsAHook() {
-        Run r = pymem("list");
+        CliRun r = pymem("list");
         assertTrue(r.out().lines().anyMatch(l -> l.matches("  failing +hook +\\S+ +available +makes chosen allocations return NULL .*")),
                 r.out());
     }
 
     @Test
     void oneRoundReportsTheBlocksAndBytesItChecked() {
-        Run r = pymem("stress", "--threads", "2", "--rounds", "1", "--allocator", "pymalloc_debug");
+        CliRun r = pymem("stress", "--threads", "2", "--rounds", "1", "--allocator", "pymalloc_debug");
         assertEquals(0, r.status(), r.err());
         assertTrue(r.out().lines().anyMatch(l -> l.matches("allocator +pymalloc_debug")), r.out());
         assertTrue(r.out().lines().anyMatch(l -> l.matches("threads +2 a round, new threads each round")), r.out());
@@ -50,7 +35,7 @@ class ReliabilityCommandsTest {
 
     @Test
     void jsonPrintsOneObjectWithTheFigures() throws Exception {
-        Run r = pymem("stress", "--threads", "2", "--rounds", "1", "--allocator", "malloc", "--gil", "--json");
+        CliRun r = pymem("stress", "--threads", "2", "--rounds", "1", "--allocator", "malloc", "--gil", "--json");
         assertEquals(0, r.status(), r.err());
         JsonNode o = new ObjectMapper().readTree(r.out());
         for (String key : List.of("allocator", "gil", "seed", "threads", "rounds", "seconds", "allocations", "callocs",
@@ -66,14 +51,14 @@ class ReliabilityCommandsTest {
 
     @Test
     void zeroThreadsIsAUsageError() {
-        Run r = pymem("stress", "--threads", "0", "--rounds", "1");
+        CliRun r = pymem("stress", "--threads", "0", "--rounds", "1");
         assertEquals(2, r.status());
         assertTrue(r.err().contains("--threads must be 1 or more, not 0"), r.err());
     }
 
     @Test
     void anUnknownAllocatorIsNamedInOneLine() {
-        Run r = pymem("stress", "--rounds", "1", "--allocator", "nosuch");
+        CliRun r = pymem("stress", "--rounds", "1", "--allocator", "nosuch");
         assertEquals(2, r.status());
         assertTrue(r.err().startsWith("pymem: unknown allocator 'nosuch'"), r.err());
     }

@@ -5,15 +5,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.pymem4j.bench.TraceWriter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
+import static io.pymem4j.cli.CliRun.pymem;
 import static io.pymem4j.api.PyMemAllocatorDomain.MEM;
 import static io.pymem4j.api.PyMemAllocatorDomain.OBJ;
 import static io.pymem4j.api.PyMemAllocatorDomain.RAW;
@@ -25,19 +23,6 @@ class ReplayTracingTest {
 
     @TempDir
     Path dir;
-
-    private record Run(int status, String out, String err) {
-    }
-
-    private static Run pymem(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cmd = Pymem.commandLine();
-        cmd.setOut(new PrintWriter(out, true));
-        cmd.setErr(new PrintWriter(err, true));
-        int status = cmd.execute(args);
-        return new Run(status, out.toString(), err.toString());
-    }
 
     /**
      * Live requested bytes: 48, 112, 160 (the 48-byte block grows to 96), 160, 64, 72. At the
@@ -56,14 +41,14 @@ class ReplayTracingTest {
         return file;
     }
 
-    private Run replay(String allocator, String... more) throws IOException {
+    private CliRun replay(String allocator, String... more) throws IOException {
         List<String> args = new java.util.ArrayList<>(List.of("replay", smallTrace().toString(), "--allocator", allocator,
                 "--runs", "2", "--warmup", "1"));
         args.addAll(List.of(more));
         return pymem(args.toArray(String[]::new));
     }
 
-    private static JsonNode json(Run r) throws IOException {
+    private static JsonNode json(CliRun r) throws IOException {
         assertEquals(0, r.status(), r.err());
         return new ObjectMapper().readTree(r.out());
     }
@@ -80,7 +65,7 @@ class ReplayTracingTest {
 
     @Test
     void tracemallocPrintsTheTopStatisticsAsPythonPrintsThem() throws IOException {
-        Run r = replay("malloc", "--tracemalloc", "1", "--top", "2");
+        CliRun r = replay("malloc", "--tracemalloc", "1", "--top", "2");
         assertEquals(0, r.status(), r.err());
         List<String> lines = r.out().lines().toList();
         int at = lines.indexOf("[ Top 2 ]");
@@ -116,24 +101,24 @@ class ReplayTracingTest {
 
     @Test
     void topAndFlamegraphNeedTracemalloc() throws IOException {
-        Run top = replay("malloc", "--top", "3");
+        CliRun top = replay("malloc", "--top", "3");
         assertEquals(2, top.status());
         assertTrue(top.err().startsWith("--top needs --tracemalloc N\n"), top.err());
-        Run graph = replay("malloc", "--flamegraph", dir.resolve("x.html").toString());
+        CliRun graph = replay("malloc", "--flamegraph", dir.resolve("x.html").toString());
         assertEquals(2, graph.status());
         assertTrue(graph.err().startsWith("--flamegraph needs --tracemalloc N\n"), graph.err());
     }
 
     @Test
     void aTracebackLimitOutOfRangeIsAUsageError() throws IOException {
-        Run r = replay("malloc", "--tracemalloc", "0");
+        CliRun r = replay("malloc", "--tracemalloc", "0");
         assertEquals(2, r.status());
         assertTrue(r.err().startsWith("--tracemalloc must be in range [1; 65535], not 0\n"), r.err());
     }
 
     @Test
     void statsEndsTheReportWithPymallocsDebugMallocStats() throws IOException {
-        Run r = replay("pymalloc", "--stats");
+        CliRun r = replay("pymalloc", "--stats");
         assertEquals(0, r.status(), r.err());
         String text = r.out();
         String heading = "\npymalloc at the end of the trace (sys._debugmallocstats):\n"
@@ -149,7 +134,7 @@ class ReplayTracingTest {
 
     @Test
     void statsOfAStackWithoutPymallocSaysSoInOneLine() throws IOException {
-        Run r = replay("malloc", "--stats");
+        CliRun r = replay("malloc", "--stats");
         assertEquals(0, r.status(), r.err());
         assertTrue(r.out().endsWith("\n\nno _debugmallocstats: the stack malloc has no pymalloc\n"), r.out());
     }
