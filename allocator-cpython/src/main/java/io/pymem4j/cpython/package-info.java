@@ -35,7 +35,9 @@
  *   <li>A debug report ends as CPython's: the dump, then {@code _Py_FatalErrorFunc} with its
  *       function and message, which prints the runtime state and the Python tracebacks and
  *       aborts. With {@code debug.serialno=false} (CPython's release build) the output is
- *       that of {@code PYTHONMALLOC=debug}, byte for byte but for the addresses.</li>
+ *       that of {@code PYTHONMALLOC=debug}, byte for byte but for the addresses, provided
+ *       the logging configuration keeps the debug layer's report logger
+ *       ({@code io.pymem4j.debug.report}, which logs each report first) off stderr.</li>
  *   <li>{@code --tracemalloc N} starts CPython's own tracemalloc ({@code -X tracemalloc=N})
  *       over the stack: its frames are Python's. The Java {@code tracemalloc} layer can be in
  *       the stack too; it traces the same blocks, with Java frames (the upcall).</li>

@@ -1,8 +1,12 @@
 package io.pymem4j.debug;
 
+import org.slf4j.Marker;
+import org.slf4j.MarkerFactory;
+
 /**
  * What the debug layer does after it reported a memory error ({@code debug.policy}).
- * In every case the block in question is never reused nor passed to the backend.
+ * In every case the block in question is never reused nor passed to the backend, and the
+ * report was first logged at ERROR on {@value DebugHook#REPORT_LOGGER}.
  */
 public enum CorruptionPolicy {
     /** Throw a {@link MemoryCorruptionError} carrying the report (the default). */
@@ -12,11 +16,22 @@ public enum CorruptionPolicy {
      * to stderr, then halt the JVM with exit status 134 (SIGABRT's), running no shutdown hook.
      */
     ABORT,
-    /** Log the report at ERROR through SLF4J, leak the block and carry on. */
+    /** Leak the block and carry on: the report's log event is all that is left of it. */
     LOG;
+
+    private final Marker marker = MarkerFactory.getMarker("debug.policy=" + optionValue());
 
     /** The option's spelling of this policy. */
     public String optionValue() {
         return name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /**
+     * The SLF4J marker of a report's log event under this policy, {@code debug.policy=log} and
+     * so on: a logging configuration can show the reports nothing else prints (under
+     * {@code log}) and leave out those an error or the halt carries.
+     */
+    public Marker marker() {
+        return marker;
     }
 }

@@ -37,7 +37,14 @@ import static io.pymem4j.debug.BlockLayout.HEADER;
  */
 public final class DebugHook implements Hook {
 
-    private static final Logger log = LoggerFactory.getLogger(DebugHook.class);
+    /**
+     * The logger every report goes to, at ERROR, under every policy and before the policy
+     * acts; each event carries its policy's {@linkplain CorruptionPolicy#marker() marker}.
+     * Where stderr must be CPython's byte for byte, the logging configuration turns it off.
+     */
+    public static final String REPORT_LOGGER = "io.pymem4j.debug.report";
+
+    private static final Logger reportLog = LoggerFactory.getLogger(REPORT_LOGGER);
 
     /** {@code _PyMem_DebugRawFree}: the function CPython names for every failed free. */
     static final String RAW_FREE = "_PyMem_DebugRawFree";
@@ -284,19 +291,23 @@ public final class DebugHook implements Hook {
         handle(Problem.NO_GIL, 0, report);
     }
 
-    /** Applies the policy to a report. */
+    /** Logs a report, then applies the policy to it. */
     private void handle(Problem problem, long p, String report) {
-        switch (config.policy()) {
-            // Under throw the report travels in the error, for its catcher to log or show; under
-            // abort it goes to stderr byte for byte as CPython's fatal error does. Only log logs.
+        CorruptionPolicy policy = config.policy();
+        // Logged under every policy, so that a log keeps every report whatever became of the
+        // error; under throw the report also travels in the error, under abort it then goes
+        // to stderr as CPython's fatal error does.
+        switch (problem) {
+            case NO_GIL -> reportLog.error(policy.marker(), "allocator misuse\n{}", report);
+            case DOUBLE_FREE, USE_AFTER_FREE, INTERIOR_POINTER, NOT_LIVE -> reportLog.error(policy.marker(),
+                    "memory error at {}; the pointer is not passed down\n{}", BlockReport.hex(p), report);
+            default -> reportLog.error(policy.marker(),
+                    "memory error at {}; the block is leaked\n{}", BlockReport.hex(p), report);
+        }
+        switch (policy) {
             case THROW -> throw new MemoryCorruptionError(problem, p, report);
             case LOG -> {
-                switch (problem) {
-                    case NO_GIL -> log.error("allocator misuse\n{}", report);
-                    case DOUBLE_FREE, USE_AFTER_FREE, INTERIOR_POINTER, NOT_LIVE ->
-                            log.error("memory error at {}; the pointer is not passed down\n{}", BlockReport.hex(p), report);
-                    default -> log.error("memory error at {}; the block is leaked\n{}", BlockReport.hex(p), report);
-                }
+                // Logged above: the caller goes on.
             }
             case ABORT -> abort(report);
         }
@@ -304,8 +315,8 @@ public final class DebugHook implements Hook {
 
     /**
      * CPython's {@code Py_FatalError}: the report and the current thread's stack go straight to
-     * stderr (a logging back end may buffer, and nothing runs after the halt), then the JVM
-     * halts with {@value #ABORT_STATUS}.
+     * stderr (a logging back end may buffer, and nothing runs after the halt: the report's log
+     * event, made before, may be lost), then the JVM halts with {@value #ABORT_STATUS}.
      */
     private static void abort(String report) {
         PrintStream err = System.err;

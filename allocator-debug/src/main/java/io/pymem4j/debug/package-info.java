@@ -47,6 +47,28 @@
  * write after free when one leaves it. What happens after a report is the policy
  * ({@code debug.policy}: throw, abort, log); see {@link io.pymem4j.debug.DebugConfig}.
  *
+ * <h2>Reports in the log</h2>
+ * Every report is logged at ERROR on the logger {@value io.pymem4j.debug.DebugHook#REPORT_LOGGER}
+ * before the policy acts: a first line that says what happened, then the report, with the
+ * policy's {@linkplain io.pymem4j.debug.CorruptionPolicy#marker() marker}. Under {@code log}
+ * that event is all there is; under {@code throw} the error carries the report too, and under
+ * {@code abort} it is then printed to stderr. Where stderr must be CPython's byte for byte
+ * (CPython run on a stack, compared with {@code PYTHONMALLOC=debug}), the logging
+ * configuration turns that logger off or sends it elsewhere.
+ *
+ * <h2>Management figures</h2>
+ * {@link io.pymem4j.debug.DebugStatistics} puts the layer's figures in the {@code Statistics}
+ * attribute of a runtime registered with {@link io.pymem4j.api.PyMemManagement#register}
+ * whose stack has the layer:
+ * <table>
+ *   <caption>The debug section of the runtime MXBean</caption>
+ *   <tr><th>key</th><th>{@code DebugHook}</th></tr>
+ *   <tr><td>{@code debug.blocks.live}</td><td>{@code liveBlocks()}: handed out, not freed</td></tr>
+ *   <tr><td>{@code debug.serialNumber}</td><td>{@code serialNumber()}: the last serial given</td></tr>
+ *   <tr><td>{@code debug.quarantine.blocks}, {@code debug.quarantine.bytes}</td>
+ *       <td>{@code quarantinedBlocks()}, {@code quarantinedBytes()}: held in quarantine</td></tr>
+ * </table>
+ *
  * <h2>The block table</h2>
  * {@code BlockTable} holds a record of every block the layer handed out, and of the last
  * {@code debug.history} it took back, in primitive arrays: no Java object per block, none

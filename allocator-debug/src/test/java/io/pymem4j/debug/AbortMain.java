@@ -5,7 +5,7 @@ import io.pymem4j.api.PyMemAllocatorDomain;
 import io.pymem4j.api.PyMemAllocatorEx;
 import io.pymem4j.api.PyMemRuntime;
 
-/** CPython's {@code pymem_buffer_overflow()} under {@code debug.policy=abort}, run in a forked JVM by {@link PolicyTest}. */
+/** CPython's {@code pymem_buffer_overflow()} under {@code debug.policy=abort}, run in a forked JVM by {@link PolicyTest} and {@link ReportLogTest}. */
 public final class AbortMain {
 
     static final String NOT_REACHED = "still running after the report";

@@ -26,7 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class PolicyTest {
 
     private final ListAppender<ILoggingEvent> logged = new ListAppender<>();
-    private final Logger logger = (Logger) LoggerFactory.getLogger(DebugHook.class);
+    private final Logger logger = (Logger) LoggerFactory.getLogger(DebugHook.REPORT_LOGGER);
 
     @BeforeEach
     void capture() {
@@ -49,7 +49,6 @@ class PolicyTest {
         assertTrue(e.report().startsWith("Debug memory block at address p=" + Fixture.hex(p) + ": API 'm'\n"), e.report());
         assertTrue(e.report().endsWith("Fatal Python error: _PyMem_DebugRawFree: bad trailing pad byte\n"));
         assertTrue(e.getMessage().contains(e.report()));
-        assertTrue(logged.list.isEmpty(), "throw does not log");
     }
 
     @Test

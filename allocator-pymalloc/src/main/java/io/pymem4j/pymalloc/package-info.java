@@ -67,6 +67,23 @@
  * {@link io.pymem4j.pymalloc.Pymalloc#debugMallocStats()} the
  * {@code sys._debugmallocstats()} text.
  *
+ * <p>{@link io.pymem4j.pymalloc.PymallocStatistics} puts them in the {@code Statistics}
+ * attribute of a runtime registered with {@link io.pymem4j.api.PyMemManagement#register}
+ * whose backend is pymalloc (one snapshot per read):
+ * <table>
+ *   <caption>The pymalloc section of the runtime MXBean</caption>
+ *   <tr><th>key</th><th>{@code PymallocStats}</th></tr>
+ *   <tr><td>{@code pymalloc.arenas.allocated}</td><td>arenas held now</td></tr>
+ *   <tr><td>{@code pymalloc.arenas.highwater}</td><td>{@code narenas_highwater}</td></tr>
+ *   <tr><td>{@code pymalloc.arenas.total}</td><td>{@code ntimes_arena_allocated}</td></tr>
+ *   <tr><td>{@code pymalloc.arenas.reclaimed}</td><td>arenas given back</td></tr>
+ *   <tr><td>{@code pymalloc.arenas.bytes}, {@code .bytes.peak}</td><td>arena bytes held now, at most</td></tr>
+ *   <tr><td>{@code pymalloc.pools.unused}</td><td>free pools over all arenas</td></tr>
+ *   <tr><td>{@code pymalloc.blocks.allocated}</td><td>{@code sys.getallocatedblocks()}: pool and raw blocks</td></tr>
+ *   <tr><td>{@code pymalloc.blocks.raw}</td><td>{@code raw_allocated_blocks} (requests above 512 bytes)</td></tr>
+ *   <tr><td>{@code pymalloc.bytes.allocated}</td><td>bytes in the pool blocks in use</td></tr>
+ * </table>
+ *
  * <h2>Threads: a heap per thread</h2>
  * In GIL mode ({@code PyMemRuntime.builder().gil(...)}, {@code pymem4j.gil=true}) the MEM and
  * OBJ callers hold the runtime's interpreter lock, as CPython's hold the GIL, and pymalloc

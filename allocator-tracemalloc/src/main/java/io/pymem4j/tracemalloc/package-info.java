@@ -99,5 +99,23 @@
  * 0); frames name Java source paths; no {@code .pyc} rule; {@code total_nframe} is exact
  * only when {@link io.pymem4j.tracemalloc.Tracemalloc#countAllFrames(boolean)} is on or the
  * stack was shorter than the limit; blocks can be marked expected.
+ *
+ * <h2>Management figures</h2>
+ * {@link io.pymem4j.tracemalloc.TracemallocStatistics} puts the layer's figures in the
+ * {@code Statistics} attribute of a runtime registered with
+ * {@link io.pymem4j.api.PyMemManagement#register} whose stack has the layer (all 0 while it
+ * does not trace):
+ * <table>
+ *   <caption>The tracemalloc section of the runtime MXBean</caption>
+ *   <tr><th>key</th><th>{@code Tracemalloc}</th></tr>
+ *   <tr><td>{@code tracemalloc.tracing}</td><td>{@code is_tracing()}: 1 or 0</td></tr>
+ *   <tr><td>{@code tracemalloc.tracebackLimit}</td><td>{@code get_traceback_limit()}</td></tr>
+ *   <tr><td>{@code tracemalloc.current}, {@code tracemalloc.peak}</td>
+ *       <td>{@code get_traced_memory()}, over all domains</td></tr>
+ *   <tr><td>{@code tracemalloc.memory}</td><td>{@code get_tracemalloc_memory()}</td></tr>
+ *   <tr><td>{@code tracemalloc.<RAW|MEM|OBJ>.current}, {@code .blocks}</td>
+ *       <td>the domain's traced bytes and blocks now, summed from a snapshot (tracemalloc
+ *       keeps one peak for all domains, so none per domain)</td></tr>
+ * </table>
  */
 package io.pymem4j.tracemalloc;

@@ -3,6 +3,7 @@ package io.pymem4j.cli;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.Appender;
 import ch.qos.logback.core.read.ListAppender;
 import io.pymem4j.debug.DebugConfig;
 import io.pymem4j.debug.DebugHook;
@@ -38,20 +39,42 @@ class DemoCommandTest {
     private static final String ENABLE_TRACEMALLOC = q("Enable tracemalloc to get the memory block allocation traceback");
 
     private final ListAppender<ILoggingEvent> logged = new ListAppender<>();
-    private final Logger debugLogger = (Logger) LoggerFactory.getLogger(DebugHook.class);
+    private final Logger reportLogger = (Logger) LoggerFactory.getLogger(DebugHook.REPORT_LOGGER);
+    private final List<Appender<ILoggingEvent>> console = new ArrayList<>();
 
-    /** The layer's log, kept from the console: under log the reports are this test's to read. */
+    /** The layer's reports, kept from the console: under log they are this test's to read. */
     @BeforeEach
     void capture() {
+        reportLogger.iteratorForAppenders().forEachRemaining(console::add);
+        console.forEach(reportLogger::detachAppender);
         logged.start();
-        debugLogger.addAppender(logged);
-        debugLogger.setAdditive(false);
+        reportLogger.addAppender(logged);
     }
 
     @AfterEach
     void release() {
-        debugLogger.setAdditive(true);
-        debugLogger.detachAppender(logged);
+        reportLogger.detachAppender(logged);
+        console.forEach(reportLogger::addAppender);
+    }
+
+    /** What {@code pymem ARGS} printed and its exit status, run in a new JVM as {@code bin/pymem} runs it. */
+    private static CliRun forked(List<String> jvmOptions, String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED"));
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), Pymem.class.getName()));
+        command.addAll(List.of(args));
+        Process process = new ProcessBuilder(command).start();
+        // The report is far below a pipe's buffer: stdout can wait until stderr ends.
+        String stderr = new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        String stdout = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(process.waitFor(60, TimeUnit.SECONDS));
+        return new CliRun(process.exitValue(), stdout, stderr);
+    }
+
+    /** How many reports stderr shows: each has one "Debug memory block" line. */
+    private static long reportsShown(CliRun r) {
+        return r.errLines().stream().filter(l -> l.startsWith("Debug memory block at address p=")).count();
     }
 
     private static String q(String literal) {
@@ -246,6 +269,41 @@ class DemoCommandTest {
         CliRun r = pymem("demo", "double-free", "--allocator", "debug", "--policy", "ignore");
         assertEquals(Pymem.EXIT_USAGE, r.status());
         assertEquals("pymem: option debug.policy='ignore' is not valid: expected throw, abort or log\n", r.err());
+    }
+
+    /** Under log the report's log event is all the user gets: the CLI's Logback configuration shows it. */
+    @Test
+    void logPolicyShowsTheReportOnceOnStderr() throws IOException, InterruptedException {
+        CliRun r = forked(List.of(), "demo", "double-free", "--allocator", "debug", "--policy", "log");
+        assertEquals(0, r.status(), r.err());
+        assertTrue(Pattern.matches(q("pymem: ERROR i.p.debug.report - memory error at ") + "(" + PTR + ")"
+                + q("; the pointer is not passed down") + "\n"
+                + "Debug memory block at address p=\\1" + q(": not a live block of this layer") + "\n"
+                + q("    The block of 16 bytes made through API 'm' by call #1 to debug malloc/realloc\n"
+                + "    was already freed through API 'm'.\n"
+                + "    Its memory was not read: it may no longer belong to the process.\n"
+                + "\n"
+                + "Enable tracemalloc to get the memory block allocation traceback\n"
+                + "\n"
+                + "Fatal Python error: _PyMem_DebugRawFree: double free\n"
+                + "\n"), r.err()), r.err());
+    }
+
+    /** Under throw the error's report is printed; the report logger's event is left out. */
+    @Test
+    void throwPolicyShowsTheReportOnceOnStderr() throws IOException, InterruptedException {
+        CliRun r = forked(List.of(), "demo", "double-free", "--allocator", "debug");
+        assertEquals(DemoCommand.EXIT_THROWN, r.status(), r.err());
+        assertEquals(1, reportsShown(r), r.err());
+        assertTrue(r.err().startsWith("Exception in thread \"main\" io.pymem4j.debug.MemoryCorruptionError: "), r.err());
+    }
+
+    @Test
+    void theReportLogPropertyShowsTheReportsEventUnderThrowToo() throws IOException, InterruptedException {
+        CliRun r = forked(List.of("-Dpymem4j.report.log=ERROR"), "demo", "double-free", "--allocator", "debug");
+        assertEquals(DemoCommand.EXIT_THROWN, r.status(), r.err());
+        assertEquals(2, reportsShown(r), r.err());
+        assertTrue(r.err().startsWith("pymem: ERROR i.p.debug.report - memory error at "), r.err());
     }
 
     /** The abort policy halts the JVM, so the demo runs in a new one, as {@code bin/pymem} would run it. */

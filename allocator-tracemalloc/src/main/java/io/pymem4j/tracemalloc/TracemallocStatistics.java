@@ -1,19 +1,17 @@
-package io.pymem4j.jmx;
+package io.pymem4j.tracemalloc;
 
 import io.pymem4j.api.PyMemAllocatorDomain;
 import io.pymem4j.api.PyMemRuntime;
 import io.pymem4j.spi.RuntimeStatistics;
-import io.pymem4j.tracemalloc.Trace;
-import io.pymem4j.tracemalloc.Tracemalloc;
 
 import java.util.Map;
 
 /**
- * The {@code tracemalloc} section, when the runtime's stack has the layer:
- * {@code get_traced_memory()} (current and peak over all domains), the tracer's own memory,
- * and per domain the traced bytes and blocks now, summed from a snapshot (a copy of every
- * trace, so a read costs time in proportion to the live blocks). tracemalloc keeps one peak
- * for all domains, so there is no per-domain peak.
+ * The {@code tracemalloc} section of a runtime's MXBean (keys in the package documentation),
+ * when the runtime's stack has the layer: {@code get_traced_memory()} (current and peak over
+ * all domains), the tracer's own memory, and per domain the traced bytes and blocks now,
+ * summed from a snapshot (a copy of every trace, so a read costs time in proportion to the
+ * live blocks). tracemalloc keeps one peak for all domains, so there is no per-domain peak.
  */
 public final class TracemallocStatistics implements RuntimeStatistics {
 

@@ -1,15 +1,14 @@
-package io.pymem4j.jmx;
+package io.pymem4j.pymalloc;
 
 import io.pymem4j.api.PyMemRuntime;
-import io.pymem4j.pymalloc.Pymalloc;
-import io.pymem4j.pymalloc.PymallocStats;
 import io.pymem4j.spi.RuntimeStatistics;
 
 import java.util.Map;
 
 /**
- * The {@code pymalloc} section: the arena and block figures of {@code sys._debugmallocstats()},
- * from one {@link Pymalloc#stats()} snapshot (taken under pymalloc's lock).
+ * The {@code pymalloc} section of a runtime's MXBean (keys in the package documentation): the
+ * arena and block figures of {@code sys._debugmallocstats()}, from one {@link Pymalloc#stats()}
+ * snapshot (taken under pymalloc's lock). Nothing when the backend is not pymalloc.
  */
 public final class PymallocStatistics implements RuntimeStatistics {
 

@@ -1,12 +1,15 @@
-package io.pymem4j.jmx;
+package io.pymem4j.debug;
 
 import io.pymem4j.api.PyMemRuntime;
-import io.pymem4j.debug.DebugHook;
 import io.pymem4j.spi.RuntimeStatistics;
 
 import java.util.Map;
 
-/** The {@code debug} section: the debug layer's live blocks, serial number and quarantine. */
+/**
+ * The {@code debug} section of a runtime's MXBean (keys in the package documentation): the
+ * debug layer's live blocks, serial number and quarantine. Nothing when the stack has no
+ * debug layer.
+ */
 public final class DebugStatistics implements RuntimeStatistics {
 
     @Override
