@@ -55,9 +55,14 @@ public final class BlockLayout {
         return Long.MAX_VALUE - extra;
     }
 
-    /** The bytes the backend holds for a request of {@code size}. */
+    /**
+     * The bytes the backend holds for a request of {@code size}: the request and the overhead,
+     * and at least 32, so that no two blocks start in one of the {@linkplain BlockTable block
+     * table}'s granules (only requests under 8 bytes without serial numbers ask for more than
+     * CPython would).
+     */
     long total(long size) {
-        return size + extra;
+        return Math.max(size + extra, 1L << BlockTable.GRANULE_SHIFT);
     }
 
     /** Writes the size (big-endian), the API id and the S-1 leading pads at the backend's block {@code base}. */

@@ -4,17 +4,17 @@ import io.pymem4j.api.PyMemAllocatorDomain;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.util.function.ToIntFunction;
 
 /**
- * What the layer knows of every address it handed out: the live blocks and the fate of the
- * last N it took back, off the native heap and without a Java object per block. The design
- * is in the package documentation; in short, a record is four longs in a striped
- * open-addressing table, and a free turns a live record into a history record in place.
+ * What the layer knows of every address it handed out: a record per block, found by the
+ * address itself through a radix tree (as CPython 3.10+ finds an arena through its arena
+ * map), and a ring of the last {@code debug.history} blocks given back. Nothing lives on the
+ * native heap and no Java object is made per block. The diagram is in the package
+ * documentation.
  *
- * <p>Hot paths ({@link #adopt}, {@link #take}) allocate nothing and take one stripe's spin
- * lock, with no other lock held. A free's checks run under that lock, so of two threads
- * freeing one block exactly one passes it down and the other finds its history.
+ * <p>Hot paths ({@link #adopt}, {@link #take}) allocate nothing and take no lock: a block
+ * changes hands with one compare-and-set of its record, so of two threads freeing one block
+ * exactly one passes it down.
  */
 final class BlockTable {
 
@@ -33,7 +33,7 @@ final class BlockTable {
     /** {@link #take}: the pointer is not a live block (the record, if any, is unchanged). */
     static final long NOT_LIVE = -1;
 
-    /** Checks a live block under its stripe's lock. */
+    /** Checks a live block the caller has just taken. */
     @FunctionalInterface
     interface Check {
         /** The first problem of the block at {@code p} made with {@code size} and {@code serial}, or null. */
@@ -46,7 +46,7 @@ final class BlockTable {
      * @param address    the user pointer
      * @param kind       its record's kind
      * @param size       the requested size of the block
-     * @param serial     its serial number
+     * @param serial     its serial number (modulo 2^52)
      * @param domain     the domain that made it
      * @param through    the domain of the call that ended it (LIVE: {@code domain})
      * @param movedTo    the new address for {@link Kind#MOVED}, else 0
@@ -60,58 +60,48 @@ final class BlockTable {
         }
     }
 
-    // A record is FIELDS longs: KEY (the user pointer, 0 for an empty slot), SIZE, SERIAL and
-    // META, which packs the kind, the pinned flag, the two domains and the return sequence.
-    private static final int FIELDS = 4;
-    private static final int KEY = 0;
-    private static final int SIZE = 1;
-    private static final int SERIAL = 2;
-    private static final int META = 3;
+    /**
+     * User pointers are told apart in granules of 32 bytes: the backend's blocks hold the
+     * layer's 24 or 32 bytes of overhead at least (see {@link BlockLayout#total}), so two live
+     * blocks never start in one granule.
+     */
+    static final int GRANULE_SHIFT = 5;
+    /** A leaf holds the records of a region of 64 KiB. */
+    private static final int REGION_SHIFT = 16;
+    /** The mid level spans 4 GiB, the root the 48-bit user address space of x86-64 and AArch64. */
+    private static final int MID_SHIFT = 32;
+    static final int ADDRESS_BITS = 48;
+    private static final int LEAF_RECORDS = 1 << (REGION_SHIFT - GRANULE_SHIFT);
+    private static final int MID_NODES = 1 << (MID_SHIFT - REGION_SHIFT);
+    private static final int ROOT_NODES = 1 << (ADDRESS_BITS - MID_SHIFT);
 
-    private static final long KIND_MASK = 0b11;
-    /** A taken record that must not be dropped as old history (a realloc under way, the quarantine, a leak). */
-    private static final long PINNED = 1L << 2;
+    // A record is two longs in its leaf: SIZE, then META, which packs the kind, the two
+    // domains, the pointer's offset in its granule and the serial number.
+    private static final int SIZE = 0;
+    private static final int META = 1;
+
+    private static final long KIND_MASK = 0b111;
+    private static final int EMPTY = 0;
+    private static final int LIVE = 1;
+    /** Taken by a free or realloc that has not given the block back yet (a realloc, the quarantine). */
+    private static final int PINNED = 2;
+    private static final int FREED = 3;
+    private static final int MOVED = 4;
+    private static final int LEAKED = 5;
     private static final int DOMAIN_SHIFT = 3;
     private static final int THROUGH_SHIFT = 5;
-    private static final int SEQUENCE_SHIFT = 8;
+    private static final int OFFSET_SHIFT = 7;
+    private static final int SERIAL_SHIFT = 12;
+    private static final long GRANULE_MASK = (1L << GRANULE_SHIFT) - 1;
+    private static final long OFFSET_MASK = GRANULE_MASK << OFFSET_SHIFT;
+    /** A record keeps 52 bits of serial number: the layer's serials wrap there ({@link #serialBits}). */
+    private static final long SERIAL_MASK = -1L >>> SERIAL_SHIFT;
 
-    private static final int LIVE = Kind.LIVE.ordinal();
-    private static final int FREED = Kind.FREED.ordinal();
-    private static final int MOVED = Kind.MOVED.ordinal();
-    private static final int LEAKED = Kind.LEAKED.ordinal();
-
-    private static final Kind[] KINDS = Kind.values();
     private static final PyMemAllocatorDomain[] DOMAINS = PyMemAllocatorDomain.values();
 
-    private static final int STRIPE_BITS = 6;
-    private static final int INITIAL_SLOTS = 16;
-    /** Addresses in one region of 2^10 bytes share a stripe and a run of slots. */
-    private static final int REGION_SHIFT = 10;
-    /** Addresses are told apart in granules of 16 bytes (blocks are 32 bytes apart at least)... */
-    private static final int GRANULE_SHIFT = 4;
-    /**
-     * ...and a region's granules are 4 slots apart: its run of 256 slots spans two pages of
-     * the table, and the runs of regions that meet in a stripe interleave instead of piling up.
-     */
-    private static final int SPREAD_SHIFT = 2;
-
-    /** An insert that probes further rebuilds its stripe, at twice the size unless it keeps under an eighth. */
-    static final int LONG_PROBE = 64;
-
-    private final Stripe[] stripes = new Stripe[1 << STRIPE_BITS];
-    /** How many FREED or MOVED records are remembered: the last {@code history} blocks given back. */
-    private final long history;
-    /**
-     * Blocks given back to the allocator below so far; each record's return sequence is a
-     * value of it. Counted under the stripe's lock but with no atomic instruction of its own
-     * (one per free would cost as much as the lock): frees in two stripes at once may count
-     * once, or set it back, which only makes the history longer. So the table remembers at
-     * least the last {@code history} blocks given back, exactly that many when frees do not
-     * overlap (one thread, or GIL mode).
-     */
-    @SuppressWarnings("unused") // through RETURNED
-    private long returned;
-
+    private static final VarHandle RECORDS = MethodHandles.arrayElementVarHandle(long[].class);
+    private static final VarHandle MIDS = MethodHandles.arrayElementVarHandle(long[][][].class);
+    private static final VarHandle LEAVES = MethodHandles.arrayElementVarHandle(long[][].class);
     private static final VarHandle RETURNED;
 
     static {
@@ -122,11 +112,37 @@ final class BlockTable {
         }
     }
 
-    BlockTable(long history) {
+    /** root[p >>> 32][(p >>> 16) & 0xffff] is the leaf of p's region; nodes are made under {@link #grow}'s lock, never freed. */
+    private final long[][][] root = new long[ROOT_NODES][][];
+    private final Object grow = new Object();
+    /** How many of the last blocks given back are remembered. */
+    private final int history;
+    /**
+     * The ring of the blocks given back: the address, then where a realloc moved it (or 0); a
+     * power of two at least {@link #history} long, of which the last {@link #history} count.
+     */
+    private final long[] given;
+    private final int ringMask;
+    /**
+     * Blocks given back so far; the next one goes at this count modulo the history. Counted
+     * with no atomic instruction (one per free would cost as much as the rest of the record):
+     * when two threads free at once, one may overwrite the other's entry, which only forgets a
+     * free early. With one thread at a time (or GIL mode) the ring holds exactly the last
+     * {@code history} frees.
+     */
+    @SuppressWarnings("unused") // through RETURNED
+    private long returned;
+
+    BlockTable(int history) {
         this.history = history;
-        for (int i = 0; i < stripes.length; i++) {
-            stripes[i] = new Stripe();
-        }
+        int ring = history <= 1 ? history : Integer.highestOneBit(history - 1) << 1;
+        this.given = new long[2 * ring];
+        this.ringMask = ring - 1;
+    }
+
+    /** {@code serial} modulo 2^52, the most a record keeps. */
+    static long serialBits(long serial) {
+        return serial & SERIAL_MASK;
     }
 
     /** How many of the last blocks given back are remembered (at least). */
@@ -134,87 +150,65 @@ final class BlockTable {
         return history;
     }
 
-    /** A block was made (or moved) at {@code p}: its record replaces whatever the address had (the address was given back). */
-    void adopt(long p, long size, long serial, PyMemAllocatorDomain domain) {
-        long h = hash(p);
-        Stripe s = stripe(h);
-        s.lock();
-        try {
-            int i = s.find(p, h);
-            if (i < 0) {
-                boolean crowded = s.used >= s.calm && s.probes(p, h, -1 - i) > LONG_PROBE;
-                if (crowded || s.used + 1 > s.capacity() >>> 1) {
-                    s.rehash(returnedSoFar(), history, crowded);
-                    i = s.find(p, h);
-                }
-                i = -1 - i;
-                s.used++;
-                s.live++;
-            } else if (kind(s.slots[i + META]) != LIVE) {
-                s.live++;
-            }
-            long[] r = s.slots;
-            r[i + KEY] = p;
-            r[i + SIZE] = size;
-            r[i + SERIAL] = serial;
-            r[i + META] = LIVE | (long) domain.ordinal() << DOMAIN_SHIFT;
-        } finally {
-            s.unlock();
-        }
+    /** True when the table can hold a record for {@code p}: below 2^48, the user address space of 4-level paging. */
+    static boolean trackable(long p) {
+        return p > 0 && p >>> ADDRESS_BITS == 0;
     }
 
     /**
-     * Takes the live block at {@code p} through {@code through}'s free or realloc: checks it
-     * with {@code check} and ends its record, atomically.
+     * A block was made (or moved) at {@code p}: its record replaces whatever the address had
+     * (the address was given back).
+     *
+     * @throws IllegalStateException when {@code p} is not {@linkplain #trackable trackable}
+     */
+    void adopt(long p, long size, long serial, PyMemAllocatorDomain domain) {
+        long[] leaf = leaf(p, true);
+        int i = index(p);
+        leaf[i + SIZE] = size;
+        // Release: a thread that sees LIVE sees the size.
+        RECORDS.setRelease(leaf, i + META, LIVE | offset(p) | (long) domain.ordinal() << DOMAIN_SHIFT
+                | serial << SERIAL_SHIFT);
+    }
+
+    /**
+     * Takes the live block at {@code p} through {@code through}'s free or realloc: ends its
+     * record with one compare-and-set, then checks it with {@code check}.
      *
      * @param pin keep the record until {@link #revive}, {@link #moved}, {@link #returned} or a
      *            new {@link #adopt} of the address ends it (the block does not go to the backend yet)
-     * @return the block's size when it passed the check (it is now FREED); {@link #NOT_LIVE};
-     *         or {@code -2 - problem.ordinal()} when it failed (it is now LEAKED)
+     * @return the block's size when it passed the check (it is now FREED, or pinned);
+     *         {@link #NOT_LIVE}; or {@code -2 - problem.ordinal()} when it failed (it is now LEAKED)
      */
     long take(long p, PyMemAllocatorDomain through, boolean pin, Check check) {
-        long h = hash(p);
-        Stripe s = stripe(h);
-        s.lock();
-        try {
-            int i = s.find(p, h);
-            if (i < 0) {
-                return NOT_LIVE;
-            }
-            long[] r = s.slots;
-            long meta = r[i + META];
-            if (kind(meta) != LIVE) {
-                return NOT_LIVE;
-            }
-            long size = r[i + SIZE];
-            Problem problem = check.check(p, size, r[i + SERIAL]);
-            s.live--;
-            long ended = (meta & ~KIND_MASK) | (long) through.ordinal() << THROUGH_SHIFT;
-            if (problem != null) {
-                r[i + META] = ended | LEAKED;
-                return -2 - problem.ordinal();
-            }
-            r[i + META] = ended | FREED | (pin ? PINNED : nextReturn() << SEQUENCE_SHIFT);
-            return size;
-        } finally {
-            s.unlock();
+        long[] leaf = leaf(p, false);
+        if (leaf == null) {
+            return NOT_LIVE;
         }
+        int i = index(p);
+        long meta = (long) RECORDS.getAcquire(leaf, i + META);
+        if (kind(meta) != LIVE || (meta & OFFSET_MASK) != offset(p)) {
+            return NOT_LIVE;
+        }
+        long ended = (meta & ~KIND_MASK) | (long) through.ordinal() << THROUGH_SHIFT;
+        // Ended before the check: a second free meanwhile is a double free whatever the check finds.
+        if (!RECORDS.compareAndSet(leaf, i + META, meta, ended | (pin ? PINNED : FREED))) {
+            return NOT_LIVE; // another thread took it first
+        }
+        long size = leaf[i + SIZE];
+        Problem problem = check.check(p, size, meta >>> SERIAL_SHIFT);
+        if (problem != null) {
+            RECORDS.setRelease(leaf, i + META, ended | LEAKED);
+            return -2 - problem.ordinal();
+        }
+        if (!pin) {
+            remember(p, 0);
+        }
+        return size;
     }
 
     /** A realloc that took {@code p} failed: the block is live again, as it was. */
     void revive(long p) {
-        long h = hash(p);
-        Stripe s = stripe(h);
-        s.lock();
-        try {
-            int i = s.find(p, h);
-            if (i >= 0 && takenAndPinned(s.slots[i + META])) {
-                s.slots[i + META] = LIVE | (s.slots[i + META] & (0b11L << DOMAIN_SHIFT));
-                s.live++;
-            }
-        } finally {
-            s.unlock();
-        }
+        end(p, LIVE, 0);
     }
 
     /** A realloc moved the taken block at {@code from} to {@code to}; the backend freed {@code from}. */
@@ -232,271 +226,188 @@ final class BlockTable {
         end(p, LEAKED, 0);
     }
 
+    /** Ends the pinned record of {@code p} as {@code kind}; only the thread that took it calls this. */
     private void end(long p, int kind, long movedTo) {
-        long h = hash(p);
-        Stripe s = stripe(h);
-        s.lock();
-        try {
-            int i = s.find(p, h);
-            // Not pinned: the backend already handed the address out again, and it has a new record.
-            if (i < 0 || !takenAndPinned(s.slots[i + META])) {
-                return;
-            }
-            long meta = s.slots[i + META] & ((1L << SEQUENCE_SHIFT) - 1) & ~KIND_MASK & ~PINNED;
-            s.slots[i + META] = kind == LEAKED ? meta | LEAKED
-                    : meta | kind | nextReturn() << SEQUENCE_SHIFT;
-            s.movedTo[i / FIELDS] = movedTo;
-        } finally {
-            s.unlock();
+        long[] leaf = leaf(p, false);
+        int i = index(p);
+        long meta = leaf == null ? 0 : leaf[i + META];
+        if (kind(meta) != PINNED || (meta & OFFSET_MASK) != offset(p)) {
+            return;
         }
+        long kept = meta & ~KIND_MASK;
+        if (kind == LIVE) {
+            kept &= ~(0b11L << THROUGH_SHIFT);
+        }
+        RECORDS.setRelease(leaf, i + META, kept | kind);
+        if (kind == FREED || kind == MOVED) {
+            remember(p, movedTo);
+        }
+    }
+
+    /** Puts {@code p} in the ring of blocks given back. */
+    private void remember(long p, long movedTo) {
+        if (history == 0) {
+            return;
+        }
+        long n = (long) RETURNED.getOpaque(this);
+        RETURNED.setOpaque(this, n + 1);
+        int at = (int) (n & ringMask) << 1;
+        given[at] = p;
+        given[at + 1] = movedTo;
     }
 
     /** The record of {@code p}, or null. */
     Entry lookup(long p) {
-        long h = hash(p);
-        Stripe s = stripe(h);
-        s.lock();
-        try {
-            int i = s.find(p, h);
-            return i < 0 ? null : s.entry(i, returnedSoFar(), history);
-        } finally {
-            s.unlock();
+        long[] leaf = trackable(p) ? leaf(p, false) : null;
+        if (leaf == null) {
+            return null;
         }
+        long meta = (long) RECORDS.getAcquire(leaf, index(p) + META);
+        return kind(meta) == EMPTY || (meta & OFFSET_MASK) != offset(p) ? null : entry(p, leaf[index(p) + SIZE], meta);
     }
 
-    /** The live block whose data or pads hold {@code p} (not its start), or null: a scan, for reports only. */
+    /** The live block whose data or pads hold {@code p} (not its start), or null: a scan of every record, for reports only. */
     Entry containing(long p) {
-        for (Stripe s : stripes) {
-            s.lock();
-            try {
-                long[] r = s.slots;
-                for (int i = 0; i < r.length; i += FIELDS) {
-                    long start = r[i + KEY];
-                    if (start != 0 && p != start && kind(r[i + META]) == LIVE
-                            && p > start - BlockLayout.HEADER && p < start + r[i + SIZE] + BlockLayout.SST) {
-                        return s.entry(i, returnedSoFar(), history);
-                    }
-                }
-            } finally {
-                s.unlock();
+        Entry[] found = new Entry[1];
+        forEachRecord((start, size, meta) -> {
+            if (kind(meta) == LIVE && p != start
+                    && p > start - BlockLayout.HEADER && p < start + size + BlockLayout.SST) {
+                found[0] = entry(start, size, meta);
             }
-        }
-        return null;
+        });
+        return found[0];
     }
 
-    /** A figure summed over the stripes, each read under its lock. */
-    private int sum(ToIntFunction<Stripe> figure) {
-        int n = 0;
-        for (Stripe s : stripes) {
-            s.lock();
-            try {
-                n += figure.applyAsInt(s);
-            } finally {
-                s.unlock();
-            }
-        }
-        return n;
-    }
-
-    /** How many blocks are live. */
+    /** How many blocks are live: a scan of every record, for statistics and tests. */
     int liveBlocks() {
-        return sum(s -> s.live);
+        int[] n = new int[1];
+        forEachRecord((start, size, meta) -> {
+            if (kind(meta) == LIVE) {
+                n[0]++;
+            }
+        });
+        return n[0];
     }
 
-    /** Records held, of every kind (for tests). */
-    int records() {
-        return sum(s -> s.used);
+    /** Leaves made so far, each the records of 64 KiB of addresses (for tests). */
+    int leaves() {
+        int[] n = new int[1];
+        forEachLeaf((base, leaf) -> n[0]++);
+        return n[0];
     }
 
-    /** Slots in all stripes (for tests). */
-    int slots() {
-        return sum(Stripe::capacity);
+    private Entry entry(long p, long size, long meta) {
+        int k = kind(meta);
+        Kind kind = switch (k) {
+            case LIVE -> Kind.LIVE;
+            case PINNED, FREED -> Kind.FREED;
+            case MOVED -> Kind.MOVED;
+            default -> Kind.LEAKED;
+        };
+        PyMemAllocatorDomain domain = DOMAINS[(int) (meta >>> DOMAIN_SHIFT) & 0b11];
+        PyMemAllocatorDomain through = k == LIVE ? domain : DOMAINS[(int) (meta >>> THROUGH_SHIFT) & 0b11];
+        long movedTo = 0;
+        boolean remembered = true;
+        if (k == FREED || k == MOVED) {
+            int at = newestGiven(p);
+            remembered = at >= 0;
+            movedTo = remembered ? given[at + 1] : 0;
+        }
+        return new Entry(p, kind, size, meta >>> SERIAL_SHIFT, domain, through, movedTo, remembered);
     }
 
-    /** The longest distance of a record from its home slot, in slots (for tests). */
-    int longestProbe() {
-        int longest = 0;
-        for (Stripe s : stripes) {
-            s.lock();
-            try {
-                long[] r = s.slots;
-                for (int i = 0; i < r.length; i += FIELDS) {
-                    if (r[i + KEY] != 0) {
-                        longest = Math.max(longest, s.probes(r[i + KEY], hash(r[i + KEY]), i));
-                    }
-                }
-            } finally {
-                s.unlock();
+    /** The ring index of the newest entry for {@code p}, or -1 when it is no longer remembered. */
+    private int newestGiven(long p) {
+        long n = (long) RETURNED.getOpaque(this);
+        for (long k = n - 1; k >= 0 && k >= n - history; k--) {
+            int at = (int) (k & ringMask) << 1;
+            if (given[at] == p) {
+                return at;
             }
         }
-        return longest;
+        return -1;
     }
 
-    private long returnedSoFar() {
-        return (long) RETURNED.getOpaque(this);
+    @FunctionalInterface
+    private interface RecordVisitor {
+        void visit(long p, long size, long meta);
     }
 
-    private long nextReturn() {
-        long n = (long) RETURNED.getOpaque(this);
-        RETURNED.setOpaque(this, n + 1);
-        return n;
+    @FunctionalInterface
+    private interface LeafVisitor {
+        void visit(long regionBase, long[] leaf);
     }
 
-    private Stripe stripe(long h) {
-        return stripes[(int) (h >>> (Long.SIZE - STRIPE_BITS))];
+    private void forEachRecord(RecordVisitor visitor) {
+        forEachLeaf((base, leaf) -> {
+            for (int g = 0; g < LEAF_RECORDS; g++) {
+                long meta = (long) RECORDS.getAcquire(leaf, 2 * g + META);
+                if (kind(meta) != EMPTY) {
+                    long p = base + ((long) g << GRANULE_SHIFT) + ((meta & OFFSET_MASK) >>> OFFSET_SHIFT);
+                    visitor.visit(p, leaf[2 * g + SIZE], meta);
+                }
+            }
+        });
+    }
+
+    private void forEachLeaf(LeafVisitor visitor) {
+        for (int r = 0; r < ROOT_NODES; r++) {
+            long[][] mid = (long[][]) MIDS.getAcquire(root, r);
+            if (mid == null) {
+                continue;
+            }
+            for (int m = 0; m < MID_NODES; m++) {
+                long[] leaf = (long[]) LEAVES.getAcquire(mid, m);
+                if (leaf != null) {
+                    visitor.visit(((long) r << MID_SHIFT) | ((long) m << REGION_SHIFT), leaf);
+                }
+            }
+        }
+    }
+
+    /** The leaf of {@code p}'s region; made when {@code create}, else null when there is none. */
+    private long[] leaf(long p, boolean create) {
+        int r = (int) (p >>> MID_SHIFT);
+        if (r >= ROOT_NODES || r < 0) {
+            if (create) {
+                throw new IllegalStateException("the debug layer records blocks below 2^" + ADDRESS_BITS
+                        + " (48-bit user addresses); the backend returned 0x" + Long.toHexString(p));
+            }
+            return null;
+        }
+        long[][] mid = (long[][]) MIDS.getAcquire(root, r);
+        int m = (int) (p >>> REGION_SHIFT) & (MID_NODES - 1);
+        long[] leaf = mid == null ? null : (long[]) LEAVES.getAcquire(mid, m);
+        return leaf != null || !create ? leaf : makeLeaf(r, m);
+    }
+
+    private long[] makeLeaf(int r, int m) {
+        synchronized (grow) {
+            long[][] mid = root[r];
+            if (mid == null) {
+                mid = new long[MID_NODES][];
+                MIDS.setRelease(root, r, mid);
+            }
+            long[] leaf = mid[m];
+            if (leaf == null) {
+                leaf = new long[2 * LEAF_RECORDS];
+                LEAVES.setRelease(mid, m, leaf);
+            }
+            return leaf;
+        }
+    }
+
+    /** Where {@code p}'s record sits in its leaf. */
+    private static int index(long p) {
+        return ((int) (p >>> GRANULE_SHIFT) & (LEAF_RECORDS - 1)) << 1;
+    }
+
+    /** {@code p}'s offset in its granule, as the record keeps it. */
+    private static long offset(long p) {
+        return (p & GRANULE_MASK) << OFFSET_SHIFT;
     }
 
     private static int kind(long meta) {
         return (int) (meta & KIND_MASK);
-    }
-
-    private static boolean takenAndPinned(long meta) {
-        return kind(meta) == FREED && (meta & PINNED) != 0;
-    }
-
-    /** A FREED or MOVED record that is not pinned and older than the last {@code history} returns: dropped at a rebuild. */
-    private static boolean forgotten(long meta, long now, long history) {
-        int k = kind(meta);
-        return (k == FREED || k == MOVED) && (meta & PINNED) == 0
-                && now - (meta >>> SEQUENCE_SHIFT) > history;
-    }
-
-    /**
-     * The hash of {@code p}'s region (murmur3's finalizer of the region number): its stripe
-     * (top bits) and where the region's run of slots starts (low bits).
-     */
-    private static long hash(long p) {
-        long h = p >>> REGION_SHIFT;
-        h ^= h >>> 33;
-        h *= 0xff51afd7ed558ccdL;
-        h ^= h >>> 33;
-        h *= 0xc4ceb9fe1a85ec53L;
-        h ^= h >>> 33;
-        return h;
-    }
-
-    /** {@code p}'s home slot in a table of {@code mask + 1} longs: its granule, from the region's start. */
-    private static int home(long p, long h, int mask) {
-        return (int) ((((p >>> GRANULE_SHIFT) << SPREAD_SHIFT) + h) * FIELDS) & mask;
-    }
-
-    /**
-     * One stripe: a spin lock and a linear-probing table of records. Records are never
-     * removed one by one (no tombstones): a key's record is overwritten when the address is
-     * handed out again, and forgotten history is dropped when the table is rebuilt.
-     */
-    private static final class Stripe {
-        private static final VarHandle LOCK;
-        private static final int SPINS = 64;
-
-        static {
-            try {
-                LOCK = MethodHandles.lookup().findVarHandle(Stripe.class, "lock", int.class);
-            } catch (ReflectiveOperationException e) {
-                throw new ExceptionInInitializerError(e);
-            }
-        }
-
-        @SuppressWarnings("unused") // through LOCK
-        private volatile int lock;
-        /** FIELDS longs per slot. */
-        long[] slots = new long[INITIAL_SLOTS * FIELDS];
-        /** Per slot, the new address of a MOVED record. */
-        long[] movedTo = new long[INITIAL_SLOTS];
-        int used;
-        int live;
-        /** No rebuild for a long probe before {@link #used} reaches this: a rebuild is paid for by inserts. */
-        int calm = INITIAL_SLOTS / 8;
-
-        /**
-         * The critical sections are a probe and a few stores (a rebuild now and then), so a
-         * waiter spins briefly, then yields its core.
-         */
-        void lock() {
-            if (!LOCK.compareAndSet(this, 0, 1)) {
-                contend();
-            }
-        }
-
-        private void contend() {
-            int spins = 0;
-            while (!LOCK.compareAndSet(this, 0, 1)) {
-                if (++spins < SPINS) {
-                    Thread.onSpinWait();
-                } else {
-                    Thread.yield();
-                }
-            }
-        }
-
-        void unlock() {
-            LOCK.setRelease(this, 0);
-        }
-
-        int capacity() {
-            return movedTo.length;
-        }
-
-        /** The index of {@code p}'s record in {@link #slots}, or {@code -1 - index} of the empty slot where it would go. */
-        int find(long p, long h) {
-            long[] r = slots;
-            int mask = r.length - 1;
-            int i = home(p, h, mask);
-            while (true) {
-                long k = r[i + KEY];
-                if (k == p) {
-                    return i;
-                }
-                if (k == 0) {
-                    return -1 - i;
-                }
-                i = (i + FIELDS) & mask;
-            }
-        }
-
-        /** How many slots past its home the record of {@code p} sits at index {@code i}. */
-        int probes(long p, long h, int i) {
-            int mask = slots.length - 1;
-            return ((i - home(p, h, mask)) & mask) / FIELDS;
-        }
-
-        /**
-         * Rebuilds the table without the forgotten history, at twice the size when what is
-         * kept fills a quarter of it, or an eighth when {@code crowded} (an insert probed far).
-         * Each rebuild is followed by an eighth of the size in inserts at least before the next.
-         */
-        void rehash(long now, long history, boolean crowded) {
-            long[] old = slots;
-            long[] oldMoved = movedTo;
-            int keep = 0;
-            for (int i = 0; i < old.length; i += FIELDS) {
-                if (old[i + KEY] != 0 && !forgotten(old[i + META], now, history)) {
-                    keep++;
-                }
-            }
-            int capacity = keep >= capacity() >>> (crowded ? 3 : 2) ? capacity() << 1 : capacity();
-            slots = new long[capacity * FIELDS];
-            movedTo = new long[capacity];
-            for (int i = 0; i < old.length; i += FIELDS) {
-                long key = old[i + KEY];
-                if (key != 0 && !forgotten(old[i + META], now, history)) {
-                    int j = -1 - find(key, hash(key));
-                    System.arraycopy(old, i, slots, j, FIELDS);
-                    movedTo[j / FIELDS] = oldMoved[i / FIELDS];
-                }
-            }
-            used = keep;
-            calm = keep + (capacity >>> 3);
-        }
-
-        Entry entry(int i, long now, long history) {
-            long[] r = slots;
-            long meta = r[i + META];
-            Kind kind = KINDS[kind(meta)];
-            PyMemAllocatorDomain domain = DOMAINS[(int) (meta >>> DOMAIN_SHIFT) & 0b11];
-            PyMemAllocatorDomain through = kind == Kind.LIVE ? domain : DOMAINS[(int) (meta >>> THROUGH_SHIFT) & 0b11];
-            return new Entry(r[i + KEY], kind, r[i + SIZE], r[i + SERIAL], domain, through,
-                    kind == Kind.MOVED ? movedTo[i / FIELDS] : 0, !forgotten(meta, now, history));
-        }
     }
 }

@@ -20,7 +20,7 @@ import java.util.function.Function;
  *       blocks wait, filled with DEADBYTE, and a write after free is reported by the free
  *       that pushes the written block out (or by {@link DebugHook#flushQuarantine()})</td></tr>
  *   <tr><td>{@code debug.history}</td><td>how many of the last blocks given back to the backend
- *       are remembered, to name a double free or a use after free (0 turns it off; blocks in
+ *       are remembered, to name a double free or a use after free, up to 4m (0 turns it off; blocks in
  *       quarantine and leaked blocks are remembered whatever this is)</td><td>16384</td></tr>
  * </table>
  *
@@ -38,6 +38,8 @@ public record DebugConfig(boolean serialNumbers, CorruptionPolicy policy, long q
 
     /** Serial numbers on, throw, no quarantine, 16384 remembered frees. */
     public static final DebugConfig DEFAULT = new DebugConfig(true, CorruptionPolicy.THROW, 0, 16384);
+    /** The longest {@code debug.history}: its ring takes 16 bytes a free, up to 64 MiB, made at set-up. */
+    public static final int MAX_HISTORY = 1 << 22;
 
     public DebugConfig {
         if (policy == null) {
@@ -45,6 +47,9 @@ public record DebugConfig(boolean serialNumbers, CorruptionPolicy policy, long q
         }
         if (quarantineBytes < 0 || historySize < 0) {
             throw new IllegalArgumentException("negative quarantine size or history");
+        }
+        if (historySize > MAX_HISTORY) {
+            throw new IllegalArgumentException("history " + historySize + " is over " + MAX_HISTORY);
         }
     }
 
@@ -58,7 +63,15 @@ public record DebugConfig(boolean serialNumbers, CorruptionPolicy policy, long q
                 serial == null ? DEFAULT.serialNumbers : parseBoolean(SERIALNO, serial),
                 policy == null ? DEFAULT.policy : parsePolicy(policy),
                 quarantine == null ? DEFAULT.quarantineBytes : parseBytes(QUARANTINE_BYTES, quarantine),
-                history == null ? DEFAULT.historySize : (int) Math.min(Integer.MAX_VALUE / 2, parseBytes(HISTORY, history)));
+                history == null ? DEFAULT.historySize : parseHistory(history));
+    }
+
+    private static int parseHistory(String value) {
+        long n = parseBytes(HISTORY, value);
+        if (n > MAX_HISTORY) {
+            throw bad(HISTORY, value, "a count of frees from 0 to " + MAX_HISTORY + " (4m)");
+        }
+        return (int) n;
     }
 
     private static boolean parseBoolean(String key, String value) {

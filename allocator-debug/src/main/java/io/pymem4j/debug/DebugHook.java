@@ -125,8 +125,9 @@ public final class DebugHook implements Hook {
 
     // ---------------------------------------------------------------- for DebugAllocator
 
+    /** The next serial number, modulo 2^52 as the block table keeps it (4.5e15 calls before it wraps). */
     long nextSerial() {
-        return serialno.incrementAndGet();
+        return BlockTable.serialBits(serialno.incrementAndGet());
     }
 
     /** A block of {@code size} bytes with {@code serial} was made (or moved) at {@code p} through {@code domain}. */

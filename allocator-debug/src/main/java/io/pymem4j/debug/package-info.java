@@ -70,46 +70,49 @@
  * </table>
  *
  * <h2>The block table</h2>
- * {@code BlockTable} holds a record of every block the layer handed out, and of the last
- * {@code debug.history} it took back, in primitive arrays: no Java object per block, none
- * made by a malloc or a free. It is 64 stripes, each a spin lock and an open-addressing
- * table with linear probing, at most half full.
+ * {@code BlockTable} holds a record of every block the layer handed out, found from the
+ * user pointer alone through a radix tree, as CPython 3.10+ finds a pool's arena through its
+ * arena map: no hashing, no probing, no lock, no Java object per block. Blocks hold 32 bytes
+ * at least (the overhead alone is 24 or 32), so two blocks never start in one 32-byte
+ * granule, and the granule is the record's index.
  * <pre>
- *   p           region = p &gt;&gt;&gt; 10 (1 KiB)        h = murmur3 finalizer(region)
+ *   p (48-bit user address)
+ *   | bits 47..32        | bits 31..16          | bits 15..5       | 4..0 |
+ *        root[65536] ──► mid[65536] ──► leaf: long[2 × 2048], the records of 64 KiB
+ *                                             |
+ *         record of p = leaf[2g], leaf[2g+1]  | g = granule of p in its region
+ *         +------------------+----------------------------------------------------------+
+ *         | size             | serial (52 bits) | offset in granule (5) | through (2) | domain (2) | kind (3) |
+ *         +------------------+----------------------------------------------------------+
+ *   kind: EMPTY, LIVE, PINNED (taken, not given back yet), FREED, MOVED, LEAKED
  *
- *   stripe = h &gt;&gt;&gt; 58 ──► stripes[0..63]: { spin lock, long[] slots, long[] movedTo, used, live }
- *   home   = (p &gt;&gt;&gt; 4) * 4 + h, modulo the stripe's slots: the 64 granules of 16 bytes of a
- *            region are every 4th slot of a run of 256, so blocks that are neighbours in memory
- *            are neighbours in the table, and the runs of regions that meet interleave
- *
- *   slots: | key p | size | serial | meta | key p' | size | serial | meta | 0 (empty) | ...
- *   meta:  bits 0-1 kind (LIVE, FREED, MOVED, LEAKED), 2 pinned, 3-4 domain, 5-6 domain that
- *          ended it, 8-63 return sequence (which block given back to the backend it was)
+ *   given (a ring, the last debug.history blocks given back): | p | movedTo | p' | 0 | ...
  * </pre>
  * <ul>
- *   <li>malloc, calloc and a moving realloc <em>adopt</em> the address: its record, whatever
- *       it was, becomes LIVE with the new size, serial and domain.</li>
- *   <li>free <em>takes</em> it: under the stripe's lock the record must be LIVE, the block is
- *       checked against the record ({@code _PyMem_DebugCheckAddress}, then the size field
- *       and the serial), and the record turns FREED, or LEAKED when a check failed. Of two
- *       threads freeing one block, the second finds FREED and names a double free.</li>
- *   <li>A FREED or MOVED record is the history that names a later double free or use after
- *       free; it is forgotten once {@code debug.history} more blocks went back to the backend
- *       (a count kept without an atomic instruction, so at least that many when threads free
- *       at once), and dropped when its stripe is next rebuilt. Records are never removed one by one (no
- *       tombstones): an address handed out again overwrites its own record.</li>
- *   <li>A record taken but not yet given back (a realloc under way, a block in quarantine) is
- *       <em>pinned</em>: it is kept whatever its age. LEAKED records are kept for good, as
- *       their blocks are.</li>
- *   <li>A stripe is rebuilt when half full, at twice the size unless dropping forgotten
- *       history freed a quarter of it; and when an insert probes more than 64 slots (runs of
- *       regions can pile up), at twice the size unless it keeps under an eighth of it.</li>
+ *   <li>malloc, calloc and a moving realloc <em>adopt</em> the address: the size, then (a
+ *       release store) the record LIVE with the serial and domain, whatever it was before
+ *       (the address was given back, or never used). Leaves are made on first use and kept
+ *       until the layer is gone; a leaf of untouched addresses is never made.</li>
+ *   <li>free <em>takes</em> it with one compare-and-set of the record from LIVE to FREED
+ *       (PINNED when a realloc or the quarantine still holds the block), so of two threads
+ *       freeing one block exactly one passes it down; then the block is checked against the
+ *       record ({@code _PyMem_DebugCheckAddress}, then the size field and the serial), and a
+ *       failed check turns the record LEAKED, kept for good as its block is.</li>
+ *   <li>A block given back to the backend goes into the ring. A FREED or MOVED record is
+ *       named a double free or a use after free only while its address is among the last
+ *       {@code debug.history} entries of the ring (counted without an atomic instruction, so
+ *       exactly that many when frees do not overlap); older ones are "not a live block", as
+ *       the backend may have handed the address to someone else. A PINNED record is named
+ *       whatever its age.</li>
+ *   <li>Reports, the count of live blocks and the search for the block around an interior
+ *       pointer scan the leaves: slow, and off the hot paths.</li>
  * </ul>
- * Locality is the point of the layout: the records of blocks made and freed together lie
- * in address order in a few pages of the table, where the hardware's prefetch and TLB find
- * them, instead of one random cache line each (that was a fifth more time on the compile
- * replay). Still, the table's cache misses are most of what the layer costs beyond CPython's
- * hooks. The fills and checks of the block are word stores and compares.
+ * The record of a block lies in its own leaf at an address computed from the block's, so
+ * blocks made together have records together: one extra cache line per block at most. The
+ * table's leaves take 16 bytes per 32 of the address ranges blocks were made in. What the
+ * layer costs beyond the backend is then mostly CPython's own work: the CLEANBYTE and
+ * DEADBYTE fills and the checks, word stores and compares on memory the block's user
+ * touches anyway.
  *
  * <h2>The GIL check</h2>
  * CPython's MEM and OBJ hooks check that the caller holds the GIL

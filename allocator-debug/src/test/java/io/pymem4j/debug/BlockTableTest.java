@@ -8,11 +8,12 @@ import static io.pymem4j.api.PyMemAllocatorDomain.RAW;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The block table on its own: records, their history window, pinning, and the bounds on its
- * size. Addresses are made up: the table never reads memory, its checks are the callers'.
+ * The block table on its own: records, their history window, pinning, the granules and
+ * leaves records live in, and a block taken by one thread of two. Addresses are made up: the table never reads memory, its checks are the callers'.
  */
 class BlockTableTest {
 
@@ -129,7 +130,7 @@ class BlockTableTest {
         t.take(BASE, MEM, false, PASSES);
         t.adopt(BASE, 64, 2, OBJ);
         assertEquals(new BlockTable.Entry(BASE, BlockTable.Kind.LIVE, 64, 2, OBJ, OBJ, 0, true), t.lookup(BASE));
-        assertEquals(1, t.records());
+        assertEquals(1, t.liveBlocks());
     }
 
     @Test
@@ -144,38 +145,89 @@ class BlockTableTest {
     }
 
     @Test
-    void forgottenHistoryIsDroppedSoTheTableStaysBoundedByWhatItRemembers() {
-        int history = 16;
-        BlockTable t = new BlockTable(history);
-        for (int i = 0; i < 1_000_000; i++) {
-            t.adopt(address(i), 16, i + 1, MEM);
-            t.take(address(i), MEM, false, PASSES);
-        }
-        // 64 stripes, none more than 8 slots for each record it keeps (here at most the history).
-        assertTrue(t.slots() <= 64 * 8 * history, "slots " + t.slots());
-        assertTrue(t.records() <= t.slots() / 2, "records " + t.records());
+    void anotherPointerInTheSameGranuleIsNotTheBlock() {
+        BlockTable t = new BlockTable(16);
+        t.adopt(BASE, 16, 1, MEM);
+        assertEquals(BlockTable.NOT_LIVE, t.take(BASE + 8, MEM, false, PASSES));
+        assertNull(t.lookup(BASE + 8));
+        assertEquals(1, t.liveBlocks());
     }
 
     @Test
-    void theTableGrowsWithTheLiveBlocksAndStaysAtMostHalfFull() {
+    void blocksThirtyTwoBytesApartHaveRecordsOfTheirOwn() {
         BlockTable t = new BlockTable(16);
-        for (int i = 0; i < 200_000; i++) {
-            t.adopt(address(i), 16, i + 1, MEM);
+        for (int i = 0; i < 100; i++) {
+            t.adopt(BASE + 32L * i, i, i + 1, OBJ);
         }
-        assertEquals(200_000, t.liveBlocks());
-        assertEquals(200_000, t.records());
-        assertTrue(t.slots() >= 2 * 200_000, "slots " + t.slots());
+        for (int i = 0; i < 100; i++) {
+            assertEquals(new BlockTable.Entry(BASE + 32L * i, BlockTable.Kind.LIVE, i, i + 1, OBJ, OBJ, 0, true),
+                    t.lookup(BASE + 32L * i));
+        }
+        assertEquals(100, t.liveBlocks());
     }
 
-    /** Blocks 32 bytes apart fill every other granule of every region: the worst case of the slot layout. */
     @Test
-    void denselyPackedBlocksInNeighbouringRegionsKeepProbesShort() {
+    void aPointerThatWasNeverAdoptedHasNoRecordAndMakesNoLeaf() {
         BlockTable t = new BlockTable(16);
-        for (int i = 0; i < 300_000; i++) {
-            t.adopt(BASE + 32L * i, 0, i + 1, OBJ);
+        assertEquals(BlockTable.NOT_LIVE, t.take(BASE, MEM, false, PASSES));
+        assertNull(t.lookup(BASE));
+        assertNull(t.lookup(-16));
+        assertNull(t.lookup(1L << 60));
+        assertEquals(0, t.leaves());
+    }
+
+    @Test
+    void oneLeafHoldsTheRecordsOf64KiBOfAddresses() {
+        BlockTable t = new BlockTable(16);
+        long region = 0x7f00_0001_0000L;
+        t.adopt(region + 16, 16, 1, MEM);
+        t.adopt(region + 0xfff0, 16, 2, MEM);
+        assertEquals(1, t.leaves());
+        t.adopt(region + 0x1_0010, 16, 3, MEM);
+        assertEquals(2, t.leaves());
+    }
+
+    @Test
+    void anAddressAbove48BitsCannotBeAdopted() {
+        BlockTable t = new BlockTable(16);
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> t.adopt(1L << 48, 16, 1, MEM));
+        assertEquals("the debug layer records blocks below 2^48 (48-bit user addresses); the backend returned"
+                + " 0x1000000000000", e.getMessage());
+    }
+
+    @Test
+    void theRecordKeepsFiftyTwoBitsOfSerial() {
+        BlockTable t = new BlockTable(16);
+        long serial = (1L << 52) - 1;
+        t.adopt(BASE, 16, serial, MEM);
+        assertEquals(serial, t.lookup(BASE).serial());
+        assertEquals(5, BlockTable.serialBits((1L << 52) + 5));
+    }
+
+    @Test
+    void ofTwoThreadsTakingOneBlockExactlyOneGetsIt() throws InterruptedException {
+        BlockTable t = new BlockTable(16);
+        for (int round = 0; round < 2_000; round++) {
+            long p = address(round);
+            t.adopt(p, 16, round + 1, MEM);
+            java.util.concurrent.atomic.AtomicInteger passed = new java.util.concurrent.atomic.AtomicInteger();
+            java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+            Runnable take = () -> {
+                try {
+                    go.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                if (t.take(p, MEM, false, PASSES) == 16) {
+                    passed.incrementAndGet();
+                }
+            };
+            Thread a = Thread.ofPlatform().start(take);
+            Thread b = Thread.ofPlatform().start(take);
+            go.countDown();
+            a.join();
+            b.join();
+            assertEquals(1, passed.get(), "round " + round);
         }
-        // 192 without the rebuild of crowded stripes.
-        int longest = t.longestProbe();
-        assertTrue(longest <= 3 * BlockTable.LONG_PROBE, "longest probe " + longest);
     }
 }

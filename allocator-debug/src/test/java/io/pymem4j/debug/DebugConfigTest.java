@@ -38,4 +38,13 @@ class DebugConfigTest {
                 () -> DebugConfig.from(Map.of(DebugConfig.QUARANTINE_BYTES, "-1")::get));
         assertTrue(e.getMessage().startsWith("option debug.quarantine.bytes='-1' is not valid"), e.getMessage());
     }
+
+    @Test
+    void aHistoryOverFourMillionFreesFailsTheSetUp() {
+        assertEquals(DebugConfig.MAX_HISTORY, DebugConfig.from(Map.of(DebugConfig.HISTORY, "4m")::get).historySize());
+        AllocatorSetupException e = assertThrows(AllocatorSetupException.class,
+                () -> DebugConfig.from(Map.of(DebugConfig.HISTORY, "4194305")::get));
+        assertEquals("option debug.history='4194305' is not valid: expected a count of frees from 0 to 4194304 (4m)",
+                e.getMessage());
+    }
 }
