@@ -16,11 +16,13 @@ import java.lang.ref.WeakReference;
 final class Heap {
 
     private static final VarHandle REMOTE_FREES;
+    private static final VarHandle RAW_BLOCKS;
     private static final VarHandle PENDING = MethodHandles.arrayElementVarHandle(long[].class);
 
     static {
         try {
             REMOTE_FREES = MethodHandles.lookup().findVarHandle(Heap.class, "remoteFrees", long.class);
+            RAW_BLOCKS = MethodHandles.lookup().findVarHandle(Heap.class, "rawBlocks", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -44,6 +46,13 @@ final class Heap {
     /** Head of the blocks other threads freed into this heap's pools (linked through each block's first word). */
     @SuppressWarnings("unused") // through REMOTE_FREES
     private volatile long remoteFrees;
+    /**
+     * Blocks its owner got from the raw allocator through pymalloc, less those it gave back
+     * there (either may be another heap's: only the sum over heaps is the count). Written by
+     * the owner alone, so without an atomic instruction; read opaquely by statistics.
+     */
+    @SuppressWarnings("unused") // through RAW_BLOCKS
+    private long rawBlocks;
     /** Per size class, the remote frees not yet collected, so statistics can count them as free. */
     private final long[] pending;
 
@@ -81,6 +90,16 @@ final class Heap {
         WeakReference<Thread> ref = ownerThread;
         Thread t = ref == null ? null : ref.get();
         return t != null && t.isAlive();
+    }
+
+    /** The owner got ({@code +1}) or gave back ({@code -1}) a raw block. */
+    void countRaw(long delta) {
+        RAW_BLOCKS.setOpaque(this, (long) RAW_BLOCKS.getOpaque(this) + delta);
+    }
+
+    /** This heap's share of the raw blocks (see {@link #rawBlocks}). */
+    long rawBlocks() {
+        return (long) RAW_BLOCKS.getOpaque(this);
     }
 
     /** Another thread's free of block {@code p} of class {@code szidx}: a lock-free push; the owner collects it later. */

@@ -211,7 +211,7 @@ public final class Pymalloc implements PyMemAllocatorEx, AutoCloseable {
         }
         long p = raw.calloc(nelem, elsize);
         if (p != 0) {
-            RAW_ALLOCATED_BLOCKS.getAndAdd(this, 1L);
+            countRaw(1);
         }
         return p;
     }
@@ -252,7 +252,7 @@ public final class Pymalloc implements PyMemAllocatorEx, AutoCloseable {
         }
         if (!arenaMap.isUsed(p)) {
             raw.free(p);
-            RAW_ALLOCATED_BLOCKS.getAndAdd(this, -1L);
+            countRaw(-1);
         } else if (gilHeap != null) {
             pymallocFree(gilHeap, p);
         } else {
@@ -330,9 +330,23 @@ public final class Pymalloc implements PyMemAllocatorEx, AutoCloseable {
     private long rawMalloc(long nbytes) {
         long p = raw.malloc(nbytes);
         if (p != 0) {
-            RAW_ALLOCATED_BLOCKS.getAndAdd(this, 1L);
+            countRaw(1);
         }
         return p;
+    }
+
+    /**
+     * Counts a raw block got or given back, in the calling thread's heap (no atomic
+     * instruction: the owner alone writes it), or in the shared count when the thread has no
+     * heap; {@link #rawAllocatedBlocks()} sums them.
+     */
+    private void countRaw(long delta) {
+        Heap h = heap();
+        if (h != null) {
+            h.countRaw(delta);
+        } else {
+            RAW_ALLOCATED_BLOCKS.getAndAdd(this, delta);
+        }
     }
 
     // ================================================================ heaps
@@ -827,7 +841,13 @@ public final class Pymalloc implements PyMemAllocatorEx, AutoCloseable {
 
     /** {@code raw_allocated_blocks}: blocks malloc/calloc handed to the raw backend and not yet freed. */
     public long rawAllocatedBlocks() {
-        return (long) RAW_ALLOCATED_BLOCKS.getVolatile(this);
+        long n = (long) RAW_ALLOCATED_BLOCKS.getVolatile(this);
+        for (Heap h : heaps) {
+            if (h != null) {
+                n += h.rawBlocks();
+            }
+        }
+        return n;
     }
 
     /** The free-pool count of each arena in usable_arenas, head first (the order allocation takes them). */

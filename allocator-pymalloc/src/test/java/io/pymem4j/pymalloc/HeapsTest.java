@@ -167,4 +167,18 @@ class HeapsTest {
         assertEquals(true, pm.owns(q), "later threads get heaps again");
         pm.free(q);
     }
+
+    @Test
+    void rawBlocksCountedInOneThreadsHeapAndFreedInAnotherSumToTheLiveCount() throws Exception {
+        long large = onNewThread(() -> pm.malloc(4096));
+        long zero = pm.malloc(0);
+        assertEquals(2, pm.rawAllocatedBlocks());
+        onNewThread(() -> {
+            pm.free(large);
+            return null;
+        });
+        assertEquals(1, pm.rawAllocatedBlocks());
+        pm.free(zero);
+        assertEquals(0, pm.rawAllocatedBlocks());
+    }
 }
