@@ -8,7 +8,7 @@ import java.lang.invoke.VarHandle;
 /**
  * What the layer knows of every address it handed out: a record per block, found by the
  * address itself through a radix tree (as CPython 3.10+ finds an arena through its arena
- * map), and a ring of the last {@code debug.history} blocks given back. Nothing lives on the
+ * map), and per thread a ring of the last {@code debug.history} blocks it gave back. Nothing lives on the
  * native heap and no Java object is made per block. The diagram is in the package
  * documentation.
  *
@@ -102,42 +102,49 @@ final class BlockTable {
     private static final VarHandle RECORDS = MethodHandles.arrayElementVarHandle(long[].class);
     private static final VarHandle MIDS = MethodHandles.arrayElementVarHandle(long[][][].class);
     private static final VarHandle LEAVES = MethodHandles.arrayElementVarHandle(long[][].class);
-    private static final VarHandle RETURNED;
-
-    static {
-        try {
-            RETURNED = MethodHandles.lookup().findVarHandle(BlockTable.class, "returned", long.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
 
     /** root[p >>> 32][(p >>> 16) & 0xffff] is the leaf of p's region; nodes are made under {@link #grow}'s lock, never freed. */
     private final long[][][] root = new long[ROOT_NODES][][];
     private final Object grow = new Object();
-    /** How many of the last blocks given back are remembered. */
+    /** How many of the last blocks each thread gave back are remembered. */
     private final int history;
-    /**
-     * The ring of the blocks given back: the address, then where a realloc moved it (or 0); a
-     * power of two at least {@link #history} long, of which the last {@link #history} count.
-     */
-    private final long[] given;
     private final int ringMask;
+    /** Each thread's ring of the blocks it gave back (none when the history is 0). */
+    private final PerThread<Ring> rings;
+
     /**
-     * Blocks given back so far; the next one goes at this count modulo the history. Counted
-     * with no atomic instruction (one per free would cost as much as the rest of the record):
-     * when two threads free at once, one may overwrite the other's entry, which only forgets a
-     * free early. With one thread at a time (or GIL mode) the ring holds exactly the last
-     * {@code history} frees.
+     * One thread's last frees: per entry the address, the serial of the block that lived
+     * there (so an entry names one incarnation of an address) and where a realloc moved it
+     * (or 0); a power of two at least {@code history} entries long, of which the last
+     * {@code history} count. The owner alone writes it, so a free takes no atomic instruction
+     * and threads never share its cache lines.
      */
-    @SuppressWarnings("unused") // through RETURNED
-    private long returned;
+    private static final class Ring {
+        private static final VarHandle WRITTEN;
+
+        static {
+            try {
+                WRITTEN = MethodHandles.lookup().findVarHandle(Ring.class, "written", long.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+
+        final long[] entries;
+        /** Entries written so far; read opaquely by reports. */
+        @SuppressWarnings("unused") // through WRITTEN
+        private long written;
+
+        Ring(int size) {
+            entries = new long[3 * size];
+        }
+    }
 
     BlockTable(int history) {
         this.history = history;
         int ring = history <= 1 ? history : Integer.highestOneBit(history - 1) << 1;
-        this.given = new long[2 * ring];
         this.ringMask = ring - 1;
+        this.rings = history == 0 ? null : new PerThread<>(() -> new Ring(ring));
     }
 
     /** {@code serial} modulo 2^52, the most a record keeps. */
@@ -145,7 +152,7 @@ final class BlockTable {
         return serial & SERIAL_MASK;
     }
 
-    /** How many of the last blocks given back are remembered (at least). */
+    /** How many of the last blocks each thread gave back are remembered. */
     long history() {
         return history;
     }
@@ -190,8 +197,9 @@ final class BlockTable {
             return NOT_LIVE;
         }
         long ended = (meta & ~KIND_MASK) | (long) through.ordinal() << THROUGH_SHIFT;
-        // Ended before the check: a second free meanwhile is a double free whatever the check finds.
-        if (!RECORDS.compareAndSet(leaf, i + META, meta, ended | (pin ? PINNED : FREED))) {
+        // Pinned until the free is in this thread's ring: a second free meanwhile finds a
+        // block taken, a double free, whatever the check finds.
+        if (!RECORDS.compareAndSet(leaf, i + META, meta, ended | PINNED)) {
             return NOT_LIVE; // another thread took it first
         }
         long size = leaf[i + SIZE];
@@ -201,7 +209,8 @@ final class BlockTable {
             return -2 - problem.ordinal();
         }
         if (!pin) {
-            remember(p, 0);
+            remember(p, meta >>> SERIAL_SHIFT, 0);
+            RECORDS.setRelease(leaf, i + META, ended | FREED);
         }
         return size;
     }
@@ -240,20 +249,22 @@ final class BlockTable {
         }
         RECORDS.setRelease(leaf, i + META, kept | kind);
         if (kind == FREED || kind == MOVED) {
-            remember(p, movedTo);
+            remember(p, meta >>> SERIAL_SHIFT, movedTo);
         }
     }
 
-    /** Puts {@code p} in the ring of blocks given back. */
-    private void remember(long p, long movedTo) {
-        if (history == 0) {
+    /** Puts the block of {@code serial} at {@code p} in the calling thread's ring of blocks given back. */
+    private void remember(long p, long serial, long movedTo) {
+        if (rings == null) {
             return;
         }
-        long n = (long) RETURNED.getOpaque(this);
-        RETURNED.setOpaque(this, n + 1);
-        int at = (int) (n & ringMask) << 1;
-        given[at] = p;
-        given[at + 1] = movedTo;
+        Ring r = rings.get();
+        long n = (long) Ring.WRITTEN.get(r);
+        int at = 3 * (int) (n & ringMask);
+        r.entries[at] = p;
+        r.entries[at + 1] = serial;
+        r.entries[at + 2] = movedTo;
+        Ring.WRITTEN.setOpaque(r, n + 1);
     }
 
     /** The record of {@code p}, or null. */
@@ -309,23 +320,32 @@ final class BlockTable {
         long movedTo = 0;
         boolean remembered = true;
         if (k == FREED || k == MOVED) {
-            int at = newestGiven(p);
-            remembered = at >= 0;
-            movedTo = remembered ? given[at + 1] : 0;
+            long[] found = given(p, meta >>> SERIAL_SHIFT);
+            remembered = found != null;
+            movedTo = remembered ? found[0] : 0;
         }
         return new Entry(p, kind, size, meta >>> SERIAL_SHIFT, domain, through, movedTo, remembered);
     }
 
-    /** The ring index of the newest entry for {@code p}, or -1 when it is no longer remembered. */
-    private int newestGiven(long p) {
-        long n = (long) RETURNED.getOpaque(this);
-        for (long k = n - 1; k >= 0 && k >= n - history; k--) {
-            int at = (int) (k & ringMask) << 1;
-            if (given[at] == p) {
-                return at;
-            }
+    /**
+     * Where the block of {@code serial} at {@code p} was moved ({@code {movedTo}}, 0 when it
+     * was freed) if a thread's ring still holds its free, else null.
+     */
+    private long[] given(long p, long serial) {
+        if (rings == null) {
+            return null;
         }
-        return -1;
+        long[][] found = new long[1][];
+        rings.forEach(r -> {
+            long n = (long) Ring.WRITTEN.getOpaque(r);
+            for (long k = n - 1; k >= 0 && k >= n - history && found[0] == null; k--) {
+                int at = 3 * (int) (k & ringMask);
+                if (r.entries[at] == p && r.entries[at + 1] == serial) {
+                    found[0] = new long[] {r.entries[at + 2]};
+                }
+            }
+        });
+        return found[0];
     }
 
     @FunctionalInterface

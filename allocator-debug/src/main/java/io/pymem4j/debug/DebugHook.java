@@ -12,7 +12,6 @@ import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicLong;
 
 import static io.pymem4j.debug.BlockLayout.DEADBYTE;
 import static io.pymem4j.debug.BlockLayout.HEADER;
@@ -22,7 +21,8 @@ import static io.pymem4j.debug.BlockLayout.HEADER;
  * {@code _PyRuntime.allocators.debug} plus what CPython does not keep.
  *
  * <ul>
- *   <li>The serial counter ({@code serialno}, an {@link AtomicLong} here).</li>
+ *   <li>The serial counter ({@code serialno}, taken by each thread a chunk at a time: see
+ *       {@link SerialNumbers}).</li>
  *   <li>The {@linkplain BlockTable block table}: every user pointer the layer handed out and
  *       did not take back, with its size, serial and domain, and what became of the last
  *       {@code debug.history} it took back. A pointer that is not live is reported from it
@@ -58,7 +58,7 @@ public final class DebugHook implements Hook {
     private final DebugConfig config;
     private final BlockLayout layout;
     private final PyMemRuntime runtime;
-    private final AtomicLong serialno = new AtomicLong();
+    private final SerialNumbers serialno = new SerialNumbers();
     private final BlockTable table;
     private final Quarantine quarantine;
 
@@ -100,7 +100,7 @@ public final class DebugHook implements Hook {
 
     /** The serial number of the last successful debug malloc/calloc/realloc. */
     public long serialNumber() {
-        return serialno.get();
+        return serialno.last();
     }
 
     /** Bytes held in quarantine (0 when it is off). */
@@ -127,7 +127,7 @@ public final class DebugHook implements Hook {
 
     /** The next serial number, modulo 2^52 as the block table keeps it (4.5e15 calls before it wraps). */
     long nextSerial() {
-        return BlockTable.serialBits(serialno.incrementAndGet());
+        return serialno.next();
     }
 
     /** A block of {@code size} bytes with {@code serial} was made (or moved) at {@code p} through {@code domain}. */

@@ -16,8 +16,9 @@
  * The id is the domain's API byte: 'r' (RAW), 'm' (MEM), 'o' (OBJ). The serial number is
  * the count of debug malloc/calloc/realloc calls when the block was made; it is on by
  * default here (4S = 32 bytes of overhead) and off in CPython's default build
- * ({@code debug.serialno=false}: 3S = 24 bytes). A freed block is filled with DD from b to
- * its end before it goes back to the backend (or into the quarantine).
+ * ({@code debug.serialno=false}: 3S = 24 bytes; a request under 8 bytes then still asks the
+ * backend for 32, the block table's granule). It wraps at 2^52 calls. A freed block is
+ * filled with DD from b to its end before it goes back to the backend (or into the quarantine).
  *
  * <h2>What mirrors what in CPython</h2>
  * <table>
@@ -86,24 +87,26 @@
  *         +------------------+----------------------------------------------------------+
  *   kind: EMPTY, LIVE, PINNED (taken, not given back yet), FREED, MOVED, LEAKED
  *
- *   given (a ring, the last debug.history blocks given back): | p | movedTo | p' | 0 | ...
+ *   each thread's ring of the last debug.history blocks it gave back: | p | serial | movedTo | p' | serial' | 0 | ...
  * </pre>
  * <ul>
  *   <li>malloc, calloc and a moving realloc <em>adopt</em> the address: the size, then (a
  *       release store) the record LIVE with the serial and domain, whatever it was before
  *       (the address was given back, or never used). Leaves are made on first use and kept
  *       until the layer is gone; a leaf of untouched addresses is never made.</li>
- *   <li>free <em>takes</em> it with one compare-and-set of the record from LIVE to FREED
- *       (PINNED when a realloc or the quarantine still holds the block), so of two threads
- *       freeing one block exactly one passes it down; then the block is checked against the
+ *   <li>free <em>takes</em> it with one compare-and-set of the record from LIVE to PINNED
+ *       (FREED once the free is in its thread's ring, unless a realloc or the quarantine still
+ *       holds the block), so of two threads freeing one block exactly one passes it down, and
+ *       the other names a double free; then the block is checked against the
  *       record ({@code _PyMem_DebugCheckAddress}, then the size field and the serial), and a
  *       failed check turns the record LEAKED, kept for good as its block is.</li>
- *   <li>A block given back to the backend goes into the ring. A FREED or MOVED record is
- *       named a double free or a use after free only while its address is among the last
- *       {@code debug.history} entries of the ring (counted without an atomic instruction, so
- *       exactly that many when frees do not overlap); older ones are "not a live block", as
- *       the backend may have handed the address to someone else. A PINNED record is named
- *       whatever its age.</li>
+ *   <li>A block given back to the backend goes into its thread's ring, by address and serial
+ *       (one incarnation of the address), written by that thread alone: no atomic
+ *       instruction and no cache line shared between threads. A FREED or MOVED record is
+ *       named a double free or a use after free only while some thread's last
+ *       {@code debug.history} frees hold it; older ones are "not a live block", as the
+ *       backend may have handed the address to someone else. A PINNED record (a free under
+ *       way, a realloc, the quarantine) is named whatever its age.</li>
  *   <li>Reports, the count of live blocks and the search for the block around an interior
  *       pointer scan the leaves: slow, and off the hot paths.</li>
  * </ul>

@@ -6,11 +6,13 @@ import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The layer from several threads: serial numbers, the live set, the quarantine. */
 class ConcurrencyTest {
@@ -23,14 +25,20 @@ class ConcurrencyTest {
         int perThread = 5_000;
         List<Thread> threads = new ArrayList<>();
         AtomicInteger failures = new AtomicInteger();
+        long[][] serials = new long[THREADS][2 * perThread];
         for (int t = 0; t < THREADS; t++) {
             PyMemAllocatorDomain d = PyMemAllocatorDomain.values()[t % 3];
+            long[] mine = serials[t];
             threads.add(Thread.ofPlatform().start(() -> {
                 DebugAllocator a = f.allocator(d);
                 for (int i = 0; i < perThread; i++) {
-                    long p = a.malloc(1 + i % 200);
+                    int n = 1 + i % 200;
+                    long p = a.malloc(n);
+                    mine[2 * i] = BlockLayout.readSerial(p, n);
                     NativeMemory.putByte(p, (byte) i);
-                    p = a.realloc(p, 1 + (i * 7) % 300);
+                    int m = 1 + (i * 7) % 300;
+                    p = a.realloc(p, m);
+                    mine[2 * i + 1] = BlockLayout.readSerial(p, m);
                     if (NativeMemory.getByte(p) != (byte) i) {
                         failures.incrementAndGet();
                     }
@@ -43,7 +51,14 @@ class ConcurrencyTest {
         }
         assertEquals(0, failures.get());
         assertEquals(0, f.hook.liveBlocks());
-        assertEquals(2L * THREADS * perThread, f.hook.serialNumber());
+        long calls = 2L * THREADS * perThread;
+        assertEquals(calls, Arrays.stream(serials).flatMapToLong(Arrays::stream).distinct().count());
+        for (long[] mine : serials) {
+            for (int i = 1; i < mine.length; i++) {
+                assertTrue(mine[i] > mine[i - 1], "a thread's serials rise");
+            }
+        }
+        assertEquals(Arrays.stream(serials).flatMapToLong(Arrays::stream).max().orElseThrow(), f.hook.serialNumber());
         f.hook.flushQuarantine();
         assertEquals(0, f.backend.liveBlocks());
     }

@@ -74,4 +74,17 @@ class HistoryTest {
         assertTrue(e.report().contains("\n    The block of 16 bytes made through API 'm' failed a check earlier;"
                 + " it was reported and leaked.\n"), e.report());
     }
+
+    @Test
+    void eachThreadRemembersItsOwnLastFrees() throws Exception {
+        Fixture f = new Fixture(DebugConfig.HISTORY, "1");
+        DebugAllocator a = f.allocator(MEM);
+        long p = a.malloc(16);
+        a.free(a.malloc(16)); // this thread's ring exists before the other thread ends
+        Thread t = Thread.ofPlatform().start(() -> a.free(p));
+        t.join();
+        a.free(a.malloc(16));
+        assertEquals(Problem.DOUBLE_FREE, corruption(() -> a.free(p)).problem(),
+                "this thread's free since does not push the other's out");
+    }
 }
