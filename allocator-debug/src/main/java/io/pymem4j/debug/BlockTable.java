@@ -157,16 +157,11 @@ final class BlockTable {
         return history;
     }
 
-    /** True when the table can hold a record for {@code p}: below 2^48, the user address space of 4-level paging. */
-    static boolean trackable(long p) {
-        return p > 0 && p >>> ADDRESS_BITS == 0;
-    }
-
     /**
      * A block was made (or moved) at {@code p}: its record replaces whatever the address had
      * (the address was given back).
      *
-     * @throws IllegalStateException when {@code p} is not {@linkplain #trackable trackable}
+     * @throws IllegalStateException when {@code p} is not below 2^48, the user address space of 4-level paging
      */
     void adopt(long p, long size, long serial, PyMemAllocatorDomain domain) {
         long[] leaf = leaf(p, true);
@@ -269,12 +264,13 @@ final class BlockTable {
 
     /** The record of {@code p}, or null. */
     Entry lookup(long p) {
-        long[] leaf = trackable(p) ? leaf(p, false) : null;
+        long[] leaf = leaf(p, false);
         if (leaf == null) {
             return null;
         }
-        long meta = (long) RECORDS.getAcquire(leaf, index(p) + META);
-        return kind(meta) == EMPTY || (meta & OFFSET_MASK) != offset(p) ? null : entry(p, leaf[index(p) + SIZE], meta);
+        int i = index(p);
+        long meta = (long) RECORDS.getAcquire(leaf, i + META);
+        return kind(meta) == EMPTY || (meta & OFFSET_MASK) != offset(p) ? null : entry(p, leaf[i + SIZE], meta);
     }
 
     /** The live block whose data or pads hold {@code p} (not its start), or null: a scan of every record, for reports only. */
