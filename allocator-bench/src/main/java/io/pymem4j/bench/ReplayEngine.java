@@ -20,7 +20,17 @@ import org.slf4j.LoggerFactory;
  */
 public final class ReplayEngine {
 
-    public static final int DEFAULT_WARMUP = 1;
+    /**
+     * Warm-up runs chosen by the engine: as many as it takes to replay at least
+     * {@value #WARMUP_EVENTS} events or to spend {@value #WARMUP_MILLIS} ms, and at least one.
+     * A short trace (compile's 2.1 million events) needs several runs before the JIT has
+     * compiled every path of the event loop and the allocator, and a timed run before then
+     * measures the compiler, not the allocator.
+     */
+    public static final int AUTO_WARMUP = -1;
+    public static final long WARMUP_EVENTS = 20_000_000;
+    public static final long WARMUP_MILLIS = 2_000;
+    public static final int DEFAULT_WARMUP = AUTO_WARMUP;
     public static final int DEFAULT_RUNS = 5;
 
     private static final Logger log = LoggerFactory.getLogger(ReplayEngine.class);
@@ -43,13 +53,15 @@ public final class ReplayEngine {
     private ReplayEngine() {
     }
 
-    /** {@link #replay(Trace, PyMemRuntime, int, int)} with 1 warm-up run and 5 timed runs. */
+    /** {@link #replay(Trace, PyMemRuntime, int, int)} with the automatic warm-up and 5 timed runs. */
     public static ReplayResult replay(Trace trace, PyMemRuntime runtime) {
         return replay(trace, runtime, DEFAULT_WARMUP, DEFAULT_RUNS);
     }
 
     /**
-     * Replays {@code trace} {@code warmup} times untimed, then {@code runs} times timed.
+     * Replays {@code trace} {@code warmup} times untimed ({@link #AUTO_WARMUP}: until the JIT
+     * has had {@value #WARMUP_EVENTS} events or {@value #WARMUP_MILLIS} ms), then {@code runs}
+     * times timed.
      * Blocks live at the end of a run are freed after its timer stops, so each run starts
      * with nothing of the trace's live. A runtime in GIL mode is replayed holding its
      * interpreter lock, as the recorded CPython held the GIL.
@@ -79,8 +91,8 @@ public final class ReplayEngine {
 
     private static ReplayResult replayHeld(Trace trace, PyMemRuntime runtime, int warmup, int runs,
                                            Runnable atEndOfLastRun) {
-        if (warmup < 0) {
-            throw new IllegalArgumentException("warm-up runs must be 0 or more, not " + warmup);
+        if (warmup < AUTO_WARMUP) {
+            throw new IllegalArgumentException("warm-up runs must be 0 or more (or AUTO_WARMUP), not " + warmup);
         }
         if (runs < 1) {
             throw new IllegalArgumentException("timed runs must be 1 or more, not " + runs);
@@ -90,10 +102,18 @@ public final class ReplayEngine {
         PyMemAllocatorEx obj = runtime.getAllocator(PyMemAllocatorDomain.OBJ);
         long[] table = new long[(int) trace.header().maxId() + 1];
         boolean debug = log.isDebugEnabled();
-        for (int i = 0; i < warmup; i++) {
+        int warmed = 0;
+        long warmedEvents = 0;
+        long warmedNanos = 0;
+        while (warmup == AUTO_WARMUP
+                ? warmed == 0 || (warmedEvents < WARMUP_EVENTS && warmedNanos < WARMUP_MILLIS * 1_000_000)
+                : warmed < warmup) {
             long ns = run(trace, table, raw, mem, obj, null);
+            warmed++;
+            warmedEvents += trace.eventCount();
+            warmedNanos += ns;
             if (debug) {
-                log.debug("{}: warm-up run {}: {} ns", trace.name(), i + 1, ns);
+                log.debug("{}: warm-up run {}: {} ns", trace.name(), warmed, ns);
             }
         }
         System.gc();
@@ -110,7 +130,7 @@ public final class ReplayEngine {
             }
         }
         long peakRss = ProcStatus.kib("VmHWM");
-        return new ReplayResult(trace, runtime.currentAllocatorName(), warmup, nanos, baseRss, peakRss);
+        return new ReplayResult(trace, runtime.currentAllocatorName(), warmed, nanos, baseRss, peakRss);
     }
 
     /** One replay of the whole trace; returns the nanoseconds of the event loop alone. */

@@ -16,7 +16,7 @@ import java.util.Optional;
  * {@link ReplayBench}, one per (trace, target), so that each target gets a fresh JVM as each
  * C backend gets a fresh child.
  * <pre>
- *   java ... io.pymem4j.bench.ReplayWorker TRACE (stack|peer) LABEL WARMUP RUNS
+ *   java ... io.pymem4j.bench.ReplayWorker TRACE (stack|peer) LABEL WARMUP RUNS   (WARMUP -1: automatic)
  * </pre>
  * TRACE is a {@code .pymt} file or {@code bundled}. A peer replays with its allocator in
  * all three domains, as the C replayer's glibc, jemalloc and mimalloc do. A target that

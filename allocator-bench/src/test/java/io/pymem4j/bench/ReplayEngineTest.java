@@ -58,6 +58,22 @@ class ReplayEngineTest {
     }
 
     @Test
+    void theAutomaticWarmUpRunsUntilItHasReplayedTheWarmUpEventsOrSpentItsTime() throws IOException {
+        Trace t = TraceDecodingTest.decode(TraceDecodingTest.threeDomains());
+        long start = System.nanoTime();
+        ReplayResult r = ReplayEngine.replay(t, runtime, ReplayEngine.AUTO_WARMUP, 1);
+        long elapsedMillis = (System.nanoTime() - start) / 1_000_000;
+        assertTrue((long) r.warmup() * r.events() >= ReplayEngine.WARMUP_EVENTS
+                || elapsedMillis >= ReplayEngine.WARMUP_MILLIS, r.warmup() + " warm-up runs in " + elapsedMillis + " ms");
+    }
+
+    @Test
+    void aNegativeWarmUpOtherThanAutoIsRefused() throws IOException {
+        Trace t = TraceDecodingTest.decode(TraceDecodingTest.threeDomains());
+        assertThrows(IllegalArgumentException.class, () -> ReplayEngine.replay(t, runtime, -2, 1));
+    }
+
+    @Test
     void theReplayReadsThePeakRss() throws IOException {
         ReplayResult r = ReplayEngine.replay(TraceDecodingTest.decode(TraceDecodingTest.threeDomains()), runtime, 0, 1);
         assertTrue(r.peakRssKib() > 0, "VmHWM " + r.peakRssKib());

@@ -7,6 +7,7 @@ import io.pymem4j.bench.CReplayer;
 import io.pymem4j.bench.JmhSuite;
 import io.pymem4j.bench.Peer;
 import io.pymem4j.bench.ReplayBench;
+import io.pymem4j.bench.ReplayEngine;
 import io.pymem4j.bench.ReplayFigures;
 import io.pymem4j.bench.Trace;
 import picocli.CommandLine;
@@ -69,8 +70,8 @@ final class BenchCommand implements Callable<Integer> {
             description = "Timed replay runs of each target and trace (Java and C). Default: ${DEFAULT-VALUE}.")
     private int runs;
 
-    @Option(names = {"-w", "--warmup"}, paramLabel = "N", defaultValue = "1",
-            description = "Untimed Java warm-up runs before them. Default: ${DEFAULT-VALUE}.")
+    @Option(names = {"-w", "--warmup"}, paramLabel = "N|auto", defaultValue = "auto",
+            converter = WarmupConverter.class, description = WarmupConverter.DESCRIPTION)
     private int warmup;
 
     @Option(names = "--jmh", negatable = true, defaultValue = "true", fallbackValue = "true",
@@ -113,9 +114,6 @@ final class BenchCommand implements Callable<Integer> {
         if (runs < 1) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--runs must be 1 or more, not " + runs);
         }
-        if (warmup < 0) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--warmup must be 0 or more, not " + warmup);
-        }
         List<BenchStack> stackList = stackList();
         List<Peer> peerList = peerList();
         List<JmhSuite.Suite> suiteList = suites.stream().map(this::suite).toList();
@@ -129,7 +127,11 @@ final class BenchCommand implements Callable<Integer> {
         List<ReplayFigures> figures = replay(traceFiles, stackList, peerList);
         List<JmhRow> jmhRows = jmh ? jmh(suiteList, stackList, peerList, dir) : List.of();
 
-        String method = "trace replay: " + runs + " timed runs after " + warmup + " warm-up (C: no warm-up), each target"
+        String warmed = warmup == ReplayEngine.AUTO_WARMUP
+                ? "a warm-up of " + ReplayEngine.WARMUP_EVENTS / 1_000_000 + " million events or "
+                        + ReplayEngine.WARMUP_MILLIS / 1000 + " s"
+                : warmup + " warm-up runs";
+        String method = "trace replay: " + runs + " timed runs after " + warmed + " (C: no warm-up), each target"
                 + " in its own JVM or C child, one after the other per trace; JMH: "
                 + (jmh ? (longSettings ? "long" : "short") + " settings (" + settingsText() + ")" : "not run")
                 + "; load average " + loadAtStart + " at the start, " + Machine.loadAverage() + " at the end";

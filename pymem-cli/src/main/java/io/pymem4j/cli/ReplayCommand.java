@@ -66,8 +66,8 @@ final class ReplayCommand implements Callable<Integer> {
             description = "Timed runs. Default: ${DEFAULT-VALUE}.")
     private int runs;
 
-    @Option(names = {"-w", "--warmup"}, paramLabel = "N", defaultValue = "" + ReplayEngine.DEFAULT_WARMUP,
-            description = "Untimed warm-up runs before them, for the JIT. Default: ${DEFAULT-VALUE}.")
+    @Option(names = {"-w", "--warmup"}, paramLabel = "N|auto", defaultValue = "auto",
+            converter = WarmupConverter.class, description = WarmupConverter.DESCRIPTION)
     private int warmup;
 
     @Option(names = "--json", description = "Print one JSON object on stdout instead of the text report.")
@@ -102,9 +102,6 @@ final class ReplayCommand implements Callable<Integer> {
     public Integer call() {
         if (runs < 1) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--runs must be 1 or more, not " + runs);
-        }
-        if (warmup < 0) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--warmup must be 0 or more, not " + warmup);
         }
         checkTracingOptions();
         String name = allocator != null ? allocator : PyMemRuntime.configuredAllocator();

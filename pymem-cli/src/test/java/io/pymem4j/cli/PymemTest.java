@@ -142,4 +142,21 @@ class PymemTest {
         assertEquals(2, r.status());
         assertTrue(r.err().startsWith("--runs must be 1 or more, not 0\n"), r.err());
     }
+
+    @Test
+    void aWarmUpThatIsNeitherACountNorAutoIsAUsageError() throws IOException {
+        CliRun r = pymem("replay", smallTrace().toString(), "--allocator", "malloc", "--warmup", "-1");
+        assertEquals(2, r.status());
+        assertTrue(r.err().startsWith("Invalid value for option '--warmup': must be 0 or more, or 'auto', not -1\n"),
+                r.err());
+    }
+
+    @Test
+    void theWarmUpIsAutomaticByDefaultAndReportsTheRunsItMade() throws IOException {
+        CliRun r = pymem("replay", smallTrace().toString(), "--allocator", "malloc", "--runs", "1", "--json");
+        assertEquals(0, r.status(), r.err());
+        JsonNode o = new ObjectMapper().readTree(r.out());
+        // A trace of a few events takes many runs to reach the warm-up's events.
+        assertTrue(o.get("warmup").asInt() > 1, r.out());
+    }
 }
