@@ -2,6 +2,7 @@ package io.pymem4j.api;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 
 /**
@@ -22,6 +23,8 @@ public final class NativeMemory {
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED;
     private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED;
     private static final ValueLayout.OfByte BYTE = ValueLayout.JAVA_BYTE;
+    /** The aligned long, for the atomic accesses, which need a naturally aligned word. */
+    private static final VarHandle ATOMIC_LONG = ValueLayout.JAVA_LONG.varHandle();
 
     private NativeMemory() {
     }
@@ -75,6 +78,35 @@ public final class NativeMemory {
     /** Copies {@code length} bytes at {@code address} into {@code dst} from {@code offset}. */
     public static void copyToArray(long address, byte[] dst, int offset, int length) {
         MemorySegment.copy(EVERYTHING, BYTE, address, dst, offset, length);
+    }
+
+    /**
+     * A volatile read of the 8-byte-aligned word at {@code address}.
+     *
+     * @throws IllegalArgumentException if {@code address} is not a multiple of 8
+     */
+    public static long getLongVolatile(long address) {
+        return (long) ATOMIC_LONG.getVolatile(EVERYTHING, address);
+    }
+
+    /**
+     * Atomically sets the 8-byte-aligned word at {@code address} to {@code value} if it is
+     * {@code expected}, with volatile semantics; true if it did.
+     *
+     * @throws IllegalArgumentException if {@code address} is not a multiple of 8
+     */
+    public static boolean compareAndSetLong(long address, long expected, long value) {
+        return ATOMIC_LONG.compareAndSet(EVERYTHING, address, expected, value);
+    }
+
+    /**
+     * Atomically replaces the 8-byte-aligned word at {@code address} by {@code value}, with
+     * volatile semantics, and returns what it was.
+     *
+     * @throws IllegalArgumentException if {@code address} is not a multiple of 8
+     */
+    public static long getAndSetLong(long address, long value) {
+        return (long) ATOMIC_LONG.getAndSet(EVERYTHING, address, value);
     }
 
     /** Copies {@code length} bytes of {@code src} from {@code offset} to {@code address}. */

@@ -15,13 +15,11 @@ import java.lang.ref.WeakReference;
  */
 final class Heap {
 
-    private static final VarHandle REMOTE_FREES;
     private static final VarHandle RAW_BLOCKS;
-    private static final VarHandle PENDING = MethodHandles.arrayElementVarHandle(long[].class);
+    private static final VarHandle COUNTS = MethodHandles.arrayElementVarHandle(long[].class);
 
     static {
         try {
-            REMOTE_FREES = MethodHandles.lookup().findVarHandle(Heap.class, "remoteFrees", long.class);
             RAW_BLOCKS = MethodHandles.lookup().findVarHandle(Heap.class, "rawBlocks", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
@@ -32,8 +30,17 @@ final class Heap {
 
     /** The owner id written into each of its pools' headers; 1-based, the index in the heaps table. */
     final int id;
-    /** {@code usedpools}: native, 2 pointers per class, each ring's fake header overlapping it. */
+    /**
+     * {@code usedpools}: native, 2 pointers per class, each ring's fake header overlapping it;
+     * the start of the heap's native block (see {@link #nativeBytes}).
+     */
     final long usedpools;
+    /**
+     * Head of the blocks other threads freed into this heap's pools, linked through each
+     * block's first word: a word of the heap's native block alone in its cache line, since
+     * other threads write it and the owner's hot fields must not move with it.
+     */
+    private final long remoteFrees;
     /**
      * The owning thread's id, or {@link #UNOWNED}. Other threads read it to decide whether a
      * free is theirs to do; a stale value never equals their own id, so they push instead.
@@ -43,9 +50,6 @@ final class Heap {
     private WeakReference<Thread> ownerThread;
     /** An emptied pool kept for the next new-pool request instead of going back to its arena; 0 if none. */
     long warmPool;
-    /** Head of the blocks other threads freed into this heap's pools (linked through each block's first word). */
-    @SuppressWarnings("unused") // through REMOTE_FREES
-    private volatile long remoteFrees;
     /**
      * Blocks its owner got from the raw allocator through pymalloc, less those it gave back
      * there (either may be another heap's: only the sum over heaps is the count). Written by
@@ -53,14 +57,31 @@ final class Heap {
      */
     @SuppressWarnings("unused") // through RAW_BLOCKS
     private long rawBlocks;
-    /** Per size class, the remote frees not yet collected, so statistics can count them as free. */
-    private final long[] pending;
+    /**
+     * Per size class, the blocks this heap's owner pushed on other heaps' {@code remoteFrees},
+     * and those it collected from its own. Each is written by the owner alone (no atomic
+     * instruction, no cache line shared with the pushing thread); the remote frees not yet
+     * collected, which statistics count as free, are the sum over all heaps of pushed less
+     * collected.
+     */
+    private final long[] pushed;
+    private final long[] collected;
 
-    /** A heap whose {@code usedpools} table is the {@code 8 * usedPoolsSize} bytes at {@code usedpools}. */
-    Heap(int id, long usedpools, int usedPoolsSize, int nbSmallSizeClasses) {
+    /** Bytes of a heap's native block: {@code usedpools}, then a cache line of its own for {@code remoteFrees}. */
+    static long nativeBytes(int usedPoolsSize) {
+        return 8L * usedPoolsSize + 2 * CACHE_LINE;
+    }
+
+    private static final int CACHE_LINE = 64;
+
+    /** A heap on the {@link #nativeBytes} bytes at {@code block} (16-byte aligned, as malloc returns). */
+    Heap(int id, long block, int usedPoolsSize, int nbSmallSizeClasses) {
         this.id = id;
-        this.pending = new long[nbSmallSizeClasses];
-        this.usedpools = usedpools;
+        this.usedpools = block;
+        this.remoteFrees = (block + 8L * usedPoolsSize + CACHE_LINE - 1) & -CACHE_LINE;
+        NativeMemory.putLong(remoteFrees, 0);
+        this.pushed = new long[nbSmallSizeClasses];
+        this.collected = new long[nbSmallSizeClasses];
         // Each class's ring starts empty: its fake header sits two pointers before
         // usedpools[2i], so that header's nextpool and prevpool are usedpools[2i] and [2i+1].
         for (int i = 0; i < usedPoolsSize; i += 2) {
@@ -102,29 +123,33 @@ final class Heap {
         return (long) RAW_BLOCKS.getOpaque(this);
     }
 
-    /** Another thread's free of block {@code p} of class {@code szidx}: a lock-free push; the owner collects it later. */
-    void pushRemote(long p, int szidx) {
-        PENDING.getAndAdd(pending, szidx, 1L);
+    /** Another thread's free of block {@code p}: a lock-free push; the owner collects it later. */
+    void pushRemote(long p) {
         long head;
         do {
-            head = (long) REMOTE_FREES.getVolatile(this);
+            head = NativeMemory.getLongVolatile(remoteFrees);
             NativeMemory.putLong(p, head);
-        } while (!REMOTE_FREES.compareAndSet(this, head, p));
+        } while (!NativeMemory.compareAndSetLong(remoteFrees, head, p));
     }
 
     /** Takes every pending remote free at once (a bulk pop cannot suffer ABA); 0 if none. */
     long takeRemoteFrees() {
-        return (long) REMOTE_FREES.getOpaque(this) == 0 ? 0 : (long) REMOTE_FREES.getAndSet(this, 0L);
+        return NativeMemory.getLong(remoteFrees) == 0 ? 0 : NativeMemory.getAndSetLong(remoteFrees, 0);
     }
 
-    /** One taken remote free of class {@code szidx} is being freed by the owner. */
-    void collected(int szidx) {
-        PENDING.getAndAdd(pending, szidx, -1L);
+    /** The owner pushed a block of class {@code szidx} on another heap. */
+    void countPushed(int szidx) {
+        COUNTS.setOpaque(pushed, szidx, (long) COUNTS.getOpaque(pushed, szidx) + 1);
     }
 
-    /** Remote frees of class {@code szidx} pushed and not yet collected (exact when the heap is quiet). */
-    long pending(int szidx) {
-        return (long) PENDING.getVolatile(pending, szidx);
+    /** The owner (or, for a heap with no owner, the arena lock's holder) collected a remote free of class {@code szidx}. */
+    void countCollected(int szidx) {
+        COUNTS.setOpaque(collected, szidx, (long) COUNTS.getOpaque(collected, szidx) + 1);
+    }
+
+    /** This heap's share of the uncollected remote frees of class {@code szidx}: pushed less collected. */
+    long pendingShare(int szidx) {
+        return (long) COUNTS.getOpaque(pushed, szidx) - (long) COUNTS.getOpaque(collected, szidx);
     }
 
     /** The ring head of class {@code szidx}. */

@@ -59,6 +59,7 @@ public final class Pymalloc implements PyMemAllocatorEx, AutoCloseable {
     static final int SIZEOF_ARENA_OBJECT = 48;
 
     private static final VarHandle RAW_ALLOCATED_BLOCKS;
+    private static final VarHandle HEAPLESS_PUSHED = MethodHandles.arrayElementVarHandle(long[].class);
 
     static {
         try {
@@ -111,6 +112,9 @@ public final class Pymalloc implements PyMemAllocatorEx, AutoCloseable {
     /** Heaps with no owner, ready to be taken by a thread's first request. */
     private final ArrayDeque<Heap> unownedHeaps = new ArrayDeque<>();
 
+    /** Per size class, remote frees pushed by threads that could get no heap to count them in; updated atomically. */
+    private final long[] heaplessPushed;
+
     /** Blocks handed to the raw backend by malloc/calloc and not yet freed; updated atomically. */
     @SuppressWarnings("unused") // through RAW_ALLOCATED_BLOCKS
     private volatile long rawAllocatedBlocks;
@@ -139,6 +143,7 @@ public final class Pymalloc implements PyMemAllocatorEx, AutoCloseable {
         this.maxPoolsInArena = geometry.maxPoolsInArena;
         this.arenaSize = geometry.arenaSize;
         this.nfp2lasta = new long[maxPoolsInArena + 1];
+        this.heaplessPushed = new long[geometry.nbSmallSizeClasses];
         this.arenaMap = new ArenaMap(geometry, raw);
         if (threaded) {
             this.lock = new ReentrantLock();
@@ -268,16 +273,15 @@ public final class Pymalloc implements PyMemAllocatorEx, AutoCloseable {
 
     /** Frees a block of another thread's heap (a lock-free push), or of a heap with no live owner (under the lock). */
     private void freeForOtherHeap(Heap owner, long p) {
-        int szidx = NativeMemory.getInt((p & poolMask) + POOL_SZIDX);
         if (owner.ownerTid != Heap.UNOWNED && owner.ownerAlive()) {
-            owner.pushRemote(p, szidx);
+            pushRemote(owner, p);
             return;
         }
         lock.lock();
         try {
             if (owner.ownerTid != Heap.UNOWNED) {
                 if (owner.ownerAlive()) {
-                    owner.pushRemote(p, szidx); // a new thread took the heap meanwhile
+                    pushRemote(owner, p); // a new thread took the heap meanwhile
                     return;
                 }
                 disownLocked(owner);
@@ -286,6 +290,18 @@ public final class Pymalloc implements PyMemAllocatorEx, AutoCloseable {
         } finally {
             lock.unlock();
         }
+    }
+
+    /** Pushes {@code p} on {@code owner}'s remote frees, counted in the calling thread's own heap. */
+    private void pushRemote(Heap owner, long p) {
+        int szidx = NativeMemory.getInt((p & poolMask) + POOL_SZIDX);
+        Heap me = heap();
+        if (me != null) {
+            me.countPushed(szidx);
+        } else {
+            HEAPLESS_PUSHED.getAndAdd(heaplessPushed, szidx, 1L);
+        }
+        owner.pushRemote(p);
     }
 
     /**
@@ -415,7 +431,7 @@ public final class Pymalloc implements PyMemAllocatorEx, AutoCloseable {
     }
 
     private Heap newHeap() {
-        long usedpools = raw.malloc(8L * geometry.usedPoolsSize);
+        long usedpools = raw.malloc(Heap.nativeBytes(geometry.usedPoolsSize));
         if (usedpools == 0) {
             log.debug("no raw memory for a new heap's usedpools");
             return null;
@@ -448,7 +464,7 @@ public final class Pymalloc implements PyMemAllocatorEx, AutoCloseable {
         }
         do {
             long next = NativeMemory.getLong(p);
-            h.collected(NativeMemory.getInt((p & poolMask) + POOL_SZIDX));
+            h.countCollected(NativeMemory.getInt((p & poolMask) + POOL_SZIDX));
             pymallocFree(h, p);
             p = next;
         } while (p != 0);
@@ -923,10 +939,15 @@ public final class Pymalloc implements PyMemAllocatorEx, AutoCloseable {
                 numfreepools++;
             }
             for (int i = 0; i < nb; i++) {
-                long pending = h.pending(i);
+                long pending = h.pendingShare(i);
                 numblocks[i] -= pending;
                 numfreeblocks[i] += pending;
             }
+        }
+        for (int i = 0; i < nb; i++) {
+            long pending = (long) HEAPLESS_PUSHED.getVolatile(heaplessPushed, i);
+            numblocks[i] -= pending;
+            numfreeblocks[i] += pending;
         }
         List<PymallocStats.SizeClass> classes = new ArrayList<>(nb);
         for (int i = 0; i < nb; i++) {

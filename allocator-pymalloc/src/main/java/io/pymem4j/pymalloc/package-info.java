@@ -114,7 +114,9 @@
  *       {@code remoteFrees} list, linked through its first word. The owner takes the whole
  *       list with one atomic swap (a bulk take cannot suffer ABA) whenever one of its rings
  *       runs dry, before it would take a new pool, and in {@link io.pymem4j.pymalloc.Pymalloc#collect()}.
- *       Statistics count pending remote frees as free blocks.</li>
+ *       Statistics count pending remote frees as free blocks: each heap's owner counts the
+ *       blocks it pushes and those it collects, and the pending ones are the sum over heaps
+ *       of the difference, so neither side writes a counter the other one writes.</li>
  *   <li>A pool that empties stays in its ring as the heap's one <em>warm</em> pool; the warm
  *       pool it replaces goes back to its arena. A loop that allocates and frees one block
  *       never takes the arena lock; at most one pool per thread is held back from its arena,
