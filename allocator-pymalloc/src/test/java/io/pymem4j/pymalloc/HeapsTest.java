@@ -75,6 +75,51 @@ class HeapsTest {
     }
 
     @Test
+    void aRemoteFreeByAThreadThatCouldGetNoHeapStillCountsAsFree() throws Exception {
+        long keep = pm.malloc(64);
+        long p = pm.malloc(64);
+        raw.failing = true;
+        onNewThread(() -> {
+            pm.free(p);
+            return null;
+        });
+        raw.failing = false;
+        assertEquals(1, pm.stats().classes().get(SZIDX_64).blocksInUse(), "pushed, uncollected: free");
+        pm.collect();
+        assertEquals(1, pm.stats().classes().get(SZIDX_64).blocksInUse(), "collected: still counted once");
+        assertEquals(p, pm.malloc(64));
+        pm.free(p);
+        pm.free(keep);
+    }
+
+    @Test
+    void remoteFreesCountedInTheHeapsOfEndedThreadsStayExactWhenThoseHeapsAreTakenOver() throws Exception {
+        long[] blocks = new long[10];
+        for (int k = 0; k < blocks.length; k++) {
+            blocks[k] = pm.malloc(64);
+        }
+        for (int k : new int[] {0, 3, 6}) {
+            onNewThread(() -> {
+                pm.free(blocks[k]); // counted as pushed in this thread's heap, which then ends
+                return null;
+            });
+        }
+        assertEquals(7, pm.stats().classes().get(SZIDX_64).blocksInUse());
+        onNewThread(() -> {
+            pm.free(pm.malloc(64)); // takes over an ended thread's heap with its counts
+            pm.free(blocks[1]);
+            return null;
+        });
+        assertEquals(6, pm.stats().classes().get(SZIDX_64).blocksInUse());
+        pm.collect();
+        assertEquals(6, pm.stats().classes().get(SZIDX_64).blocksInUse(), "collected: counted once");
+        for (int k : new int[] {2, 4, 5, 7, 8, 9}) {
+            pm.free(blocks[k]);
+        }
+        assertEquals(0, pm.stats().classes().get(SZIDX_64).blocksInUse());
+    }
+
+    @Test
     void remoteFreesAreCollectedBeforeTheOwnerTakesANewPool() throws Exception {
         int n = Geometry.CPYTHON310.numBlocks(SZIDX_64);
         long[] full = new long[n];
