@@ -134,7 +134,7 @@ final class Heap {
 
     /** Takes every pending remote free at once (a bulk pop cannot suffer ABA); 0 if none. */
     long takeRemoteFrees() {
-        return NativeMemory.getLong(remoteFrees) == 0 ? 0 : NativeMemory.getAndSetLong(remoteFrees, 0);
+        return NativeMemory.getLongVolatile(remoteFrees) == 0 ? 0 : NativeMemory.getAndSetLong(remoteFrees, 0);
     }
 
     /** The owner pushed a block of class {@code szidx} on another heap. */

@@ -431,13 +431,13 @@ public final class Pymalloc implements PyMemAllocatorEx, AutoCloseable {
     }
 
     private Heap newHeap() {
-        long usedpools = raw.malloc(Heap.nativeBytes(geometry.usedPoolsSize));
-        if (usedpools == 0) {
+        long block = raw.malloc(Heap.nativeBytes(geometry.usedPoolsSize));
+        if (block == 0) {
             log.debug("no raw memory for a new heap's usedpools");
             return null;
         }
         Heap[] old = heaps;
-        Heap h = new Heap(old.length, usedpools, geometry.usedPoolsSize, geometry.nbSmallSizeClasses);
+        Heap h = new Heap(old.length, block, geometry.usedPoolsSize, geometry.nbSmallSizeClasses);
         Heap[] grown = Arrays.copyOf(old, old.length + 1);
         grown[h.id] = h;
         heaps = grown;
@@ -931,6 +931,11 @@ public final class Pymalloc implements PyMemAllocatorEx, AutoCloseable {
                 numfreeblocks[sz] += geometry.numBlocks(sz) - count;
             }
         }
+        // Remote frees pushed and not yet collected are free blocks, though their pools count them in use.
+        long[] pending = new long[nb];
+        for (int i = 0; i < nb; i++) {
+            pending[i] = (long) HEAPLESS_PUSHED.getVolatile(heaplessPushed, i);
+        }
         for (Heap h : heaps) {
             if (h == null) {
                 continue;
@@ -939,15 +944,12 @@ public final class Pymalloc implements PyMemAllocatorEx, AutoCloseable {
                 numfreepools++;
             }
             for (int i = 0; i < nb; i++) {
-                long pending = h.pendingShare(i);
-                numblocks[i] -= pending;
-                numfreeblocks[i] += pending;
+                pending[i] += h.pendingShare(i);
             }
         }
         for (int i = 0; i < nb; i++) {
-            long pending = (long) HEAPLESS_PUSHED.getVolatile(heaplessPushed, i);
-            numblocks[i] -= pending;
-            numfreeblocks[i] += pending;
+            numblocks[i] -= pending[i];
+            numfreeblocks[i] += pending[i];
         }
         List<PymallocStats.SizeClass> classes = new ArrayList<>(nb);
         for (int i = 0; i < nb; i++) {
