@@ -128,8 +128,7 @@ final class BenchCommand implements Callable<Integer> {
         List<JmhRow> jmhRows = jmh ? jmh(suiteList, stackList, peerList, dir) : List.of();
 
         String warmed = warmup == ReplayEngine.AUTO_WARMUP
-                ? "a warm-up of " + ReplayEngine.WARMUP_EVENTS / 1_000_000 + " million events or "
-                        + ReplayEngine.WARMUP_MILLIS / 1000 + " s"
+                ? "a warm-up of " + WarmupConverter.AUTO
                 : warmup + " warm-up runs";
         String method = "trace replay: " + runs + " timed runs after " + warmed + " (C: no warm-up), each target"
                 + " in its own JVM or C child, one after the other per trace; JMH: "

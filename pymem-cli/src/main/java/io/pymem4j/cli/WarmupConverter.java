@@ -9,9 +9,12 @@ import picocli.CommandLine;
  */
 final class WarmupConverter implements CommandLine.ITypeConverter<Integer> {
 
-    static final String DESCRIPTION = "Untimed warm-up runs before them, for the JIT: a count, or 'auto' for as many as"
-            + " replay " + ReplayEngine.WARMUP_EVENTS / 1_000_000 + " million events or take "
-            + ReplayEngine.WARMUP_MILLIS / 1000 + " s (at least one). Default: ${DEFAULT-VALUE}.";
+    /** What {@code auto} warms up for. */
+    static final String AUTO = ReplayEngine.WARMUP_EVENTS / 1_000_000 + " million events or "
+            + ReplayEngine.WARMUP_MILLIS / 1000 + " s";
+
+    static final String DESCRIPTION = "Untimed warm-up runs before them, for the JIT: a count, or 'auto' for as many"
+            + " as " + AUTO + " take (at least one). Default: ${DEFAULT-VALUE}.";
 
     @Override
     public Integer convert(String value) {
