@@ -79,9 +79,9 @@
  * <pre>
  *   p (48-bit user address)
  *   | bits 47..32        | bits 31..16          | bits 15..5       | 4..0 |
- *        root[65536] ──► mid[65536] ──► leaf: long[2 × 2048], the records of 64 KiB
- *                                             |
- *         record of p = leaf[2g], leaf[2g+1]  | g = granule of p in its region
+ *        root[65536] ──► mid[65536] ──► leaf: long[8 + 2 × 2048 + 8], the records of 64 KiB
+ *                                             |   between a cache line of padding at each end
+ *         record of p = leaf[8+2g], leaf[8+2g+1]  | g = granule of p in its region
  *         +------------------+----------------------------------------------------------+
  *         | size             | serial (52 bits) | offset in granule (5) | through (2) | domain (2) | kind (3) |
  *         +------------------+----------------------------------------------------------+
@@ -111,7 +111,9 @@
  *       pointer scan the leaves: slow, and off the hot paths.</li>
  * </ul>
  * The record of a block lies in its own leaf at an address computed from the block's, so
- * blocks made together have records together: one extra cache line per block at most. The
+ * blocks made together have records together: one extra cache line per block at most. A
+ * leaf's records stay out of its header's cache line, which every lookup reads for the
+ * bounds check, so a thread writing its records never stalls the others' lookups. The
  * table's leaves take 16 bytes per 32 of the address ranges blocks were made in. What the
  * layer costs beyond the backend is then mostly CPython's own work: the CLEANBYTE and
  * DEADBYTE fills and the checks, word stores and compares on memory the block's user

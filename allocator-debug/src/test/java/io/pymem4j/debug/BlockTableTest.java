@@ -188,6 +188,29 @@ class BlockTableTest {
     }
 
     @Test
+    void aLeafsRecordsKeepACacheLineAwayFromEitherEndOfTheLeaf() {
+        long region = 0x7f00_0001_0000L;
+        // long[] elements start 16 bytes into the array: 8 longs more clear the header's line.
+        assertEquals(8, BlockTable.index(region + 16));
+        assertEquals(8, BlockTable.index(region));
+        assertEquals(8 + 2 * 2047, BlockTable.index(region + 0xffe0));
+        assertEquals(8 + 2 * 2048 + 8, BlockTable.LEAF_LENGTH);
+    }
+
+    @Test
+    void theFirstAndLastGranulesOfARegionKeepTheirRecords() {
+        BlockTable t = new BlockTable(16);
+        long region = 0x7f00_0001_0000L;
+        t.adopt(region + 16, 16, 1, MEM);
+        t.adopt(region + 0xfff0, 32, 2, OBJ);
+        assertEquals(new BlockTable.Entry(region + 16, BlockTable.Kind.LIVE, 16, 1, MEM, MEM, 0, true),
+                t.lookup(region + 16));
+        assertEquals(new BlockTable.Entry(region + 0xfff0, BlockTable.Kind.LIVE, 32, 2, OBJ, OBJ, 0, true),
+                t.lookup(region + 0xfff0));
+        assertEquals(2, t.liveBlocks());
+    }
+
+    @Test
     void anAddressAbove48BitsCannotBeAdopted() {
         BlockTable t = new BlockTable(16);
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> t.adopt(1L << 48, 16, 1, MEM));
