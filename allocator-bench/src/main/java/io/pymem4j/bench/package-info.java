@@ -58,7 +58,10 @@
  *   <li><b>The C anchors</b>, {@link io.pymem4j.bench.CReplayer}: {@code replay bench -b
  *       glibc,pymalloc,jemalloc,mimalloc --malloc-stats} of {@code ../shared/tools/pymtrace},
  *       built into the temp directory when it is not built. {@code C pymalloc} is CPython
- *       3.11's own obmalloc, the baseline of every ratio.</li>
+ *       3.11's own obmalloc, the baseline of every ratio. The pair's C anchors are a
+ *       program of their own, {@code src/main/c/pair.c}, run by hand: the 64-byte pair
+ *       through libpython3.11's obmalloc, glibc, and obmalloc under CPython's own debug
+ *       hooks, in one process.</li>
  * </ul>
  * <pre>
  *   pymem bench
