@@ -367,10 +367,11 @@ final class BlockTable {
     private void forEachRecord(RecordVisitor visitor) {
         forEachLeaf((base, leaf) -> {
             for (int g = 0; g < LEAF_RECORDS; g++) {
-                long meta = (long) RECORDS.getAcquire(leaf, LEAF_PAD + 2 * g + META);
+                int i = record(g);
+                long meta = (long) RECORDS.getAcquire(leaf, i + META);
                 if (kind(meta) != EMPTY) {
                     long p = base + ((long) g << GRANULE_SHIFT) + ((meta & OFFSET_MASK) >>> OFFSET_SHIFT);
-                    visitor.visit(p, leaf[LEAF_PAD + 2 * g + SIZE], meta);
+                    visitor.visit(p, leaf[i + SIZE], meta);
                 }
             }
         });
@@ -425,7 +426,12 @@ final class BlockTable {
 
     /** Where {@code p}'s record sits in its leaf. */
     static int index(long p) {
-        return LEAF_PAD + (((int) (p >>> GRANULE_SHIFT) & (LEAF_RECORDS - 1)) << 1);
+        return record((int) (p >>> GRANULE_SHIFT) & (LEAF_RECORDS - 1));
+    }
+
+    /** Where the record of granule {@code g} of a region sits in the region's leaf. */
+    private static int record(int g) {
+        return LEAF_PAD + (g << 1);
     }
 
     /** {@code p}'s offset in its granule, as the record keeps it. */
