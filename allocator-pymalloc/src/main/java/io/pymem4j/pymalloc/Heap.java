@@ -8,10 +8,10 @@ import java.lang.ref.WeakReference;
 
 /**
  * One heap of pools: a {@code usedpools} table of its own, the pools it owns, the blocks
- * other threads freed into those pools ({@code remoteFrees}), and at most one warm empty
- * pool. Owned by one thread at a time (or, in GIL mode, by whoever holds the interpreter
- * lock); only the owner touches its rings and its pools' headers. See the package
- * documentation for the design.
+ * other threads freed into those pools (queued, or listed in {@code remoteFrees}), and at
+ * most one warm empty pool. Owned by one thread at a time (or, in GIL mode, by whoever
+ * holds the interpreter lock); only the owner touches its rings and its pools' headers. See
+ * the package documentation for the design.
  */
 final class Heap {
 
@@ -27,6 +27,8 @@ final class Heap {
     }
 
     static final long UNOWNED = -1;
+    /** Queued remote frees the owner takes at a time. */
+    static final int TAKE_BATCH = 64;
 
     /** The owner id written into each of its pools' headers; 1-based, the index in the heaps table. */
     final int id;
@@ -41,6 +43,10 @@ final class Heap {
      * other threads write it and the owner's hot fields must not move with it.
      */
     private final long remoteFrees;
+    /** Where other threads' frees go first; {@link #remoteFrees} takes what does not fit. */
+    private final RemoteFrees remoteQueue = new RemoteFrees(RemoteFrees.CAPACITY);
+    /** The owner's scratch for taking from {@link #remoteQueue}. */
+    private final long[] taken = new long[TAKE_BATCH];
     /**
      * The owning thread's id, or {@link #UNOWNED}. Other threads read it to decide whether a
      * free is theirs to do; a stale value never equals their own id, so they push instead.
@@ -123,8 +129,15 @@ final class Heap {
         return (long) RAW_BLOCKS.getOpaque(this);
     }
 
-    /** Another thread's free of block {@code p}: a lock-free push; the owner collects it later. */
+    /**
+     * Another thread's free of block {@code p}, lock-free; the owner collects it later. The
+     * block's address goes on the queue; only when the queue is full is it linked through its
+     * first word onto the list.
+     */
     void pushRemote(long p) {
+        if (remoteQueue.offer(p)) {
+            return;
+        }
         long head;
         do {
             head = NativeMemory.getLongVolatile(remoteFrees);
@@ -132,7 +145,22 @@ final class Heap {
         } while (!NativeMemory.compareAndSetLong(remoteFrees, head, p));
     }
 
-    /** Takes every pending remote free at once (a bulk pop cannot suffer ABA); 0 if none. */
+    /** Whether a remote free waits on the queue (the owner's cheap test before {@link #takeQueued()}). */
+    boolean hasQueued() {
+        return !remoteQueue.isEmpty();
+    }
+
+    /** The owner takes up to {@link #taken}'s length of queued remote frees into {@link #taken}; returns how many. */
+    int takeQueued() {
+        return remoteQueue.poll(taken);
+    }
+
+    /** The {@code i}th block of the last {@link #takeQueued()}. */
+    long taken(int i) {
+        return taken[i];
+    }
+
+    /** Takes every remote free on the list at once (a bulk pop cannot suffer ABA); 0 if none. */
     long takeRemoteFrees() {
         return NativeMemory.getLongVolatile(remoteFrees) == 0 ? 0 : NativeMemory.getAndSetLong(remoteFrees, 0);
     }

@@ -458,17 +458,32 @@ public final class Pymalloc implements PyMemAllocatorEx, AutoCloseable {
 
     /** The owner frees what other threads pushed; true if there was anything. */
     private boolean collectRemoteFrees(Heap h) {
+        boolean any = false;
+        if (h.hasQueued()) {
+            any = true;
+            int n;
+            do {
+                n = h.takeQueued();
+                for (int i = 0; i < n; i++) {
+                    collectRemoteFree(h, h.taken(i));
+                }
+            } while (n == Heap.TAKE_BATCH);
+        }
         long p = h.takeRemoteFrees();
         if (p == 0) {
-            return false;
+            return any;
         }
         do {
             long next = NativeMemory.getLong(p);
-            h.countCollected(NativeMemory.getInt((p & poolMask) + POOL_SZIDX));
-            pymallocFree(h, p);
+            collectRemoteFree(h, p);
             p = next;
         } while (p != 0);
         return true;
+    }
+
+    private void collectRemoteFree(Heap h, long p) {
+        h.countCollected(NativeMemory.getInt((p & poolMask) + POOL_SZIDX));
+        pymallocFree(h, p);
     }
 
     private void releaseWarmPool(Heap h) {

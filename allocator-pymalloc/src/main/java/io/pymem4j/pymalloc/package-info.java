@@ -97,8 +97,8 @@
  *   heap 1: usedpools[], warmPool    heap 2: usedpools[], warmPool     owned, lock-free
  *      |  rings of pools whose          |
  *      |  header says owner = 1         |  free(p), p in a pool of heap 1:
- *      |                                +--> CAS-push p on heap 1's remoteFrees
- *      |  <-- remoteFrees: p -> q -> 0                                   lock-free
+ *      |                                +--> p's address into heap 1's RemoteFrees queue
+ *      |  <-- RemoteFrees: [p|q|r| ]        (one CAS; when full, p -> remoteFrees list)  lock-free
  *      v
  *   shared, under the arena lock: arenas, usable_arenas, nfp2lasta, the arena map's
  *   writes, the heaps table, heaps with no owner
@@ -110,10 +110,17 @@
  *       unused), so the header keeps obmalloc's 48 bytes and every geometry its block counts.
  *       Only the owner touches the pool's free list, count and ring links: malloc and a
  *       free by the owner take no lock and no atomic instruction.</li>
- *   <li>A free by another thread is one CAS: the block is pushed on the owner heap's
- *       {@code remoteFrees} list, linked through its first word. The owner takes the whole
- *       list with one atomic swap (a bulk take cannot suffer ABA) whenever one of its rings
- *       runs dry, before it would take a new pool, and in {@link io.pymem4j.pymalloc.Pymalloc#collect()}.
+ *   <li>A free by another thread is one CAS: the block's address goes into the owner
+ *       heap's {@code RemoteFrees} queue (many producers, one consumer). The freeing thread
+ *       never writes into the block, so the block's cache line stays with the owner, which
+ *       takes eight addresses per cache line with independent loads; a list linked through
+ *       the blocks moved each block's line to the freeing thread and back, and the owner
+ *       walked it one dependent miss at a time (two threads handing each other half their
+ *       64-byte blocks ran 1.8 times faster with the queue). A full queue (1024 blocks)
+ *       sends the block onto the heap's {@code remoteFrees} list, linked through its first
+ *       word. The owner collects both whenever one of its rings runs dry, before it would
+ *       take a new pool, and in {@link io.pymem4j.pymalloc.Pymalloc#collect()}; it takes the
+ *       list with one atomic swap (a bulk take cannot suffer ABA).
  *       Statistics count pending remote frees as free blocks: each heap's owner counts the
  *       blocks it pushes and those it collects, and the pending ones are the sum over heaps
  *       of the difference, so neither side writes a counter the other one writes.</li>

@@ -5,6 +5,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.FutureTask;
@@ -131,6 +132,36 @@ class HeapsTest {
         t.join();
         assertEquals(full[7], pm.malloc(64), "the full pool's block came back instead of a new pool");
         assertEquals(1, pm.stats().classes().get(SZIDX_64).pools());
+    }
+
+    @Test
+    void remoteFreesBeyondWhatTheQueueHoldsGoOnTheListAndAllComeBack() throws Exception {
+        long keep = pm.malloc(64);
+        int n = RemoteFrees.CAPACITY + 300;
+        long[] blocks = new long[n];
+        for (int k = 0; k < n; k++) {
+            blocks[k] = pm.malloc(64);
+        }
+        onNewThread(() -> {
+            for (long p : blocks) {
+                pm.free(p);
+            }
+            return null;
+        });
+        assertEquals(1, pm.stats().classes().get(SZIDX_64).blocksInUse(), "queued and listed: all free");
+        pm.collect();
+        assertEquals(1, pm.stats().classes().get(SZIDX_64).blocksInUse(), "collected: each counted once");
+        assertEquals(1, pm.stats().classes().get(SZIDX_64).pools(), "every pool emptied but the kept block's");
+        long[] again = new long[n];
+        for (int k = 0; k < n; k++) {
+            again[k] = pm.malloc(64);
+        }
+        assertEquals(n, Arrays.stream(again).distinct().count(), "no block handed out twice");
+        assertEquals(n + 1, pm.stats().classes().get(SZIDX_64).blocksInUse());
+        for (long p : again) {
+            pm.free(p);
+        }
+        pm.free(keep);
     }
 
     @Test
