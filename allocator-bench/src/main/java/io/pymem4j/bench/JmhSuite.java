@@ -125,7 +125,7 @@ public final class JmhSuite {
             return "^$";
         }
         String classes = suites.stream().map(s -> Pattern.quote(s.type.getName())).collect(Collectors.joining("|"));
-        return "^(" + classes + ")\\.(" + String.join("|", methods) + ")(Local|Cross)?$";
+        return "^(" + classes + ")\\.(" + String.join("|", methods) + ")(Local|Cross|Solo)?$";
     }
 
     /** The JMH options of a run. */

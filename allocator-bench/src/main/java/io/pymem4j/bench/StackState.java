@@ -32,40 +32,60 @@ public class StackState {
     PyMemAllocatorEx obj;
     /** The interpreter lock in GIL mode, else null. */
     InterpreterLock gil;
+    /**
+     * The OBJ allocator as the {@code two-thread} benchmarks call it: {@link #obj} itself,
+     * or in GIL mode a view that takes the interpreter lock around each call.
+     */
+    PyMemAllocatorEx perCall;
 
     @Setup(Level.Trial)
     public void setUp() {
         runtime = BenchStack.parse(stack).runtime();
         obj = runtime.getAllocator(PyMemAllocatorDomain.OBJ);
         gil = runtime.interpreterLock();
+        perCall = gil == null ? obj : new GilHeldPerCall(obj, gil);
     }
 
-    /** One malloc in {@code two-thread} benchmarks: under the interpreter lock in GIL mode. */
-    long malloc(long size) {
-        InterpreterLock g = gil;
-        if (g == null) {
-            return obj.malloc(size);
+    /** Each call under the interpreter lock, as a thread calling {@code PyObject_Malloc} through {@code PyGILState_Ensure}. */
+    private record GilHeldPerCall(PyMemAllocatorEx a, InterpreterLock gil) implements PyMemAllocatorEx {
+        @Override
+        public long malloc(long size) {
+            gil.acquire();
+            try {
+                return a.malloc(size);
+            } finally {
+                gil.release();
+            }
         }
-        g.acquire();
-        try {
-            return obj.malloc(size);
-        } finally {
-            g.release();
-        }
-    }
 
-    /** One free in {@code two-thread} benchmarks: under the interpreter lock in GIL mode. */
-    void free(long p) {
-        InterpreterLock g = gil;
-        if (g == null) {
-            obj.free(p);
-            return;
+        @Override
+        public long calloc(long nelem, long elsize) {
+            gil.acquire();
+            try {
+                return a.calloc(nelem, elsize);
+            } finally {
+                gil.release();
+            }
         }
-        g.acquire();
-        try {
-            obj.free(p);
-        } finally {
-            g.release();
+
+        @Override
+        public long realloc(long ptr, long newSize) {
+            gil.acquire();
+            try {
+                return a.realloc(ptr, newSize);
+            } finally {
+                gil.release();
+            }
+        }
+
+        @Override
+        public void free(long ptr) {
+            gil.acquire();
+            try {
+                a.free(ptr);
+            } finally {
+                gil.release();
+            }
         }
     }
 

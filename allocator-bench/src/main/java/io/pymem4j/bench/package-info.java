@@ -92,8 +92,10 @@
  *   <li>{@link io.pymem4j.bench.ReallocBenchmark}: a block grown as a CPython list grows,
  *       32 to 4160 bytes, per call.</li>
  *   <li>{@link io.pymem4j.bench.TwoThreadBenchmark}: two threads on one allocator, 64-byte
- *       blocks; {@code Local} frees its own, {@code Cross} sends half its blocks to the
- *       other thread through a lock-free SPSC ring ({@link io.pymem4j.bench.SpscLongRing}).</li>
+ *       blocks; {@code Local} frees its own, {@code Cross} hands half its blocks to the
+ *       other thread in batches of 16 through a lock-free SPSC ring
+ *       ({@link io.pymem4j.bench.SpscLongRing}), {@code Solo} does {@code Cross}'s work on
+ *       one thread; the report states two threads' work against one thread's.</li>
  * </ul>
  * GIL-mode stacks hold the interpreter lock for a whole iteration in the one-thread suites
  * and take it around each call in the two-thread one.

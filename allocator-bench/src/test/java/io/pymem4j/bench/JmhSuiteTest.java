@@ -33,15 +33,16 @@ class JmhSuiteTest {
         String include = JmhSuite.include(List.of(JmhSuite.Suite.PAIR, JmhSuite.Suite.TWO_THREAD), true,
                 List.of(Peer.FFM_GLIBC));
         assertEquals(Set.of("PairBenchmark.stack", "PairBenchmark.ffmGlibc", "TwoThreadBenchmark.stackLocal",
-                "TwoThreadBenchmark.stackCross", "TwoThreadBenchmark.ffmGlibcLocal", "TwoThreadBenchmark.ffmGlibcCross"),
+                "TwoThreadBenchmark.stackCross", "TwoThreadBenchmark.stackSolo", "TwoThreadBenchmark.ffmGlibcLocal",
+                "TwoThreadBenchmark.ffmGlibcCross", "TwoThreadBenchmark.ffmGlibcSolo"),
                 selected(include));
     }
 
     @Test
     void everyPeerHasABenchmarkInEverySuiteItCanRun() {
         String include = JmhSuite.include(List.of(JmhSuite.Suite.values()), false, List.of(Peer.values()));
-        // 10 peers in pair, mixed, realloc (less arena-shared) and two-thread local, 9 cross (no confined arena).
-        assertEquals(10 + 10 + 9 + 10 + 9, selected(include).size());
+        // 10 peers in pair, mixed, realloc (less arena-shared) and two-thread local, 9 cross and solo (no confined arena).
+        assertEquals(10 + 10 + 9 + 10 + 9 + 9, selected(include).size());
     }
 
     @Test

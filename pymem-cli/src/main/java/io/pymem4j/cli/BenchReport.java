@@ -49,6 +49,7 @@ final class BenchReport {
         }
         if (!jmh.isEmpty()) {
             jmhTables(md, jmh);
+            twoThreadScaling(md, jmh);
             if (jmh.stream().anyMatch(r -> r.suite().equals("Pair"))) {
                 md.append("![JMH pairs, ns per malloc + free](").append(PAIR_CHART).append(")\n\n");
             }
@@ -184,6 +185,45 @@ final class BenchReport {
             }
             md.append('\n');
         }
+    }
+
+    /**
+     * How much work two threads do against one, per target: {@code local} is twice the
+     * one-thread pair of the same size over the two-thread local score, {@code cross} twice
+     * the {@code solo} score over the {@code cross} one.
+     */
+    private static void twoThreadScaling(StringBuilder md, List<JmhRow> jmh) {
+        List<String> lines = new ArrayList<>();
+        for (String target : jmh.stream().filter(r -> r.suite().equals("TwoThread")).map(JmhRow::target).distinct().toList()) {
+            String local = "";
+            String cross = "";
+            JmhRow l = find(jmh, "TwoThread", target, "local");
+            JmhRow one = l == null ? null : jmh.stream().filter(r -> r.suite().equals("Pair") && r.target().equals(target)
+                    && r.size().equals(l.size())).findFirst().orElse(null);
+            if (one != null) {
+                local = String.format(Locale.ROOT, "%.2fx", 2 * one.score() / l.score());
+            }
+            JmhRow c = find(jmh, "TwoThread", target, "cross");
+            JmhRow solo = find(jmh, "TwoThread", target, "solo");
+            if (c != null && solo != null) {
+                cross = String.format(Locale.ROOT, "%.2fx", 2 * solo.score() / c.score());
+            }
+            if (!local.isEmpty() || !cross.isEmpty()) {
+                lines.add("| " + target + " | " + local + " | " + cross + " |\n");
+            }
+        }
+        if (!lines.isEmpty()) {
+            md.append("### Two threads' work against one thread's\n\n")
+                    .append("local: 2 x Pair / local; cross: 2 x solo / cross (the same operation on one thread, no block crossing).\n\n")
+                    .append("| target | local | cross |\n|---|---:|---:|\n");
+            lines.forEach(md::append);
+            md.append('\n');
+        }
+    }
+
+    private static JmhRow find(List<JmhRow> jmh, String suite, String target, String variant) {
+        return jmh.stream().filter(r -> r.suite().equals(suite) && r.target().equals(target) && r.variant().equals(variant))
+                .findFirst().orElse(null);
     }
 
     /** A row's column: its variant, else its size, else empty. */

@@ -14,7 +14,7 @@ import java.util.List;
  *
  * @param suite   the benchmark class's simple name without {@code Benchmark} ({@code Pair})
  * @param target  the stack label (the {@code stack} parameter) or the peer label
- * @param variant {@code local} or {@code cross} in the two-thread suite, else empty
+ * @param variant {@code local}, {@code cross} or {@code solo} in the two-thread suite, else empty
  * @param size    the {@code size} parameter, or empty
  * @param score   JMH's primary score
  * @param error   its 99.9% confidence half-width (NaN when JMH has too few samples)
@@ -31,7 +31,7 @@ record JmhRow(String suite, String target, String variant, String size, double s
             String suite = parts[parts.length - 2].replaceFirst("Benchmark$", "");
             String method = parts[parts.length - 1];
             String variant = "";
-            for (String v : new String[] {"Local", "Cross"}) {
+            for (String v : new String[] {"Local", "Cross", "Solo"}) {
                 if (method.endsWith(v)) {
                     variant = v.toLowerCase(java.util.Locale.ROOT);
                     method = method.substring(0, method.length() - v.length());

@@ -34,7 +34,8 @@ class BenchReportTest {
             new JmhRow("Pair", "pymalloc", "", "16", 9.0, 0.5, "ns/op"),
             new JmhRow("Pair", "ffm-glibc", "", "64", 12.0, Double.NaN, "ns/op"),
             new JmhRow("TwoThread", "pymalloc", "local", "64", 40, 1, "ns/op"),
-            new JmhRow("TwoThread", "pymalloc", "cross", "64", 55, 2, "ns/op")));
+            new JmhRow("TwoThread", "pymalloc", "cross", "64", 55, 2, "ns/op"),
+            new JmhRow("TwoThread", "pymalloc", "solo", "64", 22, 1, "ns/op")));
 
     @Test
     void theHeadSaysWhenWhereAndHow() {
@@ -75,9 +76,15 @@ class BenchReportTest {
     }
 
     @Test
-    void theTwoThreadTableHasLocalAndCrossColumns() {
-        assertTrue(md.contains("| target | local 64 B | cross 64 B |\n|---|---:|---:|\n| pymalloc | 40.0 ± 1.0 | 55.0 ± 2.0 |\n"),
-                md);
+    void theTwoThreadTableHasLocalCrossAndSoloColumns() {
+        assertTrue(md.contains("| target | local 64 B | cross 64 B | solo 64 B |\n|---|---:|---:|---:|\n"
+                + "| pymalloc | 40.0 ± 1.0 | 55.0 ± 2.0 | 22.0 ± 1.0 |\n"), md);
+    }
+
+    @Test
+    void twoThreadsWorkIsStatedAgainstOneThreadsForLocalAndCross() {
+        // local: 2 x 9.5 (Pair, 64 B) / 40; cross: 2 x 22 (solo) / 55.
+        assertTrue(md.contains("| target | local | cross |\n|---|---:|---:|\n| pymalloc | 0.48x | 0.80x |\n"), md);
     }
 
     @Test
