@@ -39,6 +39,8 @@ final class RemoteFrees {
     // a cache line apart and a cache line away from its header: the JVM keeps an array's
     // elements in order, while it may reorder an object's fields.
     private final long[] counters = new long[4 * PAD];
+    /** The owner's own copy of head: only the owner writes head, so it need not read it back. */
+    private long ownerHead;
     private static final int HEAD_INDEX = PAD;
     private static final int TAIL_INDEX = 3 * PAD;
 
@@ -69,7 +71,7 @@ final class RemoteFrees {
 
     /** The owner: whether a block is waiting at the head (a cheap test before {@link #poll}). */
     boolean isEmpty() {
-        return (long) SLOTS.getAcquire(slots, PAD + (int) ((long) SLOTS.getOpaque(counters, HEAD_INDEX) & mask)) == 0;
+        return (long) SLOTS.getAcquire(slots, PAD + (int) (ownerHead & mask)) == 0;
     }
 
     /**
@@ -77,7 +79,7 @@ final class RemoteFrees {
      * {@code dst}; returns how many.
      */
     int poll(long[] dst) {
-        long h = (long) SLOTS.getOpaque(counters, HEAD_INDEX);
+        long h = ownerHead;
         int n = 0;
         while (n < dst.length) {
             int i = PAD + (int) (h & mask);
@@ -90,6 +92,7 @@ final class RemoteFrees {
             h++;
         }
         if (n != 0) {
+            ownerHead = h;
             // Release: the zeroed slots are seen before a producer can claim them again.
             SLOTS.setRelease(counters, HEAD_INDEX, h);
         }

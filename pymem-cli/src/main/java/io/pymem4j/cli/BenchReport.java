@@ -169,12 +169,7 @@ final class BenchReport {
             md.append("\n|---|");
             columns.forEach(c -> md.append("---:|"));
             md.append('\n');
-            // Stacks first, in run order, then the peers in their declared order.
-            List<String> targets = new ArrayList<>(rows.stream().map(JmhRow::target)
-                    .collect(LinkedHashSet<String>::new, Set::add, Set::addAll));
-            List<String> peers = Peer.labels();
-            targets.sort(Comparator.comparingInt(t -> peers.indexOf(t)));
-            for (String target : targets) {
+            for (String target : jmhTargets(rows)) {
                 md.append("| ").append(target).append(" |");
                 for (String c : columns) {
                     JmhRow r = rows.stream().filter(x -> x.target().equals(target) && column(x).equals(c)).findFirst()
@@ -187,6 +182,15 @@ final class BenchReport {
         }
     }
 
+    /** The targets of {@code rows}: stacks first, in run order, then the peers in their declared order. */
+    private static List<String> jmhTargets(List<JmhRow> rows) {
+        List<String> targets = new ArrayList<>(rows.stream().map(JmhRow::target)
+                .collect(LinkedHashSet<String>::new, Set::add, Set::addAll));
+        List<String> peers = Peer.labels();
+        targets.sort(Comparator.comparingInt(peers::indexOf));
+        return targets;
+    }
+
     /**
      * How much work two threads do against one, per target: {@code local} is twice the
      * one-thread pair of the same size over the two-thread local score, {@code cross} twice
@@ -194,7 +198,7 @@ final class BenchReport {
      */
     private static void twoThreadScaling(StringBuilder md, List<JmhRow> jmh) {
         List<String> lines = new ArrayList<>();
-        for (String target : jmh.stream().filter(r -> r.suite().equals("TwoThread")).map(JmhRow::target).distinct().toList()) {
+        for (String target : jmhTargets(jmh.stream().filter(r -> r.suite().equals("TwoThread")).toList())) {
             String local = "";
             String cross = "";
             JmhRow l = find(jmh, "TwoThread", target, "local");
