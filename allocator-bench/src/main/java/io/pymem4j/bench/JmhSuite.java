@@ -103,6 +103,9 @@ public final class JmhSuite {
         }
     }
 
+    /** The suffixes of the two-thread suite's variants ({@code stackLocal}, {@code ffmGlibcCross}, ...). */
+    public static final List<String> VARIANTS = List.of("Local", "Cross", "Solo");
+
     /** The JVM options of every fork. */
     static final List<String> FORK_OPTIONS = List.of("--enable-native-access=ALL-UNNAMED", "-Xmx1g", ChildJvm.REAPER_STACK);
 
@@ -125,7 +128,7 @@ public final class JmhSuite {
             return "^$";
         }
         String classes = suites.stream().map(s -> Pattern.quote(s.type.getName())).collect(Collectors.joining("|"));
-        return "^(" + classes + ")\\.(" + String.join("|", methods) + ")(Local|Cross|Solo)?$";
+        return "^(" + classes + ")\\.(" + String.join("|", methods) + ")(" + String.join("|", VARIANTS) + ")?$";
     }
 
     /** The JMH options of a run. */

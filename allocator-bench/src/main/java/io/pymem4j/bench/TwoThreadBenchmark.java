@@ -74,8 +74,10 @@ public class TwoThreadBenchmark {
         /** After each iteration, with both threads stopped: frees what is still in flight. */
         @TearDown(Level.Iteration)
         public void drain() {
-            for (SpscLongRing r : rings) {
-                drainInto(r, owner);
+            if (owner != null) { // null only if no operation ran
+                for (SpscLongRing r : rings) {
+                    r.drain(owner::free);
+                }
             }
         }
     }
@@ -88,15 +90,8 @@ public class TwoThreadBenchmark {
 
         @TearDown(Level.Iteration)
         public void drain() {
-            drainInto(ring, owner);
-        }
-    }
-
-    static void drainInto(SpscLongRing r, PyMemAllocatorEx a) {
-        long[] batch = new long[BATCH];
-        for (int n = r.poll(batch); n != 0; n = r.poll(batch)) {
-            for (int i = 0; i < n; i++) {
-                a.free(batch[i]);
+            if (owner != null) { // null only if no operation ran
+                ring.drain(owner::free);
             }
         }
     }
@@ -108,13 +103,8 @@ public class TwoThreadBenchmark {
 
         @TearDown(Level.Iteration)
         public void drain() {
-            ByteBuf[] batch = new ByteBuf[BATCH];
             for (SpscRing<ByteBuf> r : rings) {
-                for (int n = r.poll(batch); n != 0; n = r.poll(batch)) {
-                    for (int i = 0; i < n; i++) {
-                        batch[i].release();
-                    }
-                }
+                r.drain(ByteBuf::release);
             }
         }
     }
@@ -126,13 +116,8 @@ public class TwoThreadBenchmark {
 
         @TearDown(Level.Iteration)
         public void drain() {
-            Arena[] batch = new Arena[BATCH];
             for (SpscRing<Arena> r : rings) {
-                for (int n = r.poll(batch); n != 0; n = r.poll(batch)) {
-                    for (int i = 0; i < n; i++) {
-                        batch[i].close();
-                    }
-                }
+                r.drain(Arena::close);
             }
         }
     }
@@ -385,12 +370,7 @@ public class TwoThreadBenchmark {
 
         @TearDown(Level.Iteration)
         public void drain() {
-            ByteBuf[] batch = new ByteBuf[BATCH];
-            for (int n = ring.poll(batch); n != 0; n = ring.poll(batch)) {
-                for (int i = 0; i < n; i++) {
-                    batch[i].release();
-                }
-            }
+            ring.drain(ByteBuf::release);
         }
     }
 
@@ -458,12 +438,7 @@ public class TwoThreadBenchmark {
 
         @TearDown(Level.Iteration)
         public void drain() {
-            Arena[] batch = new Arena[BATCH];
-            for (int n = ring.poll(batch); n != 0; n = ring.poll(batch)) {
-                for (int i = 0; i < n; i++) {
-                    batch[i].close();
-                }
-            }
+            ring.drain(Arena::close);
         }
     }
 

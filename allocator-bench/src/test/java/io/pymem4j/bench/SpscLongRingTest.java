@@ -2,7 +2,9 @@ package io.pymem4j.bench;
 
 import org.junit.jupiter.api.Test;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -33,6 +35,16 @@ class SpscLongRingTest {
         assertEquals(4, r.poll(dst));
         assertArrayEquals(new long[] {1, 2, 3, 4}, Arrays.copyOf(dst, 4));
         assertEquals(0, r.poll(dst));
+        assertEquals(0, r.size());
+    }
+
+    @Test
+    void aDrainGivesEveryValueInOrderAndEmptiesTheRing() {
+        SpscLongRing r = new SpscLongRing(4);
+        r.offer(new long[] {7, 8, 9, 10}, 4);
+        List<Long> seen = new ArrayList<>();
+        r.drain(seen::add);
+        assertEquals(List.of(7L, 8L, 9L, 10L), seen);
         assertEquals(0, r.size());
     }
 

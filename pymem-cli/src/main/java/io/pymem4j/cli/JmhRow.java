@@ -2,6 +2,7 @@ package io.pymem4j.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.pymem4j.bench.JmhSuite;
 import io.pymem4j.bench.Peer;
 
 import java.io.IOException;
@@ -31,7 +32,7 @@ record JmhRow(String suite, String target, String variant, String size, double s
             String suite = parts[parts.length - 2].replaceFirst("Benchmark$", "");
             String method = parts[parts.length - 1];
             String variant = "";
-            for (String v : new String[] {"Local", "Cross", "Solo"}) {
+            for (String v : JmhSuite.VARIANTS) {
                 if (method.endsWith(v)) {
                     variant = v.toLowerCase(java.util.Locale.ROOT);
                     method = method.substring(0, method.length() - v.length());
