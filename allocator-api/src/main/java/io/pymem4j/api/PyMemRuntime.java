@@ -300,11 +300,15 @@ public final class PyMemRuntime {
     public void setAllocator(PyMemAllocatorDomain domain, PyMemAllocatorEx allocator) {
         Objects.requireNonNull(allocator, "allocator");
         synchronized (lock) {
-            used = true;
-            customized = true;
-            for (PyMemAllocatorDomain d : PyMemAllocatorDomain.values()) {
-                setSlot(d, d == domain ? allocator : stack.top(d));
+            if (!used) {
+                // The slots still hold the first-use openers: the stack's allocators replace them.
+                used = true;
+                for (PyMemAllocatorDomain d : PyMemAllocatorDomain.values()) {
+                    setSlot(d, stack.top(d));
+                }
             }
+            customized = true;
+            setSlot(domain, allocator);
         }
     }
 

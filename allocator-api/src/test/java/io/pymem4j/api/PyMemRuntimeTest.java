@@ -86,6 +86,27 @@ class PyMemRuntimeTest {
     }
 
     @Test
+    void setAllocatorKeepsWhatAnEarlierSetAllocatorPutInAnotherDomain() {
+        PyMemRuntime rt = runtime("pymalloc");
+        var mem = new TestBackends.Layer("mem", PyMemAllocatorDomain.MEM, rt.getAllocator(PyMemAllocatorDomain.MEM));
+        var obj = new TestBackends.Layer("obj", PyMemAllocatorDomain.OBJ, rt.getAllocator(PyMemAllocatorDomain.OBJ));
+        rt.setAllocator(PyMemAllocatorDomain.MEM, mem);
+        rt.setAllocator(PyMemAllocatorDomain.OBJ, obj);
+        assertSame(mem, rt.getAllocator(PyMemAllocatorDomain.MEM));
+        assertSame(obj, rt.getAllocator(PyMemAllocatorDomain.OBJ));
+    }
+
+    @Test
+    void setAllocatorBeforeFirstUseLeavesTheOtherDomainsOnTheStack() {
+        PyMemRuntime rt = runtime("pymalloc");
+        var mem = new TestBackends.Layer("mine", PyMemAllocatorDomain.MEM, new TestBackends.Tagged("other"));
+        rt.setAllocator(PyMemAllocatorDomain.MEM, mem);
+        assertEquals("other+mine", tagOf(rt.getAllocator(PyMemAllocatorDomain.MEM)));
+        assertEquals("pymalloc", tagOf(rt.getAllocator(PyMemAllocatorDomain.OBJ)));
+        assertEquals("malloc", tagOf(rt.getAllocator(PyMemAllocatorDomain.RAW)));
+    }
+
+    @Test
     void theStackNameIsUnknownAfterSetAllocator() {
         PyMemRuntime rt = runtime("pymalloc");
         rt.setAllocator(PyMemAllocatorDomain.OBJ, rt.getAllocator(PyMemAllocatorDomain.RAW));
