@@ -5,11 +5,14 @@ import io.pymem4j.api.PyMemAllocatorEx;
 import io.pymem4j.raw.LibcAllocator;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
 
 import java.lang.foreign.Arena;
 import java.util.concurrent.TimeUnit;
@@ -18,6 +21,13 @@ import java.util.concurrent.TimeUnit;
  * One malloc, the touch, and the free of the same block, per operation, by size: the
  * allocator's hot path, LIFO, the best case of every thread cache and free list. The size
  * is a parameter held in a field so that the JIT cannot fold it.
+ *
+ * <p>A stack's thread keeps one more block of the size live through the trial
+ * ({@link Neighbour}), as {@code src/main/c/pair.c} does for the C anchors, so that the
+ * pair's pool never empties: otherwise each free would send obmalloc's only pool back to
+ * its arena and each malloc fetch and re-initialise it, a round trip a program with any
+ * other object of that class never makes. The peers keep a freed block in a thread cache
+ * whether or not it has a neighbour.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -33,8 +43,26 @@ public class PairBenchmark {
         return p;
     }
 
+    /** One block of the benchmarked size, kept live by the measuring thread through the trial. */
+    @State(Scope.Thread)
+    public static class Neighbour {
+        private PyMemAllocatorEx a;
+        private long p;
+
+        @Setup(Level.Trial)
+        public void keep(StackState s, PairBenchmark b) {
+            a = s.perCall;
+            p = Touch.block(a.malloc(b.size), b.size);
+        }
+
+        @TearDown(Level.Trial)
+        public void free() {
+            a.free(p);
+        }
+    }
+
     @Benchmark
-    public long stack(StackState s, StackState.Held gil) {
+    public long stack(StackState s, StackState.Held gil, Neighbour n) {
         return pair(s.obj, size);
     }
 

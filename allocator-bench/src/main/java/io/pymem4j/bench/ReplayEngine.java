@@ -13,10 +13,12 @@ import org.slf4j.LoggerFactory;
  * times it, as the C replayer's {@code bench} does (see the package doc for the method).
  *
  * <p>The event loop is written for the JIT: the three allocators are locals, a
- * {@code switch} on the tag gives every (domain, op) its own call site so each stays
- * monomorphic and inlines, and nothing is allocated per event. It runs in chunks of
- * {@value #CHUNK} events so that the loop method is entered often enough to be compiled as
- * a whole rather than only through on-stack replacement.
+ * {@code switch} on the tag gives each op a call site for RAW and one that MEM and OBJ share
+ * (one class serves both in every stack, so the site stays monomorphic and inlines, and the
+ * JIT's inlining budget, which every native access draws on, is not spent twice on one
+ * allocator), and nothing is allocated per event. It runs in chunks of {@value #CHUNK}
+ * events so that the loop method is entered often enough to be compiled as a whole rather
+ * than only through on-stack replacement.
  */
 public final class ReplayEngine {
 
@@ -172,51 +174,41 @@ public final class ReplayEngine {
             long p;
             long size = n;
             int target = id;
-            switch ((int) (w0 >>> Trace.ID_BITS) & 0xF) {
+            int tag = (int) (w0 >>> Trace.ID_BITS) & 0xF;
+            // MEM and OBJ share each call site: in every stack one allocator class serves
+            // both, so one inlined copy of it does, as one C function serves both.
+            PyMemAllocatorEx memOrObj = (tag & 3) == 1 ? mem : obj;
+            switch (tag) {
                 case RAW_MALLOC:
                     p = raw.malloc(n);
                     break;
-                case MEM_MALLOC:
-                    p = mem.malloc(n);
-                    break;
-                case OBJ_MALLOC:
-                    p = obj.malloc(n);
+                case MEM_MALLOC, OBJ_MALLOC:
+                    p = memOrObj.malloc(n);
                     break;
                 case RAW_CALLOC:
                     p = raw.calloc(n, w0 >>> 32);
                     size = n * (w0 >>> 32);
                     break;
-                case MEM_CALLOC:
-                    p = mem.calloc(n, w0 >>> 32);
-                    size = n * (w0 >>> 32);
-                    break;
-                case OBJ_CALLOC:
-                    p = obj.calloc(n, w0 >>> 32);
+                case MEM_CALLOC, OBJ_CALLOC:
+                    p = memOrObj.calloc(n, w0 >>> 32);
                     size = n * (w0 >>> 32);
                     break;
                 case RAW_REALLOC:
                     p = raw.realloc(table[id], n);
                     target = (int) (w0 >>> 32);
                     break;
-                case MEM_REALLOC:
-                    p = mem.realloc(table[id], n);
-                    target = (int) (w0 >>> 32);
-                    break;
-                case OBJ_REALLOC:
-                    p = obj.realloc(table[id], n);
+                case MEM_REALLOC, OBJ_REALLOC:
+                    p = memOrObj.realloc(table[id], n);
                     target = (int) (w0 >>> 32);
                     break;
                 case RAW_FREE:
                     raw.free(table[id]);
                     continue;
-                case MEM_FREE:
-                    mem.free(table[id]);
-                    continue;
-                case OBJ_FREE:
-                    obj.free(table[id]);
+                case MEM_FREE, OBJ_FREE:
+                    memOrObj.free(table[id]);
                     continue;
                 default:
-                    throw new IllegalStateException("event " + i + ": tag " + (w0 >>> Trace.ID_BITS & 0xF)
+                    throw new IllegalStateException("event " + i + ": tag " + tag
                             + " in a validated trace");
             }
             if (p == 0) {

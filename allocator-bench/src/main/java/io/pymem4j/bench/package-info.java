@@ -85,7 +85,8 @@
  * loops index arrays and allocate nothing.
  * <ul>
  *   <li>{@link io.pymem4j.bench.PairBenchmark}: malloc, touch, free of one block, sizes 16,
- *       64, 256, 512 and 4096: the LIFO hot path.</li>
+ *       64, 256, 512 and 4096: the LIFO hot path, with one more block of the size kept live
+ *       so that the pool never empties, as {@code pair.c} keeps one.</li>
  *   <li>{@link io.pymem4j.bench.MixedBenchmark}: a live set of 4096 blocks; each operation
  *       frees a pseudo-random slot and refills it with the next size drawn from the bundled
  *       compile trace's requests.</li>

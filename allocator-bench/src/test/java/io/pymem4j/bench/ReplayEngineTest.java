@@ -1,11 +1,14 @@
 package io.pymem4j.bench;
 
 import io.pymem4j.api.PyMemAllocatorDomain;
+import io.pymem4j.api.PyMemAllocatorEx;
 import io.pymem4j.api.PyMemRuntime;
+import io.pymem4j.raw.LibcAllocator;
 import io.pymem4j.spi.ProviderRegistry;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
+import java.util.List;
 
 import static io.pymem4j.api.PyMemAllocatorDomain.MEM;
 import static io.pymem4j.api.PyMemAllocatorDomain.OBJ;
@@ -44,6 +47,68 @@ class ReplayEngineTest {
             assertEquals(4, r.calls(d, TraceOp.FREE), d + " free");
         }
         assertEquals(counting.frees, r.calls(RAW, TraceOp.FREE) + r.calls(MEM, TraceOp.FREE) + r.calls(OBJ, TraceOp.FREE));
+    }
+
+    @Test
+    void eachDomainsCallsReachThatDomainsAllocatorAndEveryBlockGoesBackToTheOneThatMadeIt() throws IOException {
+        PyMemRuntime split = PyMemRuntime.builder().registry(ProviderRegistry.of(counting)).allocator("counting").build();
+        var counters = new java.util.EnumMap<PyMemAllocatorDomain, DomainCounter>(PyMemAllocatorDomain.class);
+        for (PyMemAllocatorDomain d : PyMemAllocatorDomain.values()) {
+            counters.put(d, new DomainCounter());
+            split.setAllocator(d, counters.get(d));
+        }
+        Trace t = TraceDecodingTest.decode(new TraceWriter()
+                .malloc(RAW, 1, 16).malloc(RAW, 2, 16).malloc(RAW, 3, 600).free(RAW, 1)
+                .malloc(MEM, 11, 16).realloc(MEM, 11, 12, 64)
+                .malloc(OBJ, 21, 16).malloc(OBJ, 22, 32).calloc(OBJ, 23, 2, 8).free(OBJ, 22));
+        ReplayEngine.replay(t, split, 0, 1);
+        // mallocs, callocs, reallocs, blocks not given back to the allocator that made them
+        assertEquals(List.of(3, 0, 0, 0), counters.get(RAW).counts());
+        assertEquals(List.of(1, 0, 1, 0), counters.get(MEM).counts());
+        assertEquals(List.of(2, 1, 0, 0), counters.get(OBJ).counts());
+    }
+
+    /** libc, counting one domain's calls and the blocks it made that are not freed. */
+    private static final class DomainCounter implements PyMemAllocatorEx {
+        int mallocs;
+        int callocs;
+        int reallocs;
+        int outstanding;
+
+        List<Integer> counts() {
+            return List.of(mallocs, callocs, reallocs, outstanding);
+        }
+
+        @Override
+        public long malloc(long size) {
+            mallocs++;
+            outstanding++;
+            return LibcAllocator.INSTANCE.malloc(size);
+        }
+
+        @Override
+        public long calloc(long nelem, long elsize) {
+            callocs++;
+            outstanding++;
+            return LibcAllocator.INSTANCE.calloc(nelem, elsize);
+        }
+
+        @Override
+        public long realloc(long ptr, long newSize) {
+            reallocs++;
+            if (ptr == 0) {
+                outstanding++;
+            }
+            return LibcAllocator.INSTANCE.realloc(ptr, newSize);
+        }
+
+        @Override
+        public void free(long ptr) {
+            if (ptr != 0) {
+                outstanding--;
+            }
+            LibcAllocator.INSTANCE.free(ptr);
+        }
     }
 
     @Test
