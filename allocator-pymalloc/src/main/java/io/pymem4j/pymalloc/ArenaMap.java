@@ -3,8 +3,6 @@ package io.pymem4j.pymalloc;
 import io.pymem4j.api.NativeMemory;
 import io.pymem4j.api.PyMemAllocatorEx;
 
-import java.nio.ByteOrder;
-
 /**
  * The arena map of CPython 3.10+ ({@code WITH_PYMALLOC_RADIX_TREE}): a three-level radix
  * tree over the address space at arena granularity that answers "is this address inside
@@ -26,7 +24,6 @@ final class ArenaMap {
     private static final int TAIL_HI = 0;
     private static final int TAIL_LO = 4;
     private static final int COVERAGE_SIZE = 8;
-    private static final boolean LITTLE_ENDIAN = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
 
     private final PyMemAllocatorEx raw;
     private final long root;
@@ -137,10 +134,8 @@ final class ArenaMap {
         if (here == 0) {
             return false;
         }
-        // Both tails in one read: every native access costs the JIT's inlining budget alike.
-        long tails = NativeMemory.getLong(here);
-        int hi = (int) (LITTLE_ENDIAN ? tails : tails >>> 32);
-        int lo = (int) (LITTLE_ENDIAN ? tails >>> 32 : tails);
+        int hi = NativeMemory.getInt(here + TAIL_HI);
+        int lo = NativeMemory.getInt(here + TAIL_LO);
         int tail = (int) (p & arenaSizeMask);
         return tail < lo || (tail >= hi && hi != 0);
     }
