@@ -18,8 +18,9 @@ import java.util.List;
  *
  * <p>The tracebacks are the Java frames of the replay engine that called the allocator: a
  * {@code .pymt} trace records the calls, not the Python code that made them, so there is no
- * Python traceback to attach. Each (domain, op) of the engine has a call site of its own, so
- * the {@code lineno} statistics tell the domains and ops apart.
+ * Python traceback to attach. Each op of the engine has a call site for RAW and one that MEM
+ * and OBJ share (see {@code ReplayEngine}), so the {@code lineno} statistics tell the ops
+ * apart, and RAW from the two Python domains, but not MEM from OBJ.
  */
 final class ReplayTracing {
 
