@@ -1,9 +1,7 @@
 package io.pymem4j.bench;
 
 import io.pymem4j.api.PyMemAllocatorDomain;
-import io.pymem4j.api.PyMemAllocatorEx;
 import io.pymem4j.api.PyMemRuntime;
-import io.pymem4j.raw.LibcAllocator;
 import io.pymem4j.spi.ProviderRegistry;
 import org.junit.jupiter.api.Test;
 
@@ -52,10 +50,10 @@ class ReplayEngineTest {
     @Test
     void eachDomainsCallsReachThatDomainsAllocatorAndEveryBlockGoesBackToTheOneThatMadeIt() throws IOException {
         PyMemRuntime split = PyMemRuntime.builder().registry(ProviderRegistry.of(counting)).allocator("counting").build();
-        var counters = new java.util.EnumMap<PyMemAllocatorDomain, DomainCounter>(PyMemAllocatorDomain.class);
+        var counters = new java.util.EnumMap<PyMemAllocatorDomain, CountingBackend>(PyMemAllocatorDomain.class);
         for (PyMemAllocatorDomain d : PyMemAllocatorDomain.values()) {
-            counters.put(d, new DomainCounter());
-            split.setAllocator(d, counters.get(d));
+            counters.put(d, new CountingBackend());
+            split.setAllocator(d, counters.get(d).create(null)); // it needs no context
         }
         Trace t = TraceDecodingTest.decode(new TraceWriter()
                 .malloc(RAW, 1, 16).malloc(RAW, 2, 16).malloc(RAW, 3, 600).free(RAW, 1)
@@ -63,52 +61,13 @@ class ReplayEngineTest {
                 .malloc(OBJ, 21, 16).malloc(OBJ, 22, 32).calloc(OBJ, 23, 2, 8).free(OBJ, 22));
         ReplayEngine.replay(t, split, 0, 1);
         // mallocs, callocs, reallocs, blocks not given back to the allocator that made them
-        assertEquals(List.of(3, 0, 0, 0), counters.get(RAW).counts());
-        assertEquals(List.of(1, 0, 1, 0), counters.get(MEM).counts());
-        assertEquals(List.of(2, 1, 0, 0), counters.get(OBJ).counts());
+        assertEquals(List.of(3L, 0L, 0L, 0L), counts(counters.get(RAW)));
+        assertEquals(List.of(1L, 0L, 1L, 0L), counts(counters.get(MEM)));
+        assertEquals(List.of(2L, 1L, 0L, 0L), counts(counters.get(OBJ)));
     }
 
-    /** libc, counting one domain's calls and the blocks it made that are not freed. */
-    private static final class DomainCounter implements PyMemAllocatorEx {
-        int mallocs;
-        int callocs;
-        int reallocs;
-        int outstanding;
-
-        List<Integer> counts() {
-            return List.of(mallocs, callocs, reallocs, outstanding);
-        }
-
-        @Override
-        public long malloc(long size) {
-            mallocs++;
-            outstanding++;
-            return LibcAllocator.INSTANCE.malloc(size);
-        }
-
-        @Override
-        public long calloc(long nelem, long elsize) {
-            callocs++;
-            outstanding++;
-            return LibcAllocator.INSTANCE.calloc(nelem, elsize);
-        }
-
-        @Override
-        public long realloc(long ptr, long newSize) {
-            reallocs++;
-            if (ptr == 0) {
-                outstanding++;
-            }
-            return LibcAllocator.INSTANCE.realloc(ptr, newSize);
-        }
-
-        @Override
-        public void free(long ptr) {
-            if (ptr != 0) {
-                outstanding--;
-            }
-            LibcAllocator.INSTANCE.free(ptr);
-        }
+    private static List<Long> counts(CountingBackend c) {
+        return List.of(c.mallocs, c.callocs, c.reallocs, c.outstanding);
     }
 
     @Test
