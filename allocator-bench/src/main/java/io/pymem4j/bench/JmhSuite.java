@@ -79,27 +79,68 @@ public final class JmhSuite {
     }
 
     /**
-     * JMH iteration settings. {@link #SHORT}: 1 fork, 3 warm-up and 3 measured iterations of
-     * 200 ms, so that every suite, stack and peer together run in minutes; fine to see that
-     * everything works and for coarse ratios, not for a report. {@link #LONG}: 3 forks, 5
-     * warm-up and 5 measured iterations of 1 s, JMH practice for figures to publish (about
-     * 10x longer).
+     * JMH iteration settings and the block sizes. {@link #SHORT}: 1 fork, 3 warm-up and 3
+     * measured iterations of 200 ms, so that every suite, stack and peer together run in
+     * minutes; fine to see that everything works and for coarse ratios, not for a report.
+     * {@link #LONG}: 3 forks, 5 warm-up and 5 measured iterations of 1 s, JMH practice for
+     * figures to publish (about 10x longer). Either with more forks and fewer sizes makes a
+     * focused run: one short fork is too noisy for the pair (about ±2 ns on 9), while the
+     * 64-byte pair alone in 3 short forks takes about 30 s for seven targets.
+     *
+     * @param sizes the {@code size} parameter of the suites that have one (pair, two-thread);
+     *              empty for each suite's own list
      */
-    public enum Settings {
-        SHORT(1, 3, 200, 3, 200), LONG(3, 5, 1000, 5, 1000);
+    public record Settings(String name, int forks, int warmupIterations, int warmupMillis, int iterations,
+                           int millis, List<Integer> sizes) {
 
-        final int forks;
-        final int warmupIterations;
-        final int warmupMillis;
-        final int iterations;
-        final int millis;
+        public static final Settings SHORT = new Settings("short", 1, 3, 200, 3, 200, List.of());
+        public static final Settings LONG = new Settings("long", 3, 5, 1000, 5, 1000, List.of());
 
-        Settings(int forks, int warmupIterations, int warmupMillis, int iterations, int millis) {
-            this.forks = forks;
-            this.warmupIterations = warmupIterations;
-            this.warmupMillis = warmupMillis;
-            this.iterations = iterations;
-            this.millis = millis;
+        public Settings {
+            if (forks < 1) {
+                throw new IllegalArgumentException("JMH forks must be 1 or more, not " + forks);
+            }
+            for (int size : sizes) {
+                if (size < 1) {
+                    throw new IllegalArgumentException("block sizes must be 1 or more, not " + size);
+                }
+            }
+            sizes = List.copyOf(sizes);
+        }
+
+        /** These settings with {@code n} forks. */
+        public Settings withForks(int n) {
+            return new Settings(name, n, warmupIterations, warmupMillis, iterations, millis, sizes);
+        }
+
+        /** These settings with the pair and two-thread suites at {@code list} alone. */
+        public Settings withSizes(List<Integer> list) {
+            return new Settings(name, forks, warmupIterations, warmupMillis, iterations, millis, list);
+        }
+
+        /** E.g. {@code 1 fork, 3 warm-up and 3 measured iterations of 200 ms, sizes 64}. */
+        public String describe() {
+            return forks + (forks == 1 ? " fork, " : " forks, ") + warmupIterations + " warm-up and " + iterations
+                    + " measured iterations of " + (millis % 1000 == 0 ? millis / 1000 + " s" : millis + " ms")
+                    + (sizes.isEmpty() ? "" : ", sizes " + sizes.stream().map(String::valueOf).collect(Collectors.joining(",")));
+        }
+
+        /** The host's arguments for these settings. */
+        List<String> arguments() {
+            return List.of("--settings", name, "--forks", Integer.toString(forks), "--sizes",
+                    sizes.isEmpty() ? "-" : sizes.stream().map(String::valueOf).collect(Collectors.joining(",")));
+        }
+
+        static Settings parse(Map<String, String> args) {
+            Settings base = switch (args.getOrDefault("--settings", "short")) {
+                case "short" -> SHORT;
+                case "long" -> LONG;
+                default -> throw new IllegalArgumentException("--settings: short or long, not " + args.get("--settings"));
+            };
+            if (args.containsKey("--forks")) {
+                base = base.withForks(Integer.parseInt(args.get("--forks")));
+            }
+            return base.withSizes(parseList(args.getOrDefault("--sizes", "-")).stream().map(Integer::valueOf).toList());
         }
     }
 
@@ -135,11 +176,11 @@ public final class JmhSuite {
     static Options options(List<Suite> suites, List<String> stacks, List<Peer> peers, Settings s, Path json) {
         ChainedOptionsBuilder b = new OptionsBuilder()
                 .include(include(suites, !stacks.isEmpty(), peers))
-                .forks(s.forks)
-                .warmupIterations(s.warmupIterations)
-                .warmupTime(TimeValue.milliseconds(s.warmupMillis))
-                .measurementIterations(s.iterations)
-                .measurementTime(TimeValue.milliseconds(s.millis))
+                .forks(s.forks())
+                .warmupIterations(s.warmupIterations())
+                .warmupTime(TimeValue.milliseconds(s.warmupMillis()))
+                .measurementIterations(s.iterations())
+                .measurementTime(TimeValue.milliseconds(s.millis()))
                 .timeUnit(TimeUnit.NANOSECONDS)
                 .jvmArgs(FORK_OPTIONS.toArray(String[]::new))
                 .shouldFailOnError(false)
@@ -147,6 +188,9 @@ public final class JmhSuite {
                 .result(json.toString());
         if (!stacks.isEmpty()) {
             b.param("stack", stacks.toArray(String[]::new));
+        }
+        if (!s.sizes().isEmpty()) {
+            b.param("size", s.sizes().stream().map(String::valueOf).toArray(String[]::new));
         }
         return b.build();
     }
@@ -159,11 +203,11 @@ public final class JmhSuite {
                                  Path log) throws IOException {
         Map<String, String> env = new HashMap<>();
         peers.forEach(p -> env.putAll(p.environment()));
-        List<String> args = List.of("--json", json.toAbsolutePath().toString(),
+        List<String> args = new ArrayList<>(List.of("--json", json.toAbsolutePath().toString(),
                 "--suites", list(suites.stream().map(Suite::label).toList()),
                 "--stacks", list(stacks),
-                "--peers", list(peers.stream().map(Peer::label).toList()),
-                "--settings", settings.name().toLowerCase(Locale.ROOT));
+                "--peers", list(peers.stream().map(Peer::label).toList())));
+        args.addAll(settings.arguments());
         ProcessBuilder pb = ChildJvm.builder(List.of("-Xmx512m", ChildJvm.REAPER_STACK), JmhSuite.class, args, env)
                 .redirectOutput(log.toFile());
         Process p = pb.start();
@@ -179,7 +223,10 @@ public final class JmhSuite {
         return arg.equals("-") ? List.of() : Arrays.asList(arg.split(","));
     }
 
-    /** The host: {@code JmhSuite --json PATH --suites LIST --stacks LIST --peers LIST --settings short|long} ("-" is an empty list). */
+    /**
+     * The host: {@code JmhSuite --json PATH --suites LIST --stacks LIST --peers LIST
+     * --settings short|long [--forks N] [--sizes LIST]} ("-" is an empty list).
+     */
     public static void main(String[] args) throws RunnerException {
         Map<String, String> a = new HashMap<>();
         for (int i = 0; i + 1 < args.length; i += 2) {
@@ -197,24 +244,28 @@ public final class JmhSuite {
                 System.err.println("jmh: skipped " + label + ": " + why);
             }
         }
-        Settings settings = Settings.valueOf(a.getOrDefault("--settings", "short").toUpperCase(Locale.ROOT));
+        Settings settings = Settings.parse(a);
         Options options = options(suites, stacks, peers, settings, Path.of(a.get("--json")));
-        int total = count(options.getIncludes().getFirst(), stacks.size());
-        System.err.println("jmh: " + total + " benchmarks, " + settings.name().toLowerCase(Locale.ROOT) + " settings");
+        int total = count(options.getIncludes().getFirst(), stacks.size(), settings.sizes().size());
+        System.err.println("jmh: " + total + " benchmarks, " + settings.name() + " settings (" + settings.describe() + ")");
         PrintStream log = System.out;
         new Runner(options, new Progress(OutputFormatFactory.createFormatInstance(log, VerboseMode.NORMAL), System.err,
                 total)).run();
     }
 
-    /** Benchmarks (with their parameter sets) that {@code include} selects. */
-    static int count(String include, int stacks) {
+    /**
+     * Benchmarks (with their parameter sets) that {@code include} selects, with {@code sizes}
+     * block sizes given (0: each suite's own list).
+     */
+    static int count(String include, int stacks, int sizes) {
         int n = 0;
         for (BenchmarkListEntry e : BenchmarkList.defaultList().find(
                 OutputFormatFactory.createFormatInstance(new PrintStream(PrintStream.nullOutputStream()), VerboseMode.SILENT),
                 List.of(include), List.of())) {
             int sets = e.getUsername().contains(".stack") ? stacks : 1;
-            if (e.getUserClassQName().equals(PairBenchmark.class.getName())) {
-                sets *= 5;
+            String[] ownSizes = e.getParams().orElse(Map.of()).get("size");
+            if (ownSizes != null) {
+                sets *= sizes > 0 ? sizes : ownSizes.length;
             }
             n += sets;
         }

@@ -86,6 +86,15 @@ final class BenchCommand implements Callable<Integer> {
             + " about 10x the default 1 fork, 3+3 iterations of 200 ms).")
     private boolean longSettings;
 
+    @Option(names = "--jmh-forks", paramLabel = "N",
+            description = "JMH forks of each benchmark, instead of the settings' own (short 1, long 3).")
+    private Integer jmhForks;
+
+    @Option(names = "--jmh-sizes", split = ",", paramLabel = "BYTES",
+            description = "Block sizes of the pair and two-thread suites, instead of their own (pair 16,64,256,512,4096;"
+                    + " two-thread 64), e.g. --jmh-sizes 64 --jmh-forks 3 for a steady 64-byte pair.")
+    private List<Integer> jmhSizes;
+
     @Option(names = "--c-anchors", negatable = true, defaultValue = "true", fallbackValue = "true",
             description = "Replay each trace through the C replayer too (--no-c-anchors: skip). Default: on.")
     private boolean cAnchors;
@@ -114,6 +123,7 @@ final class BenchCommand implements Callable<Integer> {
         if (runs < 1) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--runs must be 1 or more, not " + runs);
         }
+        JmhSuite.Settings settings = jmhSettings();
         List<BenchStack> stackList = stackList();
         List<Peer> peerList = peerList();
         List<JmhSuite.Suite> suiteList = suites.stream().map(this::suite).toList();
@@ -125,14 +135,16 @@ final class BenchCommand implements Callable<Integer> {
         String loadAtStart = Machine.loadAverage();
 
         List<ReplayFigures> figures = replay(traceFiles, stackList, peerList);
-        List<JmhRow> jmhRows = jmh ? jmh(suiteList, stackList, peerList, dir) : List.of();
+        List<JmhRow> jmhRows = jmh ? jmh(suiteList, stackList, peerList, settings, dir) : List.of();
 
         String warmed = warmup == ReplayEngine.AUTO_WARMUP
                 ? "a warm-up of " + WarmupConverter.AUTO
                 : warmup + " warm-up runs";
-        String method = "trace replay: " + runs + " timed runs after " + warmed + " (C: no warm-up), each target"
-                + " in its own JVM or C child, one after the other per trace; JMH: "
-                + (jmh ? (longSettings ? "long" : "short") + " settings (" + settingsText() + ")" : "not run")
+        String replayed = traceFiles.isEmpty() ? "not run"
+                : runs + " timed runs after " + warmed + " (C: no warm-up), each target in its own JVM or C child,"
+                        + " one after the other per trace";
+        String method = "trace replay: " + replayed + "; JMH: "
+                + (jmh ? settings.name() + " settings (" + settings.describe() + ")" : "not run")
                 + "; load average " + loadAtStart + " at the start, " + Machine.loadAverage() + " at the end";
         BenchReport.Setup setup = new BenchReport.Setup(start.format(DateTimeFormatter.ISO_OFFSET_DATE_TIME),
                 Machine.describe(), Machine.jdk(), commandLine(), method);
@@ -151,9 +163,16 @@ final class BenchCommand implements Callable<Integer> {
         return 0;
     }
 
-    private String settingsText() {
-        return longSettings ? "3 forks, 5 warm-up and 5 measured iterations of 1 s"
-                : "1 fork, 3 warm-up and 3 measured iterations of 200 ms";
+    private JmhSuite.Settings jmhSettings() {
+        JmhSuite.Settings s = longSettings ? JmhSuite.Settings.LONG : JmhSuite.Settings.SHORT;
+        try {
+            if (jmhForks != null) {
+                s = s.withForks(jmhForks);
+            }
+            return jmhSizes == null ? s : s.withSizes(jmhSizes);
+        } catch (IllegalArgumentException e) {
+            throw new UsageError((jmhForks != null && jmhForks < 1 ? "--jmh-forks: " : "--jmh-sizes: ") + e.getMessage(), e);
+        }
     }
 
     private String commandLine() {
@@ -325,13 +344,14 @@ final class BenchCommand implements Callable<Integer> {
         }
     }
 
-    private List<JmhRow> jmh(List<JmhSuite.Suite> suiteList, List<BenchStack> stackList, List<Peer> peerList, Path dir)
+    private List<JmhRow> jmh(List<JmhSuite.Suite> suiteList, List<BenchStack> stackList, List<Peer> peerList,
+                             JmhSuite.Settings settings, Path dir)
             throws IOException, InterruptedException {
         Path json = dir.resolve("jmh.json");
         Path log = dir.resolve("jmh.log");
         progress("jmh: " + suiteList.stream().map(JmhSuite.Suite::label).toList() + ", log in " + log);
         Process host = JmhSuite.launch(suiteList, stackList.stream().map(BenchStack::label).toList(), peerList,
-                longSettings ? JmhSuite.Settings.LONG : JmhSuite.Settings.SHORT, json, log);
+                settings, json, log);
         try (BufferedReader r = new BufferedReader(new InputStreamReader(host.getErrorStream(), StandardCharsets.UTF_8))) {
             for (String line = r.readLine(); line != null; line = r.readLine()) {
                 if (line.startsWith("jmh")) {

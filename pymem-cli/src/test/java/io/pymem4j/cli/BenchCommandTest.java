@@ -53,6 +53,15 @@ class BenchCommandTest {
     }
 
     @Test
+    void theMethodLineSaysWhatWasNotRun() throws IOException {
+        Path out = dir.resolve("results");
+        CliRun r = pymem("bench", "--traces", "none", "--no-jmh", "--no-c-anchors", "--out", out.toString());
+        assertEquals(0, r.status(), r.err());
+        String md = Files.readString(out.resolve("results.md"));
+        assertTrue(md.contains("- Method: trace replay: not run; JMH: not run; load average "), md);
+    }
+
+    @Test
     void anUnknownPeerIsAUsageError() {
         CliRun r = pymem("bench", "--peers", "tcmalloc", "--no-jmh", "--traces", "none", "--out", dir.toString());
         assertEquals(Pymem.EXIT_USAGE, r.status());
@@ -65,5 +74,19 @@ class BenchCommandTest {
         assertEquals(Pymem.EXIT_USAGE, r.status());
         assertTrue(r.err().startsWith("pymem: "), r.err());
         assertTrue(r.err().contains("nosuch"), r.err());
+    }
+
+    @Test
+    void zeroJmhForksIsAUsageErrorBeforeAnythingRuns() {
+        CliRun r = pymem("bench", "--jmh-forks", "0", "--traces", "none", "--out", dir.toString());
+        assertEquals(Pymem.EXIT_USAGE, r.status());
+        assertEquals("pymem: --jmh-forks: JMH forks must be 1 or more, not 0", r.err().strip());
+    }
+
+    @Test
+    void aBlockSizeBelowOneIsAUsageErrorBeforeAnythingRuns() {
+        CliRun r = pymem("bench", "--jmh-sizes", "64,0", "--traces", "none", "--out", dir.toString());
+        assertEquals(Pymem.EXIT_USAGE, r.status());
+        assertEquals("pymem: --jmh-sizes: block sizes must be 1 or more, not 0", r.err().strip());
     }
 }
