@@ -8,9 +8,8 @@ import java.lang.invoke.MethodHandle;
  * mimalloc through FFM downcalls, as a peer: what a Java program gets by binding
  * {@code libmimalloc.so.2} (Debian's {@code libmimalloc2.0}) itself, through its {@code mi_}
  * names. The handles are {@code static final} and critical, as allocator-raw's libc ones, so
- * the two compare like for like. The edge cases are CPython's raw layer's and the C
- * replayer's: 0 bytes become 1, a calloc with a zero argument becomes {@code calloc(1, 1)},
- * negative sizes and overflowing products give 0. Blocks under 16 bytes are 8-byte aligned
+ * the two compare like for like. The edge cases are those of
+ * {@link NativeLibraries}'s calls. Blocks under 16 bytes are 8-byte aligned
  * (mimalloc's 8-byte size class). Use this class only after {@link #unavailable()} said null:
  * the first call opens the library.
  */
@@ -49,50 +48,22 @@ public final class MimallocAllocator implements PyMemAllocatorEx {
 
     @Override
     public long malloc(long size) {
-        if (size < 0) {
-            return 0;
-        }
-        try {
-            return (long) Handles.MALLOC.invokeExact(size == 0 ? 1 : size);
-        } catch (Throwable t) {
-            throw NativeLibraries.rethrow(t);
-        }
+        return NativeLibraries.malloc(Handles.MALLOC, size);
     }
 
     @Override
     public long calloc(long nelem, long elsize) {
-        if (PyMemAllocatorEx.callocOverflows(nelem, elsize)) {
-            return 0;
-        }
-        boolean empty = nelem == 0 || elsize == 0;
-        try {
-            return (long) Handles.CALLOC.invokeExact(empty ? 1 : nelem, empty ? 1 : elsize);
-        } catch (Throwable t) {
-            throw NativeLibraries.rethrow(t);
-        }
+        return NativeLibraries.calloc(Handles.CALLOC, nelem, elsize);
     }
 
     @Override
     public long realloc(long ptr, long newSize) {
-        if (newSize < 0) {
-            return 0;
-        }
-        try {
-            return (long) Handles.REALLOC.invokeExact(ptr, newSize == 0 ? 1 : newSize);
-        } catch (Throwable t) {
-            throw NativeLibraries.rethrow(t);
-        }
+        return NativeLibraries.realloc(Handles.REALLOC, ptr, newSize);
     }
 
     @Override
     public void free(long ptr) {
-        if (ptr != 0) {
-            try {
-                Handles.FREE.invokeExact(ptr);
-            } catch (Throwable t) {
-                throw NativeLibraries.rethrow(t);
-            }
-        }
+        NativeLibraries.free(Handles.FREE, ptr);
     }
 
     @Override

@@ -1,5 +1,7 @@
 package io.pymem4j.bench;
 
+import io.pymem4j.api.PyMemAllocatorEx;
+
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
@@ -97,6 +99,56 @@ final class NativeLibraries {
 
     private static MemorySegment find(SymbolLookup lib, String soname, String symbol) {
         return lib.find(symbol).orElseThrow(() -> new UnsatisfiedLinkError(soname + " has no " + symbol));
+    }
+
+    // The calls through a malloc family's handles, with the edge cases of CPython's raw layer
+    // and the C replayer: 0 bytes become 1, a calloc with a zero argument becomes
+    // calloc(1, 1), negative sizes and overflowing products give 0. Each peer passes its
+    // static final handle, so once these are inlined the handle is a constant and the
+    // downcall inlines as if written in the peer.
+
+    static long malloc(MethodHandle malloc, long size) {
+        if (size < 0) {
+            return 0;
+        }
+        try {
+            return (long) malloc.invokeExact(size == 0 ? 1 : size);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static long calloc(MethodHandle calloc, long nelem, long elsize) {
+        if (PyMemAllocatorEx.callocOverflows(nelem, elsize)) {
+            return 0;
+        }
+        boolean empty = nelem == 0 || elsize == 0;
+        try {
+            return (long) calloc.invokeExact(empty ? 1 : nelem, empty ? 1 : elsize);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static long realloc(MethodHandle realloc, long ptr, long newSize) {
+        if (newSize < 0) {
+            return 0;
+        }
+        try {
+            return (long) realloc.invokeExact(ptr, newSize == 0 ? 1 : newSize);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static void free(MethodHandle free, long ptr) {
+        if (ptr != 0) {
+            try {
+                free.invokeExact(ptr);
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+        }
     }
 
     /** A downcall throws only what the JVM throws; nothing checked comes out. */
