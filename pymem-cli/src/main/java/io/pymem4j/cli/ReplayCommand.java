@@ -38,7 +38,8 @@ import java.util.concurrent.Callable;
  * {@code debug_malloc_stats}, the {@code _debugmallocstats} text (null without pymalloc);
  * with {@code --tracemalloc N}, {@code traceback_limit}, {@code traced_peak_bytes} (the most
  * bytes traced at once), {@code traced_current_bytes} and {@code traced_blocks} (at the end of
- * the trace, before the replayer frees the blocks the process never freed), {@code top_stats}
+ * the trace, before the replayer frees the blocks the process never freed),
+ * {@code traced_per_domain} (those blocks by domain: {@code {"RAW": {"size": S, "count": N}, ...}}), {@code top_stats}
  * (the first {@code --top} of {@code statistics('lineno')}: file, line, size, count) and,
  * with {@code --flamegraph}, {@code flamegraph_file}.
  */
@@ -206,6 +207,11 @@ final class ReplayCommand implements Callable<Integer> {
             report.row("traced", "peak " + grouped(tracedPeak) + " B; at the end of the trace "
                     + grouped(tracing.currentBytesAtEnd()) + " B in " + grouped(tracing.blocksAtEnd())
                     + " blocks; traceback limit " + tracing.tracebackLimit() + " (Java frames of the replay)");
+            StringBuilder traced = new StringBuilder();
+            tracing.perDomainAtEnd().forEach((d, v) -> traced.append(traced.isEmpty() ? "" : ", ").append(d).append(' ')
+                    .append(grouped(v.size())).append(" B in ").append(grouped(v.count()))
+                    .append(v.count() == 1 ? " block" : " blocks"));
+            report.row("by domain", traced + " at the end of the trace");
         }
         report.print(out, "");
         if (tracing != null) {
@@ -272,6 +278,9 @@ final class ReplayCommand implements Callable<Integer> {
             o.put("traced_peak_bytes", tracedPeak);
             o.put("traced_current_bytes", tracing.currentBytesAtEnd());
             o.put("traced_blocks", tracing.blocksAtEnd());
+            ObjectNode tracedPerDomain = o.putObject("traced_per_domain");
+            tracing.perDomainAtEnd().forEach((d, v) -> tracedPerDomain.putObject(d.name())
+                    .put("size", v.size()).put("count", v.count()));
             var topStats = o.putArray("top_stats");
             for (Statistic s : tracing.top(topCount())) {
                 ObjectNode line = topStats.addObject();

@@ -1,14 +1,18 @@
 package io.pymem4j.cli;
 
+import io.pymem4j.api.PyMemAllocatorDomain;
 import io.pymem4j.api.PyMemRuntime;
 import io.pymem4j.tracemalloc.FlameGraph;
 import io.pymem4j.tracemalloc.Snapshot;
 import io.pymem4j.tracemalloc.Statistic;
+import io.pymem4j.tracemalloc.Trace;
 import io.pymem4j.tracemalloc.Tracemalloc;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * What {@code pymem replay --tracemalloc N} adds to a replay: tracing through the whole
@@ -20,7 +24,8 @@ import java.util.List;
  * {@code .pymt} trace records the calls, not the Python code that made them, so there is no
  * Python traceback to attach. Each op of the engine has a call site for RAW and one that MEM
  * and OBJ share (see {@code ReplayEngine}), so the {@code lineno} statistics tell the ops
- * apart, and RAW from the two Python domains, but not MEM from OBJ.
+ * apart, and RAW from the two Python domains, but not MEM from OBJ; each trace of the
+ * snapshot carries its domain, though, and {@link #perDomainAtEnd()} sums them by it.
  */
 final class ReplayTracing {
 
@@ -63,6 +68,25 @@ final class ReplayTracing {
     /** The blocks traced at the end of the trace. */
     int blocksAtEnd() {
         return atEnd.traces().size();
+    }
+
+    /** Bytes and blocks traced in one domain. */
+    record Traced(long size, long count) {
+    }
+
+    /** What was traced at the end of the trace, by domain (every domain present, in order). */
+    Map<PyMemAllocatorDomain, Traced> perDomainAtEnd() {
+        long[] size = new long[PyMemAllocatorDomain.values().length];
+        long[] count = new long[size.length];
+        for (Trace t : atEnd.traces()) {
+            size[t.domain()] += t.size();
+            count[t.domain()]++;
+        }
+        Map<PyMemAllocatorDomain, Traced> m = new EnumMap<>(PyMemAllocatorDomain.class);
+        for (PyMemAllocatorDomain d : PyMemAllocatorDomain.values()) {
+            m.put(d, new Traced(size[d.ordinal()], count[d.ordinal()]));
+        }
+        return m;
     }
 
     /** The first {@code k} of the snapshot's {@code statistics('lineno')}. */

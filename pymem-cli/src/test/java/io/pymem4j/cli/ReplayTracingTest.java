@@ -64,6 +64,21 @@ class ReplayTracingTest {
     }
 
     @Test
+    void tracemallocJsonSplitsWhatIsLiveAtTheEndByDomain() throws IOException {
+        JsonNode d = json(replay("malloc", "--tracemalloc", "1", "--json")).get("traced_per_domain");
+        assertEquals("{\"RAW\":{\"size\":0,\"count\":1},\"MEM\":{\"size\":72,\"count\":2},"
+                + "\"OBJ\":{\"size\":0,\"count\":0}}", d.toString());
+    }
+
+    @Test
+    void tracemallocReportSaysWhatIsLiveAtTheEndByDomain() throws IOException {
+        CliRun r = replay("pymalloc", "--tracemalloc", "2");
+        assertEquals(0, r.status(), r.err());
+        assertTrue(r.out().contains("\nby domain  RAW 0 B in 1 block, MEM 72 B in 2 blocks, OBJ 0 B in 0 blocks"
+                + " at the end of the trace\n"), r.out());
+    }
+
+    @Test
     void tracemallocPrintsTheTopStatisticsAsPythonPrintsThem() throws IOException {
         CliRun r = replay("malloc", "--tracemalloc", "1", "--top", "2");
         assertEquals(0, r.status(), r.err());
