@@ -1,8 +1,11 @@
 package io.pymem4j.bench;
 
+import java.util.Comparator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.stream.Collectors;
 
 /**
  * One replay of one trace through one allocator, as a benchmark run reports it: a pymem4j
@@ -42,6 +45,45 @@ public record ReplayFigures(String trace, String target, Kind kind, long events,
     /** Figures of a target that did not run. */
     public static ReplayFigures notRun(String trace, String target, Kind kind, String why) {
         return new ReplayFigures(trace, target, kind, 0, 0, Double.NaN, Double.NaN, -1, -1, -1, -1, why);
+    }
+
+    /**
+     * The figures of one target replayed in several processes (forks), as one: the median of
+     * the forks' medians, so that one fork whose JIT compiled the loop unluckily moves the
+     * figure no more than a fork does in JMH; the fastest run of all; the runs of all; and
+     * the memory of the fork with the highest RSS peak, with every arena figure at its
+     * largest (the conservative reading for a memory goal). Forks that did not run are left
+     * out; when none ran, the first one's figures are returned.
+     *
+     * @throws IllegalArgumentException if {@code forks} is empty or mixes traces or targets
+     */
+    public static ReplayFigures ofForks(List<ReplayFigures> forks) {
+        if (forks.isEmpty()) {
+            throw new IllegalArgumentException("no forks");
+        }
+        ReplayFigures first = forks.getFirst();
+        for (ReplayFigures f : forks) {
+            if (!f.trace.equals(first.trace) || !f.target.equals(first.target)) {
+                throw new IllegalArgumentException("forks of " + first.trace + "/" + first.target + " and "
+                        + f.trace + "/" + f.target + " cannot be merged");
+            }
+        }
+        List<ReplayFigures> ran = forks.stream().filter(ReplayFigures::measured).toList();
+        if (ran.isEmpty()) {
+            return first;
+        }
+        double[] medians = ran.stream().mapToDouble(ReplayFigures::medianNsPerEvent).sorted().toArray();
+        int mid = medians.length / 2;
+        double median = medians.length % 2 == 1 ? medians[mid] : (medians[mid - 1] + medians[mid]) / 2;
+        ReplayFigures rss = ran.stream().max(Comparator.comparingLong(ReplayFigures::peakRssKib)).orElseThrow();
+        String notes = ran.stream().map(ReplayFigures::note).filter(n -> !n.isEmpty()).distinct()
+                .collect(Collectors.joining("; "));
+        return new ReplayFigures(first.trace, first.target, first.kind, first.events,
+                ran.stream().mapToInt(ReplayFigures::runs).sum(), median,
+                ran.stream().mapToDouble(ReplayFigures::minNsPerEvent).min().orElseThrow(),
+                rss.baseRssKib, rss.peakRssKib,
+                ran.stream().mapToLong(ReplayFigures::arenaBytesPeak).max().orElseThrow(),
+                ran.stream().mapToLong(ReplayFigures::arenaBytesEnd).max().orElseThrow(), notes);
     }
 
     /** True when the target ran and has times. */

@@ -29,8 +29,10 @@ import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 
@@ -69,6 +71,12 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = {"-n", "--runs"}, paramLabel = "N", defaultValue = "5",
             description = "Timed replay runs of each target and trace (Java and C). Default: ${DEFAULT-VALUE}.")
     private int runs;
+
+    @Option(names = "--replay-forks", paramLabel = "N", defaultValue = "1",
+            description = "Processes per target and trace (Java: a JVM each, C: a replayer run each), taken in turns;"
+                    + " each figure is the median of their medians, steadier against one JVM's unlucky JIT."
+                    + " Default: ${DEFAULT-VALUE}.")
+    private int replayForks;
 
     @Option(names = {"-w", "--warmup"}, paramLabel = "N|auto", defaultValue = "auto",
             converter = WarmupConverter.class, description = WarmupConverter.DESCRIPTION)
@@ -123,6 +131,9 @@ final class BenchCommand implements Callable<Integer> {
         if (runs < 1) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--runs must be 1 or more, not " + runs);
         }
+        if (replayForks < 1) {
+            throw new UsageError("--replay-forks must be 1 or more, not " + replayForks, null);
+        }
         JmhSuite.Settings settings = jmhSettings();
         List<BenchStack> stackList = stackList();
         List<Peer> peerList = peerList();
@@ -142,7 +153,8 @@ final class BenchCommand implements Callable<Integer> {
                 : warmup + " warm-up runs";
         String replayed = traceFiles.isEmpty() ? "not run"
                 : runs + " timed runs after " + warmed + " (C: no warm-up), each target in its own JVM or C child,"
-                        + " one after the other per trace";
+                        + " one after the other per trace" + (replayForks == 1 ? ""
+                        : ", " + replayForks + " such processes per target in turns, the median of their medians");
         String method = "trace replay: " + replayed + "; JMH: "
                 + (jmh ? settings.name() + " settings (" + settings.describe() + ")" : "not run")
                 + "; load average " + loadAtStart + " at the start, " + Machine.loadAverage() + " at the end";
@@ -266,34 +278,44 @@ final class BenchCommand implements Callable<Integer> {
         }
         List<Peer> sizeOnly = peerList.stream().filter(Peer::sizeOnly).toList();
         CReplayer c = cAnchors ? cReplayer() : null;
-        int perTrace = stackList.size() + sizeOnly.size() + (c != null ? 1 : 0);
+        int perTrace = (stackList.size() + sizeOnly.size() + (c != null ? 1 : 0)) * replayForks;
         int total = perTrace * traceFiles.size();
         progress("replay: " + traceFiles.size() + " traces x (" + stackList.size() + " stacks, " + sizeOnly.size()
-                + " peers" + (c != null ? ", the C anchors" : "") + "), " + runs + " timed runs each");
+                + " peers" + (c != null ? ", the C anchors" : "") + "), " + runs + " timed runs each"
+                + (replayForks == 1 ? "" : ", " + replayForks + " processes each"));
         int done = 0;
         for (Path trace : traceFiles) {
             String name = trace == null ? Trace.BUNDLED.replace(".pymt", "") : trace.getFileName().toString()
                     .replaceFirst("\\.pymt$", "");
-            if (c != null) {
-                progress(String.format(Locale.ROOT, "[%d/%d] %s: C replay bench -b %s", ++done, total, name,
-                        String.join(",", CReplayer.BACKENDS)));
-                Path file = trace != null ? trace : bundledCopy();
-                for (ReplayFigures f : c.bench(file, CReplayer.BACKENDS, runs)) {
-                    all.add(renamed(f, name));
+            // Forks of every target by target, in the order they first ran; the rounds take
+            // the targets in turns, so that a change in the machine's load hits them alike.
+            Map<String, List<ReplayFigures>> forks = new LinkedHashMap<>();
+            for (int round = 1; round <= replayForks; round++) {
+                String fork = replayForks == 1 ? "" : " (" + round + "/" + replayForks + ")";
+                if (c != null) {
+                    progress(String.format(Locale.ROOT, "[%d/%d] %s: C replay bench -b %s%s", ++done, total, name,
+                            String.join(",", CReplayer.BACKENDS), fork));
+                    Path file = trace != null ? trace : bundledCopy();
+                    for (ReplayFigures f : c.bench(file, CReplayer.BACKENDS, runs)) {
+                        forks.computeIfAbsent(f.target(), k -> new ArrayList<>()).add(renamed(f, name));
+                        progress("        " + line(f));
+                    }
+                }
+                for (BenchStack s : stackList) {
+                    progress(String.format(Locale.ROOT, "[%d/%d] %s: %s%s", ++done, total, name, s.label(), fork));
+                    ReplayFigures f = ReplayBench.run(trace, ReplayFigures.Kind.STACK, s.label(), warmup, runs);
+                    forks.computeIfAbsent(f.target(), k -> new ArrayList<>()).add(f);
+                    progress("        " + line(f));
+                }
+                for (Peer p : sizeOnly) {
+                    progress(String.format(Locale.ROOT, "[%d/%d] %s: %s%s", ++done, total, name, p.label(), fork));
+                    ReplayFigures f = ReplayBench.run(trace, ReplayFigures.Kind.PEER, p.label(), warmup, runs);
+                    forks.computeIfAbsent(f.target(), k -> new ArrayList<>()).add(f);
                     progress("        " + line(f));
                 }
             }
-            for (BenchStack s : stackList) {
-                progress(String.format(Locale.ROOT, "[%d/%d] %s: %s", ++done, total, name, s.label()));
-                ReplayFigures f = ReplayBench.run(trace, ReplayFigures.Kind.STACK, s.label(), warmup, runs);
-                all.add(f);
-                progress("        " + line(f));
-            }
-            for (Peer p : sizeOnly) {
-                progress(String.format(Locale.ROOT, "[%d/%d] %s: %s", ++done, total, name, p.label()));
-                ReplayFigures f = ReplayBench.run(trace, ReplayFigures.Kind.PEER, p.label(), warmup, runs);
-                all.add(f);
-                progress("        " + line(f));
+            for (List<ReplayFigures> f : forks.values()) {
+                all.add(ReplayFigures.ofForks(f));
             }
         }
         return all;

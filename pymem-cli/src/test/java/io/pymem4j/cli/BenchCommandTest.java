@@ -53,6 +53,29 @@ class BenchCommandTest {
     }
 
     @Test
+    void replayForksMergeIntoOneRowPerTargetWithEveryRunCounted() throws IOException {
+        Path out = dir.resolve("results");
+        CliRun r = pymem("bench", "--traces", tinyTrace().toString(), "--stacks", "malloc,pymalloc",
+                "--peers", "none", "--runs", "1", "--warmup", "0", "--replay-forks", "2", "--no-jmh", "--no-c-anchors",
+                "--out", out.toString());
+        assertEquals(0, r.status(), r.err());
+        JsonNode json = new ObjectMapper().readTree(out.resolve("replay.json").toFile());
+        assertEquals(2, json.size());
+        assertEquals("pymalloc", json.get(1).get("target").asText());
+        assertEquals(2, json.get(1).get("runs").asInt());
+        assertTrue(r.err().contains("bench: [4/4] tiny: pymalloc (2/2)"), r.err());
+        assertTrue(Files.readString(out.resolve("results.md"))
+                .contains(", 2 such processes per target in turns, the median of their medians;"));
+    }
+
+    @Test
+    void zeroReplayForksIsAUsageErrorBeforeAnythingRuns() {
+        CliRun r = pymem("bench", "--replay-forks", "0", "--traces", "none", "--out", dir.toString());
+        assertEquals(Pymem.EXIT_USAGE, r.status());
+        assertEquals("pymem: --replay-forks must be 1 or more, not 0", r.err().strip());
+    }
+
+    @Test
     void theMethodLineSaysWhatWasNotRun() throws IOException {
         Path out = dir.resolve("results");
         CliRun r = pymem("bench", "--traces", "none", "--no-jmh", "--no-c-anchors", "--out", out.toString());
