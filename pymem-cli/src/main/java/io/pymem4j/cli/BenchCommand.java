@@ -301,15 +301,12 @@ final class BenchCommand implements Callable<Integer> {
                         progress("        " + line(f));
                     }
                 }
-                for (BenchStack s : stackList) {
-                    progress(String.format(Locale.ROOT, "[%d/%d] %s: %s%s", ++done, total, name, s.label(), fork));
-                    ReplayFigures f = ReplayBench.run(trace, ReplayFigures.Kind.STACK, s.label(), warmup, runs);
-                    forks.computeIfAbsent(f.target(), k -> new ArrayList<>()).add(f);
-                    progress("        " + line(f));
-                }
-                for (Peer p : sizeOnly) {
-                    progress(String.format(Locale.ROOT, "[%d/%d] %s: %s%s", ++done, total, name, p.label(), fork));
-                    ReplayFigures f = ReplayBench.run(trace, ReplayFigures.Kind.PEER, p.label(), warmup, runs);
+                List<String> labels = new ArrayList<>(stackList.stream().map(BenchStack::label).toList());
+                sizeOnly.forEach(p -> labels.add(p.label()));
+                for (int i = 0; i < labels.size(); i++) {
+                    ReplayFigures.Kind kind = i < stackList.size() ? ReplayFigures.Kind.STACK : ReplayFigures.Kind.PEER;
+                    progress(String.format(Locale.ROOT, "[%d/%d] %s: %s%s", ++done, total, name, labels.get(i), fork));
+                    ReplayFigures f = ReplayBench.run(trace, kind, labels.get(i), warmup, runs);
                     forks.computeIfAbsent(f.target(), k -> new ArrayList<>()).add(f);
                     progress("        " + line(f));
                 }
