@@ -71,7 +71,11 @@
  *           └─ one JMH fork per benchmark and parameter set
  * </pre>
  * Every replay target gets a JVM of its own, as each C backend gets a child of its own: no
- * target inherits another's JIT profile, heap or RSS. Memory is reported with time: peak
+ * target inherits another's JIT profile, heap or RSS. With {@code --replay-forks N} each
+ * target gets N such processes, the targets taking turns, and its figure is the median of
+ * their medians ({@link io.pymem4j.bench.ReplayFigures#ofForks}): how C2 compiles the event
+ * loop differs from one JVM to the next, enough to move a trace's ratio by about 0.1 on the
+ * project's VM, and one JVM alone cannot show which way it fell. Memory is reported with time: peak
  * RSS and its growth over the runs, and for pymalloc stacks the arena bytes at their peak
  * ({@code PymallocStats.arenaBytesPeak()}) and at the end of the last run, next to the C
  * obmalloc's ({@code _PyObject_DebugMallocStats}; its figure includes the embedded
@@ -107,6 +111,7 @@
  *   bin/pymem bench --no-jmh --runs 5                # the trace replays only
  *   bin/pymem bench --traces none --jmh-suites pair  # one JMH suite only
  *   bin/pymem bench --long                           # JMH long settings, for figures to publish
+ *   bin/pymem bench --replay-forks 3 --jmh-sizes 64 --jmh-forks 3   # steadier replays, the 64-byte suites in 3 forks
  *   bin/pymem bench --stacks pymalloc,pymalloc:gil --peers ffm-glibc,ffm-mimalloc --out DIR
  * </pre>
  * Short JMH settings (the default): 1 fork, 3 warm-up and 3 measured iterations of 200 ms,
