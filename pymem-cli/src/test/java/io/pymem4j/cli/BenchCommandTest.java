@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.pymem4j.bench.TraceWriter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -69,13 +71,6 @@ class BenchCommandTest {
     }
 
     @Test
-    void zeroReplayForksIsAUsageErrorBeforeAnythingRuns() {
-        CliRun r = pymem("bench", "--replay-forks", "0", "--traces", "none", "--out", dir.toString());
-        assertEquals(Pymem.EXIT_USAGE, r.status());
-        assertEquals("pymem: --replay-forks must be 1 or more, not 0", r.err().strip());
-    }
-
-    @Test
     void theMethodLineSaysWhatWasNotRun() throws IOException {
         Path out = dir.resolve("results");
         CliRun r = pymem("bench", "--traces", "none", "--no-jmh", "--no-c-anchors", "--out", out.toString());
@@ -99,17 +94,14 @@ class BenchCommandTest {
         assertTrue(r.err().contains("nosuch"), r.err());
     }
 
-    @Test
-    void zeroJmhForksIsAUsageErrorBeforeAnythingRuns() {
-        CliRun r = pymem("bench", "--jmh-forks", "0", "--traces", "none", "--out", dir.toString());
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "--replay-forks | 0    | pymem: --replay-forks must be 1 or more, not 0",
+        "--jmh-forks    | 0    | pymem: --jmh-forks: JMH forks must be 1 or more, not 0",
+        "--jmh-sizes    | 64,0 | pymem: --jmh-sizes: block sizes must be 1 or more, not 0"})
+    void aCountOrSizeBelowOneIsAUsageErrorBeforeAnythingRuns(String option, String value, String message) {
+        CliRun r = pymem("bench", option, value, "--traces", "none", "--out", dir.toString());
         assertEquals(Pymem.EXIT_USAGE, r.status());
-        assertEquals("pymem: --jmh-forks: JMH forks must be 1 or more, not 0", r.err().strip());
-    }
-
-    @Test
-    void aBlockSizeBelowOneIsAUsageErrorBeforeAnythingRuns() {
-        CliRun r = pymem("bench", "--jmh-sizes", "64,0", "--traces", "none", "--out", dir.toString());
-        assertEquals(Pymem.EXIT_USAGE, r.status());
-        assertEquals("pymem: --jmh-sizes: block sizes must be 1 or more, not 0", r.err().strip());
+        assertEquals(message, r.err().strip());
     }
 }
