@@ -49,8 +49,8 @@ public record ReplayFigures(String trace, String target, Kind kind, long events,
 
     /**
      * The figures of one target replayed in several processes (forks), as one: the median of
-     * the forks' medians, so that one fork whose JIT compiled the loop unluckily moves the
-     * figure no more than a fork does in JMH; the fastest run of all; the runs of all; and
+     * the forks' medians, so that one fork whose JIT compiled the loop unluckily does not
+     * move the figure; the fastest run of all; the runs of all; and
      * the memory of the fork with the highest RSS peak, with every arena figure at its
      * largest (the conservative reading for a memory goal). Forks that did not run are left
      * out; when none ran, the first one's figures are returned.
