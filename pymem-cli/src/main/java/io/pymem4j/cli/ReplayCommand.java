@@ -28,6 +28,7 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
 
 /**
  * {@code pymem replay}: replays a trace through an allocator stack, timed.
@@ -207,10 +208,10 @@ final class ReplayCommand implements Callable<Integer> {
             report.row("traced", "peak " + grouped(tracedPeak) + " B; at the end of the trace "
                     + grouped(tracing.currentBytesAtEnd()) + " B in " + grouped(tracing.blocksAtEnd())
                     + " blocks; traceback limit " + tracing.tracebackLimit() + " (Java frames of the replay)");
-            StringBuilder traced = new StringBuilder();
-            tracing.perDomainAtEnd().forEach((d, v) -> traced.append(traced.isEmpty() ? "" : ", ").append(d).append(' ')
-                    .append(grouped(v.size())).append(" B in ").append(grouped(v.count()))
-                    .append(v.count() == 1 ? " block" : " blocks"));
+            String traced = tracing.perDomainAtEnd().entrySet().stream()
+                    .map(e -> e.getKey() + " " + grouped(e.getValue().size()) + " B in " + grouped(e.getValue().count())
+                            + (e.getValue().count() == 1 ? " block" : " blocks"))
+                    .collect(Collectors.joining(", "));
             report.row("by domain", traced + " at the end of the trace");
         }
         report.print(out, "");
