@@ -12,13 +12,24 @@ import java.nio.file.Path;
 
 /**
  * Run in a JVM of its own by {@link ReleaseTest}: replays the bundled trace through a stack
- * three times and prints, as {@code key=value} words on one line, in KiB: the resident set
- * after the first replay (which also brings the JIT's code and the classes in), the high-water
- * mark of the second replay, the resident set after the second and after the third, and
- * pymalloc's arenas at their most and after each replay. Arguments: the stack name, the
- * geometry ("-" for the default), "gil" or "free".
+ * {@value #WARM_REPLAYS} times to bring the classes and the JIT's code in, once measured, then
+ * {@value #MORE_REPLAYS} more times, and prints, as {@code key=value} words on one line, in
+ * KiB: the resident set before the measured replay, its high-water mark during it, the
+ * resident set after it and after the further replays, and pymalloc's arenas at their most
+ * and after the measured and the further replays. Arguments: the stack name, the geometry
+ * ("-" for the default), "gil" or "free", and optionally a trace file instead of the bundled
+ * one.
  */
 public final class ReleaseProbe {
+
+    /**
+     * Replays before the measured one. The JIT still grows the resident set by up to 2.5 MiB
+     * in the second and third replays of a fresh JVM, and by under 0.1 MiB a replay after
+     * that.
+     */
+    static final int WARM_REPLAYS = 3;
+    /** Replays after the measured one: a leak of each replay adds up over them, the JIT's growth does not. */
+    static final int MORE_REPLAYS = 4;
 
     private ReleaseProbe() {
     }
@@ -30,7 +41,7 @@ public final class ReleaseProbe {
         }
         PyMemRuntime rt = b.build();
         Trace trace = args.length > 3 ? Trace.read(Path.of(args[3])) : Trace.bundled();
-        ReplayEngine.replay(trace, rt, 0, 1);
+        ReplayEngine.replay(trace, rt, WARM_REPLAYS - 1, 1);
         long before = status("VmRSS");
         long arenasBefore = arenas(rt, false);
         // The replay resets the high-water mark to the resident set before its timed run.
@@ -38,11 +49,11 @@ public final class ReleaseProbe {
         long peak = status("VmHWM");
         long after = status("VmRSS");
         long arenasAfter = arenas(rt, false);
-        ReplayEngine.replay(trace, rt, 0, 1);
-        long afterThird = status("VmRSS");
-        System.out.println("before=" + before + " peak=" + peak + " after=" + after + " after_third=" + afterThird
+        ReplayEngine.replay(trace, rt, MORE_REPLAYS - 1, 1);
+        long afterMore = status("VmRSS");
+        System.out.println("before=" + before + " peak=" + peak + " after=" + after + " after_more=" + afterMore
                 + " arenas_before=" + arenasBefore + " arenas_peak=" + arenas(rt, true) + " arenas_after=" + arenasAfter
-                + " arenas_after_third=" + arenas(rt, false));
+                + " arenas_after_more=" + arenas(rt, false));
     }
 
     /** Arenas pymalloc holds once the calling thread has collected, or held at most; -1 without pymalloc. */
