@@ -10,7 +10,8 @@ import java.io.PrintWriter;
 
 /** The {@code pymem} command line: {@code list}, {@code replay}, {@code demo}, {@code bench}, {@code stress}, {@code python}. */
 @Command(name = "pymem",
-        mixinStandardHelpOptions = true,
+        // -h/--help and -V/--version on every command, as users try "pymem bench --help" first.
+        mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT,
         versionProvider = Pymem.Version.class,
         description = "pymem4j: CPython's allocator architecture on native memory for Java.",
         subcommands = {ListCommand.class, ReplayCommand.class, BenchCommand.class, StressCommand.class, PythonCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})

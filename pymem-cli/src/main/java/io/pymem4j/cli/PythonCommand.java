@@ -35,7 +35,7 @@ import java.util.concurrent.Callable;
  * {@link PythonJvm}); when this one has none, the command runs itself again in one that has,
  * and exits with its status.
  */
-@Command(name = "python", mixinStandardHelpOptions = true,
+@Command(name = "python",
         description = {"Runs python3 PYTHON-ARGS in the system's CPython (libpython3, loaded in the JVM) with its RAW, MEM"
                 + " and OBJ allocators replaced by a pymem4j stack, and prints a summary of the allocator calls to stderr.",
                 "The library is found through python3-config, ldconfig or /usr/lib; -Dpymem4j.cpython.library=PATH names it."},

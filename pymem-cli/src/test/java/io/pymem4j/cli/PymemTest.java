@@ -7,6 +7,8 @@ import io.pymem4j.bench.TraceWriter;
 import io.pymem4j.spi.ProviderRegistry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -37,6 +39,24 @@ class PymemTest {
                 .realloc(MEM, 0, 4, 8)
                 .writeTo(file);
         return file;
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"list", "replay", "bench", "stress", "python", "demo"})
+    void everyCommandAnswersHelpWithItsUsageOnStdout(String command) {
+        for (String flag : List.of("--help", "-h")) {
+            CliRun r = pymem(command, flag);
+            assertEquals(0, r.status(), r.err());
+            assertTrue(r.out().startsWith("Usage: pymem " + command + " "), r.out());
+            assertEquals("", r.err());
+        }
+    }
+
+    @Test
+    void everyCommandAnswersVersion() {
+        CliRun r = pymem("replay", "--version");
+        assertEquals(0, r.status(), r.err());
+        assertTrue(r.out().startsWith("pymem "), r.out());
     }
 
     @Test
