@@ -39,8 +39,10 @@ class ReleaseTest {
     /** Runs the probe with a Java heap of {@code heap}, fixed and touched up front; returns its figures. */
     private static Map<String, Long> probeWithHeap(String heap, String... args) throws IOException, InterruptedException {
         String java = ProcessHandle.current().info().command().orElse("java");
+        // -Xbatch: each compilation is made when it is asked for, in the warm replays, not
+        // later on a busy machine, in the replays measured.
         List<String> command = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED", "-Xms" + heap, "-Xmx" + heap,
-                "-XX:+AlwaysPreTouch", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
+                "-XX:+AlwaysPreTouch", "-XX:+UseSerialGC", "-Xbatch", "-cp", System.getProperty("java.class.path"),
                 ReleaseProbe.class.getName()));
         command.addAll(List.of(args));
         Path out = Files.createTempFile("release-probe", ".txt");
