@@ -219,6 +219,31 @@ class BlockTableTest {
     }
 
     @Test
+    void twoTablesWithBlocksAtOneAddressEachFindTheirOwn() {
+        BlockTable a = new BlockTable(16);
+        BlockTable b = new BlockTable(16);
+        a.adopt(BASE, 100, 7, MEM);
+        b.adopt(BASE, 200, 9, OBJ);
+        for (int i = 0; i < 3; i++) {
+            assertEquals(100, a.lookup(BASE).size());
+            assertEquals(200, b.lookup(BASE).size());
+        }
+        assertEquals(100, a.take(BASE, MEM, false, PASSES));
+        assertEquals(BlockTable.Kind.LIVE, b.lookup(BASE).kind());
+    }
+
+    @Test
+    void anAddressAbove48BitsIsNotTheBlockItsLow48BitsName() {
+        BlockTable t = new BlockTable(16);
+        t.adopt(BASE, 100, 7, MEM);
+        for (long high : new long[] {1L << 48, 1L << 62, Long.MIN_VALUE}) {
+            assertNull(t.lookup(BASE | high));
+            assertEquals(BlockTable.NOT_LIVE, t.take(BASE | high, MEM, false, PASSES));
+        }
+        assertEquals(1, t.liveBlocks());
+    }
+
+    @Test
     void theRecordKeepsFiftyTwoBitsOfSerial() {
         BlockTable t = new BlockTable(16);
         long serial = (1L << 52) - 1;
