@@ -83,6 +83,8 @@ final class BlockTable {
     static final int LEAF_PAD = 8;
     static final int LEAF_LENGTH = LEAF_PAD + 2 * LEAF_RECORDS + LEAF_PAD;
     private static final int MID_NODES = 1 << (MID_SHIFT - REGION_SHIFT);
+    static final long LEAF_BYTES = (long) LEAF_LENGTH * Long.BYTES;
+    static final long MID_BYTES = (long) MID_NODES * Integer.BYTES;
     private static final int ROOT_NODES = 1 << (ADDRESS_BITS - MID_SHIFT);
 
     // A record is two longs in its leaf: SIZE, then META, which packs the kind, the two
@@ -311,6 +313,25 @@ final class BlockTable {
         int[] n = new int[1];
         forEachLeaf((base, leaf) -> n[0]++);
         return n[0];
+    }
+
+    /**
+     * The Java heap the tree's arrays hold, their headers left out and references counted
+     * as 4 bytes (compressed, the JVM's default below 32 GiB of heap): {@value #LEAF_BYTES}
+     * bytes a leaf, one per 64 KiB region the layer ever handed out a block in, and 256 KiB
+     * a mid node, one per 4 GiB. Nothing is given back while the layer lives: a record half
+     * the size of the addresses it covers is the price of finding any pointer's record
+     * without reading the pointer.
+     */
+    long javaHeapBytes() {
+        long[] n = new long[2];
+        for (int r = 0; r < ROOT_NODES; r++) {
+            if (MIDS.getAcquire(root, r) != null) {
+                n[0]++;
+            }
+        }
+        forEachLeaf((base, leaf) -> n[1]++);
+        return n[0] * MID_BYTES + n[1] * LEAF_BYTES;
     }
 
     private Entry entry(long p, long size, long meta) {

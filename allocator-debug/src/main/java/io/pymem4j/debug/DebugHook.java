@@ -98,6 +98,15 @@ public final class DebugHook implements Hook {
         return table.liveBlocks();
     }
 
+    /**
+     * The Java heap the block table holds: about 16 bytes per 32 bytes of every 64 KiB region
+     * the layer ever handed out a block in, kept while the layer lives (see the package
+     * documentation).
+     */
+    public long tableBytes() {
+        return table.javaHeapBytes();
+    }
+
     /** The serial number of the last successful debug malloc/calloc/realloc. */
     public long serialNumber() {
         return serialno.last();

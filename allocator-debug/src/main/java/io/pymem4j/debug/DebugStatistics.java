@@ -7,7 +7,7 @@ import java.util.Map;
 
 /**
  * The {@code debug} section of a runtime's MXBean (keys in the package documentation): the
- * debug layer's live blocks, serial number and quarantine. Nothing when the stack has no
+ * debug layer's live blocks, serial number, quarantine and the Java heap of its block table. Nothing when the stack has no
  * debug layer.
  */
 public final class DebugStatistics implements RuntimeStatistics {
@@ -19,6 +19,7 @@ public final class DebugStatistics implements RuntimeStatistics {
             figures.put("debug.serialNumber", d.serialNumber());
             figures.put("debug.quarantine.blocks", (long) d.quarantinedBlocks());
             figures.put("debug.quarantine.bytes", d.quarantinedBytes());
+            figures.put("debug.table.bytes", d.tableBytes());
         });
     }
 }

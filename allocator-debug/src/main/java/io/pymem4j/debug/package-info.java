@@ -68,6 +68,8 @@
  *   <tr><td>{@code debug.serialNumber}</td><td>{@code serialNumber()}: the last serial given</td></tr>
  *   <tr><td>{@code debug.quarantine.blocks}, {@code debug.quarantine.bytes}</td>
  *       <td>{@code quarantinedBlocks()}, {@code quarantinedBytes()}: held in quarantine</td></tr>
+ *   <tr><td>{@code debug.table.bytes}</td><td>{@code tableBytes()}: the Java heap of the block
+ *       table below</td></tr>
  * </table>
  *
  * <h2>The block table</h2>

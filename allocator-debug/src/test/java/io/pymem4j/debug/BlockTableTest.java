@@ -188,6 +188,24 @@ class BlockTableTest {
     }
 
     @Test
+    void theTablesJavaHeapIsItsLeavesAndMidNodes() {
+        BlockTable t = new BlockTable(16);
+        assertEquals(0, t.javaHeapBytes());
+        long region = 0x7f00_0001_0000L;
+        t.adopt(region + 16, 16, 1, MEM);
+        t.adopt(region + 0xfff0, 16, 2, MEM);
+        long leaf = (8 + 2 * 2048 + 8) * 8;
+        long mid = 65536 * 4;
+        assertEquals(mid + leaf, t.javaHeapBytes());
+        t.adopt(region + 0x1_0010, 16, 3, MEM);
+        assertEquals(mid + 2 * leaf, t.javaHeapBytes());
+        t.adopt(region + (1L << 32), 16, 4, MEM);
+        assertEquals(2 * mid + 3 * leaf, t.javaHeapBytes());
+        t.take(region + 16, MEM, false, PASSES);
+        assertEquals(2 * mid + 3 * leaf, t.javaHeapBytes(), "a leaf stays when its blocks are freed");
+    }
+
+    @Test
     void aLeafsRecordsKeepACacheLineAwayFromEitherEndOfTheLeaf() {
         long region = 0x7f00_0001_0000L;
         // long[] elements start 16 bytes into the array: 8 longs more clear the header's line.

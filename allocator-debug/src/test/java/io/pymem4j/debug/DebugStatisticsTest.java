@@ -11,6 +11,7 @@ import java.lang.management.ManagementFactory;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The debug section of a registered runtime's MXBean, read through the platform MBean server. */
 class DebugStatisticsTest {
@@ -27,11 +28,23 @@ class DebugStatisticsTest {
             rt.memMalloc(16);
             rt.rawMalloc(16);
             rt.objectFree(rt.objectMalloc(16));
+            Map<String, Long> f = statistics(reg.objectName());
             assertEquals(Map.of(
                     "debug.blocks.live", 2L,
                     "debug.serialNumber", 3L,
                     "debug.quarantine.blocks", 0L,
-                    "debug.quarantine.bytes", 0L), statistics(reg.objectName()));
+                    "debug.quarantine.bytes", 0L,
+                    "debug.table.bytes", DebugHook.of(rt).orElseThrow().tableBytes()), f);
+        }
+    }
+
+    @Test
+    void theTableFigureCountsAtLeastOneLeafAndMidNodeOnceABlockWasMade() {
+        PyMemRuntime rt = PyMemRuntime.create("malloc_debug");
+        try (var reg = PyMemManagement.register(rt)) {
+            assertEquals(0L, statistics(reg.objectName()).get("debug.table.bytes"));
+            rt.memFree(rt.memMalloc(16));
+            assertTrue(statistics(reg.objectName()).get("debug.table.bytes") >= BlockTable.MID_BYTES + BlockTable.LEAF_BYTES);
         }
     }
 
