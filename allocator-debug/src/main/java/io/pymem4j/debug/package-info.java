@@ -95,7 +95,9 @@
  *   <li>malloc, calloc and a moving realloc <em>adopt</em> the address: the size, then (a
  *       release store) the record LIVE with the serial and domain, whatever it was before
  *       (the address was given back, or never used). Leaves are made on first use and kept
- *       until the layer is gone; a leaf of untouched addresses is never made.</li>
+ *       until the layer is gone; a leaf of untouched addresses is never made. A leaf is 32 KiB
+ *       of records for 64 KiB of addresses, so the table holds on the Java heap half the
+ *       address range the layer ever handed blocks out in ({@code debug.table.bytes}).</li>
  *   <li>free <em>takes</em> it with one compare-and-set of the record from LIVE to PINNED
  *       (FREED once the free is in its thread's ring, unless a realloc or the quarantine still
  *       holds the block), so of two threads freeing one block exactly one passes it down, and
