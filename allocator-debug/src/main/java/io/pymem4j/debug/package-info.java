@@ -83,6 +83,8 @@
  *   | bits 47..32        | bits 31..16          | bits 15..5       | 4..0 |
  *        root[65536] ──► mid[65536] ──► leaf: long[8 + 2 × 2048 + 8], the records of 64 KiB
  *                                             |   between a cache line of padding at each end
+ *   RECENT[(p >>> 16) mod 16384] ──────────► the same leaf, if leaf[0] (its table, its region)
+ *                                             |   matches: static and shared, one load not three
  *         record of p = leaf[8+2g], leaf[8+2g+1]  | g = granule of p in its region
  *         +------------------+----------------------------------------------------------+
  *         | size             | serial (52 bits) | offset in granule (5) | through (2) | domain (2) | kind (3) |

@@ -251,10 +251,36 @@ class BlockTableTest {
     }
 
     @Test
+    void regionsThatShareACacheSlotKeepTheirOwnRecords() {
+        BlockTable t = new BlockTable(16);
+        long other = BASE + ((long) BlockTable.RECENT_SLOTS << 16);
+        t.adopt(BASE, 100, 7, MEM);
+        t.adopt(other, 200, 9, MEM);
+        for (int i = 0; i < 3; i++) {
+            assertEquals(100, t.lookup(BASE).size());
+            assertEquals(200, t.lookup(other).size());
+        }
+        assertEquals(2, t.liveBlocks());
+    }
+
+    @Test
+    void aForgottenTableLeavesTheSharedCacheAndStillFindsItsRecords() {
+        BlockTable t = new BlockTable(16);
+        t.adopt(BASE, 100, 7, MEM);
+        assertEquals(1, t.cachedLeaves());
+        t.forgetCachedLeaves();
+        assertEquals(0, t.cachedLeaves());
+        assertEquals(100, t.lookup(BASE).size());
+        assertEquals(1, t.cachedLeaves(), "the lookup put the leaf back");
+    }
+
+    @Test
     void anAddressAbove48BitsIsNotTheBlockItsLow48BitsName() {
         BlockTable t = new BlockTable(16);
         t.adopt(BASE, 100, 7, MEM);
-        for (long high : new long[] {1L << 48, 1L << 62, Long.MIN_VALUE}) {
+        // The table's own id up there would spell its leaf's key, were the high bits not refused first.
+        long ownId = t.tableKey << 16;
+        for (long high : new long[] {ownId, 1L << 48, 1L << 62, Long.MIN_VALUE}) {
             assertNull(t.lookup(BASE | high));
             assertEquals(BlockTable.NOT_LIVE, t.take(BASE | high, MEM, false, PASSES));
         }
