@@ -520,6 +520,11 @@ final class BlockTable {
 
     /** How many slots of the shared leaf cache hold a leaf of this table (for tests). */
     int cachedLeaves() {
+        return cachedLeaves(tableKey);
+    }
+
+    /** How many slots of the shared leaf cache hold a leaf of the table with {@code tableKey}, collected or not (for tests). */
+    static int cachedLeaves(long tableKey) {
         int n = 0;
         for (int i = 0; i < RECENT_SLOTS; i++) {
             long[] leaf = (long[]) LEAVES.getAcquire(RECENT, i);

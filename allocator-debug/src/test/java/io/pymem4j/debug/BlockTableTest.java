@@ -274,6 +274,26 @@ class BlockTableTest {
         assertEquals(1, t.cachedLeaves(), "the lookup put the leaf back");
     }
 
+    /** A table that adopted a block in each of {@code regions} regions, dropped: its key. */
+    private static long tableDroppedAfterAdopting(int regions) {
+        BlockTable t = new BlockTable(16);
+        for (int i = 0; i < regions; i++) {
+            t.adopt(BASE + ((long) i << 16), 16, i + 1, MEM);
+        }
+        assertEquals(regions, t.cachedLeaves());
+        return t.tableKey;
+    }
+
+    @Test
+    void aCollectedTableLeavesNoLeafInTheSharedCache() throws InterruptedException {
+        long key = tableDroppedAfterAdopting(3);
+        for (int i = 0; i < 300 && BlockTable.cachedLeaves(key) != 0; i++) {
+            System.gc();
+            Thread.sleep(100);
+        }
+        assertEquals(0, BlockTable.cachedLeaves(key), "the leaves of a table no longer reachable");
+    }
+
     @Test
     void anAddressAbove48BitsIsNotTheBlockItsLow48BitsName() {
         BlockTable t = new BlockTable(16);
