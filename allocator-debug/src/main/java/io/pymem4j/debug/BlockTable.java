@@ -449,7 +449,7 @@ final class BlockTable {
     private long[] leaf(long p, boolean create) {
         long region = p >>> REGION_SHIFT;
         if (region >>> TABLE_SHIFT == 0) { // else not a user address: the tree says so
-            long[] leaf = RECENT[(int) region & (RECENT_SLOTS - 1)];
+            long[] leaf = RECENT[recentSlot(region)];
             // A load-acquire of the slot: the key and the records written before the leaf's
             // release are seen (a plain load and a fence, which costs no instruction on x86,
             // where the VarHandle's acquire load also checks the element's class).
@@ -478,7 +478,7 @@ final class BlockTable {
             leaf = makeLeaf(r, m);
         }
         if (leaf != null) {
-            LEAVES.setRelease(RECENT, (int) (p >>> REGION_SHIFT) & (RECENT_SLOTS - 1), leaf);
+            LEAVES.setRelease(RECENT, recentSlot(p >>> REGION_SHIFT), leaf);
         }
         return leaf;
     }
@@ -506,11 +506,21 @@ final class BlockTable {
         public void run() {
             for (int i = 0; i < RECENT_SLOTS; i++) {
                 long[] leaf = (long[]) LEAVES.getAcquire(RECENT, i);
-                if (leaf != null && leaf[KEY] >>> TABLE_SHIFT == tableKey >>> TABLE_SHIFT) {
+                if (isOfTable(leaf, tableKey)) {
                     LEAVES.compareAndSet(RECENT, i, leaf, null);
                 }
             }
         }
+    }
+
+    /** The slot of {@link #RECENT} that holds the leaf of region {@code region} ({@code p >>> 16}) when it is cached. */
+    private static int recentSlot(long region) {
+        return (int) region & (RECENT_SLOTS - 1);
+    }
+
+    /** Whether {@code leaf} (or null) belongs to the table with {@code tableKey}. */
+    private static boolean isOfTable(long[] leaf, long tableKey) {
+        return leaf != null && leaf[KEY] >>> TABLE_SHIFT == tableKey >>> TABLE_SHIFT;
     }
 
     /** Takes this table's leaves out of the shared cache now, as its collection would (for tests). */
@@ -528,7 +538,7 @@ final class BlockTable {
         int n = 0;
         for (int i = 0; i < RECENT_SLOTS; i++) {
             long[] leaf = (long[]) LEAVES.getAcquire(RECENT, i);
-            if (leaf != null && leaf[KEY] >>> TABLE_SHIFT == tableKey >>> TABLE_SHIFT) {
+            if (isOfTable(leaf, tableKey)) {
                 n++;
             }
         }
