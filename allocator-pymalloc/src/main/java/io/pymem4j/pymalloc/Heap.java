@@ -91,7 +91,7 @@ final class Heap {
         // Each class's ring starts empty: its fake header sits two pointers before
         // usedpools[2i], so that header's nextpool and prevpool are usedpools[2i] and [2i+1].
         for (int i = 0; i < usedPoolsSize; i += 2) {
-            long fake = usedpools + 8L * i - Pymalloc.POOL_NEXTPOOL;
+            long fake = usedpools + 8L * i - PoolHeader.NEXTPOOL;
             NativeMemory.putLong(usedpools + 8L * i, fake);
             NativeMemory.putLong(usedpools + 8L * (i + 1), fake);
         }
