@@ -17,7 +17,7 @@ import io.pymem4j.api.PyMemAllocatorEx;
  * a whole aligned slot) and the next slot below {@code tail_lo}.
  *
  * <p>Not thread-safe by itself: {@link #markUsed} runs under the allocator's lock.
- * {@link #isUsed} may run without it; see {@link Pymalloc} for why that is sound.
+ * {@link #isUsed} may run without it; the package documentation says why that is sound.
  */
 final class ArenaMap {
 

@@ -10,14 +10,21 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * CPython's obmalloc ({@code Objects/obmalloc.c}): the MEM and OBJ domains' allocator,
- * with its pools, arenas, {@code usedpools} and arena map on native memory.
+ * The entry points of CPython's obmalloc ({@code Objects/obmalloc.c}), the MEM and OBJ
+ * domains' allocator, and its fast path: a small request pops a block off the free list of
+ * the first pool in its class's {@code usedpools} ring, and a free pushes the block back on
+ * its pool's free list.
  *
  * <p>Requests of 1..512 bytes come from size-class pools; 0-byte and larger requests, and
  * the small ones when no arena can be had, go to the raw backend and are counted in
  * {@code raw_allocated_blocks}. Pointers this allocator does not own (told in O(1) by the
  * {@link ArenaMap}) are passed to the raw backend by {@code free} and {@code realloc}.
- * See the package documentation for the structures and the locking.
+ *
+ * <p>The rest is in classes of its own: the heaps table (the superclass {@link Heaps}, so
+ * that the fast path reads its fields through {@code this}), the pool header's layout and
+ * ring operations ({@link PoolHeader}), and the arenas, which pools come from and go back to
+ * under the arena lock ({@link Arenas}). The package documentation has the structures, a
+ * diagram of them, and the locking.
  *
  * <h2>Reaching it from a runtime</h2>
  * {@link #of(PyMemRuntime)} (or {@link #find(PyMemRuntime)}) returns the instance serving a

@@ -50,6 +50,27 @@
  *       It never reads memory pymalloc does not own, in both geometries.</li>
  * </ul>
  *
+ * <h2>Where each part lives</h2>
+ * <ul>
+ *   <li>{@link io.pymem4j.pymalloc.Pymalloc}: the entry points and the fast path
+ *       ({@code pymalloc_alloc}, {@code pymalloc_pool_extend}, {@code allocate_from_new_pool},
+ *       {@code pymalloc_free}) on a heap's rings.</li>
+ *   <li>{@code PoolHeader}: {@code struct pool_header}'s offsets and a pool's link into and
+ *       unlink from a {@code usedpools} ring.</li>
+ *   <li>{@code Arenas}: the {@code arenas} vector of {@code struct arena_object},
+ *       {@code unused_arena_objects}, {@code usable_arenas}, {@code nfp2lasta} and the arena
+ *       counters; a pool is taken from or returned to an arena there, under the arena lock.</li>
+ *   <li>{@code Heaps} (the heaps table, {@code Pymalloc}'s superclass so that the fast path
+ *       reads it through {@code this}), {@code Heap} (one heap: {@code usedpools}, warm pool,
+ *       remote frees) and {@code RemoteFrees} (a heap's queue of other threads' frees): the
+ *       threads' side, below.</li>
+ *   <li>{@code ArenaMap}: {@code address_in_range}. {@link io.pymem4j.pymalloc.Geometry}: the
+ *       tunables and what follows from them. {@link io.pymem4j.pymalloc.PymallocStats}: the
+ *       {@code _debugmallocstats} figures and text, gathered by {@code Arenas} with what the
+ *       heaps add.</li>
+ * </ul>
+ * Measurements behind the design choices are in {@code docs/pymalloc-design-notes.md}.
+ *
  * <h2>Requests</h2>
  * 1..512 bytes come from size classes of {@code ALIGNMENT} bytes; 0 bytes, more than 512,
  * and small requests when no arena can be had go to the raw backend (counted in
@@ -113,10 +134,9 @@
  *   <li>A free by another thread is one CAS: the block's address goes into the owner
  *       heap's {@code RemoteFrees} queue (many producers, one consumer). The freeing thread
  *       never writes into the block, so the block's cache line stays with the owner, which
- *       takes eight addresses per cache line with independent loads; a list linked through
- *       the blocks moved each block's line to the freeing thread and back, and the owner
- *       walked it one dependent miss at a time (two threads handing each other half their
- *       64-byte blocks ran 1.8 times faster with the queue). A full queue (1024 blocks)
+ *       takes eight addresses per cache line with independent loads, where a list linked
+ *       through the blocks would move each block's line to the freeing thread and back and
+ *       be walked one dependent miss at a time. A full queue (1024 blocks)
  *       sends the block onto the heap's {@code remoteFrees} list, linked through its first
  *       word. The owner collects both whenever one of its rings runs dry, before it would
  *       take a new pool, and in {@link io.pymem4j.pymalloc.Pymalloc#collect()}; it takes the
@@ -136,8 +156,9 @@
  *       once under the arena lock, so the arenas of a pool of worker threads go back when
  *       their blocks are freed after the workers end. A heap is never freed before
  *       {@code close()}: virtual threads get one each, reused after they end.</li>
- *   <li>What still runs without any lock, as before: raw requests (libc is thread-safe)
- *       with {@code raw_allocated_blocks} updated atomically; the ownership test in
+ *   <li>What runs without any lock: raw requests (libc is thread-safe), with
+ *       {@code raw_allocated_blocks} counted in the calling thread's heap (atomically only
+ *       for a thread that has none); the ownership test in
  *       {@code free} and {@code realloc} (the arena of a live block was marked before the
  *       block was handed out, and for a foreign pointer every view of the map answers "not
  *       ours"; map nodes are freed only by {@code close()}); reading a live block's
