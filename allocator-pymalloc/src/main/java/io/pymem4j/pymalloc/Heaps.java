@@ -22,7 +22,8 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>Locking: {@link #lock} is pymalloc's arena lock (null in GIL mode). The table
  * ({@link #heaps}) is replaced, never changed, when it grows, so readers need no lock; the
- * methods that change anything else here run with the lock held, as each one says.
+ * heaps with no owner and {@link #closed} change with the lock held; each count is written by
+ * one thread alone, or atomically.
  */
 abstract sealed class Heaps permits Pymalloc {
 

@@ -14,7 +14,7 @@ import io.pymem4j.api.NativeMemory;
  *  16  nextpool       pool*   ring (used pool) or freepools (empty pool) link
  *  24  prevpool       pool*   ring link
  *  32  arenaindex     uint32  the pool's arena_object in the arenas vector
- *  36  szidx          uint32  size class; {@link Geometry#DUMMY_SIZE_IDX} before the first
+ *  36  szidx          uint32  size class; {@link Geometry#DUMMY_SIZE_IDX} until it has one
  *  40  nextoffset     uint32  offset of the first never-used block
  *  44  maxnextoffset  uint32  largest nextoffset that still leaves room for a block
  * </pre>
