@@ -15,13 +15,14 @@ import java.nio.ByteOrder;
  * must only touch memory they own. Code that hands memory to users gives them a
  * bounds-checked {@link #segment(long, long) segment} instead.
  *
- * <p>An access compiles to one load or store and a compare, but C2 gets there by inlining
- * some twenty JDK methods, about 600 IR nodes each time (JDK 25, measured with
- * {@code -XX:+LogCompilation}; a bare {@code VarHandle} costs as much). C2 stops inlining
- * ordinary calls once a compilation has made about 18,000 nodes, so a method that inlines
- * some thirty accesses leaves the next calls, these accessors included, as real calls:
- * which calls those are decides a hot path's speed more than the count of its loads, so a
- * change to one is measured (JMH, forks alternated), not reasoned about.
+ * <p>An access compiles to one load or store and a compare, but C2 gets there by inlining a
+ * chain of JDK methods, which spends a large share of the compilation's IR nodes on every
+ * access (a bare {@code VarHandle} costs as much). C2 stops inlining ordinary calls once a
+ * compilation has made {@code NodeCountInliningCutoff} nodes, so a method that inlines a few
+ * dozen accesses leaves the next calls, these accessors included, as real calls: which calls
+ * those are decides a hot path's speed more than the count of its loads, so a change to one
+ * is judged by measurement, not by reasoning ({@code docs/design-notes.md} in the
+ * repository has the figures).
  */
 public final class NativeMemory {
 

@@ -84,8 +84,8 @@ public final class JmhSuite {
      * minutes; fine to see that everything works and for coarse ratios, not for a report.
      * {@link #LONG}: 3 forks, 5 warm-up and 5 measured iterations of 1 s, JMH practice for
      * figures to publish (about 10x longer). Either with more forks and fewer sizes makes a
-     * focused run: one short fork is too noisy for the pair (about ±2 ns on 9), while the
-     * 64-byte pair alone in 3 short forks takes about 30 s for seven targets.
+     * focused run: one short fork is too noisy for the pair, while the 64-byte pair alone in
+     * 3 short forks is steady and quick.
      *
      * @param sizes the {@code size} parameter of the suites that have one (pair, two-thread);
      *              empty for each suite's own list

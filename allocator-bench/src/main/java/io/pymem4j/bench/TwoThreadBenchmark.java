@@ -41,7 +41,7 @@ import java.util.concurrent.TimeUnit;
  * threads, {@code Cross} and {@code Solo} divided by {@value #BATCH}. Two threads do
  * {@code 2 * Solo / Cross} times the work of one. Blocks cross in batches because a queue
  * that hands over one block at a time costs a cache-line round trip per block between the
- * two cores (about 100 ns on the project's VM, whatever the allocator), and the figure would
+ * two cores (whatever the allocator), and the figure would
  * be the queue's. JDK confined arenas cannot be closed by another thread, so only the
  * shared one runs {@code Cross}.
  */

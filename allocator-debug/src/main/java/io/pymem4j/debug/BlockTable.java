@@ -78,10 +78,10 @@ final class BlockTable {
     /**
      * Longs of padding before and after a leaf's records, a cache line each. Every lookup
      * reads the leaf's length (its bounds check) from the array's header line; without the
-     * padding, the records of blocks at the start of a region sat in that line, and a thread
-     * freeing such a block stalled every other thread's lookups in the leaf (two threads'
-     * 64-byte pairs: about 115 ns instead of 32, whenever a pool lay at a region's start).
-     * The end is padded as well, for the header of whatever object follows the leaf.
+     * padding, the records of blocks at the start of a region would sit in that line, and a
+     * thread freeing such a block would stall every other thread's lookups in the leaf
+     * (false sharing whenever a pool lies at a region's start). The end is padded as well,
+     * for the header of whatever object follows the leaf.
      */
     static final int LEAF_PAD = 8;
     static final int LEAF_LENGTH = LEAF_PAD + 2 * LEAF_RECORDS + LEAF_PAD;
@@ -126,8 +126,7 @@ final class BlockTable {
      * Leaves of every table by region number modulo {@value #RECENT_SLOTS}, each told apart by
      * its key: a lookup is one load and a compare before the record's, where the tree takes
      * three dependent loads after a field of the table. Static, so that the JIT knows the
-     * array's place and length (no load of either, no bounds check). The debug replays ran
-     * about 5% faster on compile and regrtest with it, 1% on json (alternated runs). A miss
+     * array's place and length (no load of either, no bounds check). A miss
      * (an empty slot, another region's or another table's leaf) goes to the tree and puts the
      * leaf here. Slots are written on misses only, so threads share them read-only in the
      * steady state.

@@ -20,8 +20,7 @@ import java.util.stream.Stream;
  * One {@link StackWalker} walk that skips the allocator machinery and stops as soon as it
  * has the traceback limit's frames plus one (the one that tells a cut traceback from a
  * whole one), or walks the whole stack when all frames are counted. What a walk costs is
- * mostly the frames the JVM fetches, about 60 ns each on the project's machine, plus a
- * fixed cost per batch; an unused frame of a batch costs as much as a used one. So the
+ * mostly the frames the JVM fetches, a cost per frame, plus a fixed cost per batch; an unused frame of a batch costs as much as a used one. So the
  * walker is chosen per capture with an {@code estimateDepth} of what the recent captures of
  * this thread needed (their machinery frames + the limit + 1): the first batch then holds
  * every frame the capture reads and little more. A stack of another shape costs one more

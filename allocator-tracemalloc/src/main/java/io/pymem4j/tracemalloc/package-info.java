@@ -21,7 +21,7 @@
  *
  *   Tracemalloc (one per runtime, shared by the three domains' layers)
  *     TraceTable[0..2]      RAW, MEM, OBJ: open addressing long address → (size, traceback)
- *     TreeMap<domain, TraceTable>   domains of track()
+ *     TreeMap&lt;domain, TraceTable&gt;   domains of track()
  *     TracebackInterner     one Traceback instance per distinct call path
  *     frame table           (Class, method, line) → Frame, one Frame per code location,
  *                           fronted by a 256-entry direct-mapped cache in each thread
@@ -39,10 +39,10 @@
  *
  * <h2>Capture</h2>
  * What a {@code StackWalker} walk costs is mostly the frames the JVM fetches for it (the
- * JDK builds an object per frame, about 60 ns each on the project's machine, plus some
- * 300 ns per batch), whether the walk reads them or not, and one call into the JVM per frame
- * whose method or line is read (about 130 ns; the method name alone costs as much as a
- * {@code StackTraceElement}, and no public API identifies a frame's method more cheaply).
+ * JDK builds an object per frame, plus a fixed cost per batch), whether the walk reads them
+ * or not, and one call into the JVM per frame whose method or line is read (the method name
+ * alone costs as much as a {@code StackTraceElement}, and no public API identifies a frame's
+ * method more cheaply).
  * So a capture fetches only what it needs: the walker's first batch is sized to what the
  * thread's recent captures needed (machinery frames + limit + 1), and the walk stops there.
  * Reflection frames are shown to the walk and skipped by it, so that they count in that
@@ -66,25 +66,10 @@
  * directly, not through the runtime's hooked slot).
  *
  * <h2>Cost</h2>
- * 2026-11-21, JDK 25, the project's 2-core machine shared with other work (load average 5
- * to 11, so ratios of alternated runs, not times, are the figures):
- * <ul>
- *   <li>A {@code malloc(64)} + {@code free} pair through {@code malloc+tracemalloc}, 45
- *       frames deep ({@code CaptureCost} in this module's tests; its Javadoc has the
- *       command): about 15 ns without the layer; the idle layer 1.07x to 1.15x (one
- *       volatile read and a branch, against a 15 ns pair); tracing with 1 frame about
- *       1.6 us (0.9 us in the quietest round), with 10 frames about 3.6 us (2.8 us). Against
- *       the previous capture (a default walker, a {@code StackTraceElement}-keyed map)
- *       alternated in one JVM: 0.51x to 0.58x the time at 1 frame, 0.80x to 0.84x at 10,
- *       where the JVM's per-frame calls dominate.</li>
- *   <li>The replay of the compile trace through {@code pymalloc} in GIL mode (its cheapest
- *       stack, about 14 ns an event when the machine is quiet), every variant in its own
- *       class loader, rounds alternated: the idle layer 1.006x and 1.010x (median of
- *       paired rounds, two sessions of 20 rounds of 5 runs); tracing with 1 frame 35x to
- *       50x, with 10 frames 95x to 130x.</li>
- * </ul>
- * The stack walk dominates (CPython's exact tracing costs x3.3 CPU on pyperformance,
- * gh-150494); the table and interning are a small part of it.
+ * The idle layer costs one volatile read and a branch per call. Tracing costs what the
+ * capture costs: the stack walk dominates, and the table and interning are a small part of
+ * it ({@code CaptureCost} in this module's tests measures a pair; {@code docs/design-notes.md}
+ * in the repository has the figures).
  *
  * <h2>Flame graphs</h2>
  * {@link io.pymem4j.tracemalloc.FlameGraph} draws a snapshot's bytes by traceback, or the

@@ -23,9 +23,8 @@ import java.nio.file.Path;
 public final class ReleaseProbe {
 
     /**
-     * Replays before the measured one. The JIT still grows the resident set by up to 2.5 MiB
-     * in the second and third replays of a fresh JVM, and by under 0.1 MiB a replay after
-     * that.
+     * Replays before the measured one. The JIT still grows the resident set noticeably in the
+     * second and third replays of a fresh JVM, and by little a replay after that.
      */
     static final int WARM_REPLAYS = 3;
     /** Replays after the measured one: a leak of each replay adds up over them, the JIT's growth does not. */
