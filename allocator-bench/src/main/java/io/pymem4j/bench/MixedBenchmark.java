@@ -146,7 +146,7 @@ public class MixedBenchmark {
 
     @Benchmark
     public long unsafe(Blocks b) {
-        return b.replace(UnsafeAllocator.INSTANCE);
+        return b.replace(UnsafePeer.INSTANCE);
     }
 
     @Benchmark

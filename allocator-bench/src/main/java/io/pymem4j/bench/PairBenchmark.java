@@ -83,7 +83,7 @@ public class PairBenchmark {
 
     @Benchmark
     public long unsafe() {
-        return pair(UnsafeAllocator.INSTANCE, size);
+        return pair(UnsafePeer.INSTANCE, size);
     }
 
     @Benchmark

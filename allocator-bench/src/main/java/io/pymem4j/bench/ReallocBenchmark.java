@@ -67,7 +67,7 @@ public class ReallocBenchmark {
 
     @Benchmark
     public long unsafe() {
-        return grow(UnsafeAllocator.INSTANCE, growth);
+        return grow(UnsafePeer.INSTANCE, growth);
     }
 
     @Benchmark
