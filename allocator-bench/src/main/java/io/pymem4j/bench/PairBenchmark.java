@@ -62,7 +62,7 @@ public class PairBenchmark {
     }
 
     @Benchmark
-    public long stack(StackState s, StackState.Held gil, Neighbour n) {
+    public long stack(StackState s, StackState.GilHeldPerIteration gil, Neighbour n) {
         return pair(s.obj, size);
     }
 
