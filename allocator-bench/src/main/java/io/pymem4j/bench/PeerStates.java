@@ -48,8 +48,8 @@ public final class PeerStates {
     public abstract static class Lwjgl {
         LwjglPeer a;
 
-        void create(LwjglPeer.Library kind) {
-            a = LwjglPeer.create(kind);
+        void create(LwjglPeer.Library library) {
+            a = LwjglPeer.create(library);
         }
     }
 
