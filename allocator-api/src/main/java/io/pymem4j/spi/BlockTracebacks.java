@@ -14,8 +14,8 @@ import java.util.List;
  */
 public interface BlockTracebacks {
 
-    /** One frame: a file name and a line number. */
-    record Frame(String filename, int lineno) {
+    /** One frame of a traceback, as a report prints it: a file name and a line number. */
+    record SourceLine(String filename, int lineno) {
     }
 
     /** True while allocations are traced. */
@@ -25,5 +25,5 @@ public interface BlockTracebacks {
      * The frames where the block at {@code address} of {@code domain} was allocated, most
      * recent first, or null when the block is not traced.
      */
-    List<Frame> frames(PyMemAllocatorDomain domain, long address);
+    List<SourceLine> frames(PyMemAllocatorDomain domain, long address);
 }

@@ -122,7 +122,7 @@ public class MixedBenchmark {
     }
 
     @Benchmark
-    public long stack(StackState s, StackState.Held held, Blocks b) {
+    public long stack(StackState s, StackState.GilHeldPerIteration held, Blocks b) {
         if (b.owner == null) {
             b.gil = s.gil;
         }
@@ -146,7 +146,7 @@ public class MixedBenchmark {
 
     @Benchmark
     public long unsafe(Blocks b) {
-        return b.replace(UnsafeAllocator.INSTANCE);
+        return b.replace(UnsafePeer.INSTANCE);
     }
 
     @Benchmark

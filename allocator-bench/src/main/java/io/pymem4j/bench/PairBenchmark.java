@@ -62,7 +62,7 @@ public class PairBenchmark {
     }
 
     @Benchmark
-    public long stack(StackState s, StackState.Held gil, Neighbour n) {
+    public long stack(StackState s, StackState.GilHeldPerIteration gil, Neighbour n) {
         return pair(s.obj, size);
     }
 
@@ -83,7 +83,7 @@ public class PairBenchmark {
 
     @Benchmark
     public long unsafe() {
-        return pair(UnsafeAllocator.INSTANCE, size);
+        return pair(UnsafePeer.INSTANCE, size);
     }
 
     @Benchmark

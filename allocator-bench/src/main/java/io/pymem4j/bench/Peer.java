@@ -18,21 +18,21 @@ import java.util.function.Supplier;
 public enum Peer {
     /** libc's malloc family through FFM downcalls: allocator-raw's {@link LibcAllocator}. */
     FFM_GLIBC("ffm-glibc", "ffmGlibc", "libc malloc/free through FFM (allocator-raw)", () -> LibcAllocator.INSTANCE),
-    /** jemalloc through FFM ({@link JemallocAllocator}). */
-    FFM_JEMALLOC("ffm-jemalloc", "ffmJemalloc", "jemalloc (libjemalloc2) through FFM", () -> JemallocAllocator.INSTANCE),
-    /** mimalloc through FFM ({@link MimallocAllocator}). */
-    FFM_MIMALLOC("ffm-mimalloc", "ffmMimalloc", "mimalloc (libmimalloc2.0) through FFM", () -> MimallocAllocator.INSTANCE),
-    /** {@code sun.misc.Unsafe} ({@link UnsafeAllocator}). */
-    UNSAFE("unsafe", "unsafe", "sun.misc.Unsafe allocateMemory/freeMemory", () -> UnsafeAllocator.INSTANCE),
-    /** LWJGL's system allocator ({@link LwjglAllocator}). */
+    /** jemalloc through FFM ({@link JemallocPeer}). */
+    FFM_JEMALLOC("ffm-jemalloc", "ffmJemalloc", "jemalloc (libjemalloc2) through FFM", () -> JemallocPeer.INSTANCE),
+    /** mimalloc through FFM ({@link MimallocPeer}). */
+    FFM_MIMALLOC("ffm-mimalloc", "ffmMimalloc", "mimalloc (libmimalloc2.0) through FFM", () -> MimallocPeer.INSTANCE),
+    /** {@code sun.misc.Unsafe} ({@link UnsafePeer}). */
+    UNSAFE("unsafe", "unsafe", "sun.misc.Unsafe allocateMemory/freeMemory", () -> UnsafePeer.INSTANCE),
+    /** LWJGL's system allocator ({@link LwjglPeer}). */
     LWJGL_SYSTEM("lwjgl-system", "lwjglSystem", "LWJGL MemoryUtil, system allocator (libc through JNI)",
-            () -> LwjglAllocator.create(LwjglAllocator.Kind.SYSTEM)),
-    /** LWJGL's bundled jemalloc ({@link LwjglAllocator}). */
+            () -> LwjglPeer.create(LwjglPeer.Library.SYSTEM)),
+    /** LWJGL's bundled jemalloc ({@link LwjglPeer}). */
     LWJGL_JEMALLOC("lwjgl-jemalloc", "lwjglJemalloc", "LWJGL MemoryUtil, its bundled jemalloc",
-            () -> LwjglAllocator.create(LwjglAllocator.Kind.JEMALLOC)),
-    /** LWJGL's rpmalloc ({@link LwjglAllocator}). */
+            () -> LwjglPeer.create(LwjglPeer.Library.JEMALLOC)),
+    /** LWJGL's rpmalloc ({@link LwjglPeer}). */
     LWJGL_RPMALLOC("lwjgl-rpmalloc", "lwjglRpmalloc", "LWJGL MemoryUtil, rpmalloc",
-            () -> LwjglAllocator.create(LwjglAllocator.Kind.RPMALLOC)),
+            () -> LwjglPeer.create(LwjglPeer.Library.RPMALLOC)),
     /** Netty's {@code PooledByteBufAllocator}, direct buffers (JMH only). */
     NETTY_POOLED("netty-pooled", "nettyPooled", "Netty PooledByteBufAllocator direct buffers, thread caches on", null),
     /** A JDK confined {@code Arena} per block (JMH only). */
@@ -78,11 +78,11 @@ public enum Peer {
      */
     public String unavailable() {
         return switch (this) {
-            case FFM_JEMALLOC -> JemallocAllocator.unavailable();
-            case FFM_MIMALLOC -> MimallocAllocator.unavailable();
-            case LWJGL_SYSTEM -> LwjglAllocator.unavailable(LwjglAllocator.Kind.SYSTEM);
-            case LWJGL_JEMALLOC -> LwjglAllocator.unavailable(LwjglAllocator.Kind.JEMALLOC);
-            case LWJGL_RPMALLOC -> LwjglAllocator.unavailable(LwjglAllocator.Kind.RPMALLOC);
+            case FFM_JEMALLOC -> JemallocPeer.unavailable();
+            case FFM_MIMALLOC -> MimallocPeer.unavailable();
+            case LWJGL_SYSTEM -> LwjglPeer.unavailable(LwjglPeer.Library.SYSTEM);
+            case LWJGL_JEMALLOC -> LwjglPeer.unavailable(LwjglPeer.Library.JEMALLOC);
+            case LWJGL_RPMALLOC -> LwjglPeer.unavailable(LwjglPeer.Library.RPMALLOC);
             default -> null;
         };
     }
@@ -101,7 +101,7 @@ public enum Peer {
 
     /** Environment variables a JVM running this peer must be started with. */
     public Map<String, String> environment() {
-        return this == FFM_JEMALLOC ? Map.of("GLIBC_TUNABLES", NativeLibraries.JEMALLOC_TUNABLES) : Map.of();
+        return this == FFM_JEMALLOC ? Map.of("GLIBC_TUNABLES", JemallocPeer.GLIBC_TUNABLES) : Map.of();
     }
 
     /** The peer labelled {@code label}. */

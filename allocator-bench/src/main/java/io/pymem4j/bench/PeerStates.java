@@ -8,7 +8,7 @@ import org.openjdk.jmh.annotations.State;
 
 /**
  * The JMH states of the peers that need setting up; libc ({@link io.pymem4j.raw.LibcAllocator})
- * and {@link UnsafeAllocator} need none. A peer that cannot run here fails its setup with
+ * and {@link UnsafePeer} need none. A peer that cannot run here fails its setup with
  * the reason; {@link JmhSuite} leaves such peers out before they get there.
  */
 public final class PeerStates {
@@ -24,32 +24,32 @@ public final class PeerStates {
 
     @State(Scope.Benchmark)
     public static class Jemalloc {
-        JemallocAllocator a;
+        JemallocPeer a;
 
         @Setup(Level.Trial)
         public void setUp() {
-            require(JemallocAllocator.unavailable());
-            a = JemallocAllocator.INSTANCE;
+            require(JemallocPeer.unavailable());
+            a = JemallocPeer.INSTANCE;
         }
     }
 
     @State(Scope.Benchmark)
     public static class Mimalloc {
-        MimallocAllocator a;
+        MimallocPeer a;
 
         @Setup(Level.Trial)
         public void setUp() {
-            require(MimallocAllocator.unavailable());
-            a = MimallocAllocator.INSTANCE;
+            require(MimallocPeer.unavailable());
+            a = MimallocPeer.INSTANCE;
         }
     }
 
     /** An LWJGL allocator; each benchmark thread attaches itself (rpmalloc's thread heap) per iteration. */
     public abstract static class Lwjgl {
-        LwjglAllocator a;
+        LwjglPeer a;
 
-        void create(LwjglAllocator.Kind kind) {
-            a = LwjglAllocator.create(kind);
+        void create(LwjglPeer.Library library) {
+            a = LwjglPeer.create(library);
         }
     }
 
@@ -57,7 +57,7 @@ public final class PeerStates {
     public static class LwjglSystem extends Lwjgl {
         @Setup(Level.Trial)
         public void setUp() {
-            create(LwjglAllocator.Kind.SYSTEM);
+            create(LwjglPeer.Library.SYSTEM);
         }
     }
 
@@ -65,7 +65,7 @@ public final class PeerStates {
     public static class LwjglJemalloc extends Lwjgl {
         @Setup(Level.Trial)
         public void setUp() {
-            create(LwjglAllocator.Kind.JEMALLOC);
+            create(LwjglPeer.Library.JEMALLOC);
         }
     }
 
@@ -73,7 +73,7 @@ public final class PeerStates {
     public static class LwjglRpmalloc extends Lwjgl {
         @Setup(Level.Trial)
         public void setUp() {
-            create(LwjglAllocator.Kind.RPMALLOC);
+            create(LwjglPeer.Library.RPMALLOC);
         }
     }
 

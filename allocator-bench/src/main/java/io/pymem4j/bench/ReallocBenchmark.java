@@ -46,7 +46,7 @@ public class ReallocBenchmark {
     }
 
     @Benchmark
-    public long stack(StackState s, StackState.Held gil) {
+    public long stack(StackState s, StackState.GilHeldPerIteration gil) {
         return grow(s.obj, growth);
     }
 
@@ -67,7 +67,7 @@ public class ReallocBenchmark {
 
     @Benchmark
     public long unsafe() {
-        return grow(UnsafeAllocator.INSTANCE, growth);
+        return grow(UnsafePeer.INSTANCE, growth);
     }
 
     @Benchmark

@@ -18,8 +18,8 @@ import org.openjdk.jmh.annotations.TearDown;
  * serves.
  *
  * <p>GIL mode: a single-threaded benchmark holds the interpreter lock for a whole
- * iteration ({@link Held}), as a Python thread holds the GIL between switches; the
- * two-thread benchmarks take it around each call, as two threads calling
+ * iteration ({@link GilHeldPerIteration}), as a Python thread holds the GIL between
+ * switches; the two-thread benchmarks take it around each call, as two threads calling
  * {@code PyObject_Malloc} through {@code PyGILState_Ensure} would.
  */
 @State(Scope.Benchmark)
@@ -91,7 +91,7 @@ public class StackState {
 
     /** Holds the stack's interpreter lock (GIL mode only) for each iteration of a one-thread benchmark. */
     @State(Scope.Thread)
-    public static class Held {
+    public static class GilHeldPerIteration {
         private InterpreterLock held;
 
         @Setup(Level.Iteration)

@@ -256,7 +256,7 @@ public class TwoThreadBenchmark {
     @Benchmark
     @Threads(2)
     public long unsafeLocal() {
-        return local(UnsafeAllocator.INSTANCE, size);
+        return local(UnsafePeer.INSTANCE, size);
     }
 
     @Benchmark
@@ -264,14 +264,14 @@ public class TwoThreadBenchmark {
     @GroupThreads(2)
     @OperationsPerInvocation(BATCH)
     public long unsafeCross(Rings r, ThreadParams t) {
-        return cross(UnsafeAllocator.INSTANCE, r, t);
+        return cross(UnsafePeer.INSTANCE, r, t);
     }
 
     @Benchmark
     @Threads(1)
     @OperationsPerInvocation(BATCH)
     public long unsafeSolo(OwnRing r) {
-        return solo(UnsafeAllocator.INSTANCE, r);
+        return solo(UnsafePeer.INSTANCE, r);
     }
 
     @Benchmark

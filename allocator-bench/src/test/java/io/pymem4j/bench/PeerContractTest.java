@@ -2,6 +2,7 @@ package io.pymem4j.bench;
 
 import io.pymem4j.api.AllocatorContractTest;
 import io.pymem4j.api.PyMemAllocatorEx;
+import io.pymem4j.spi.MallocFamily;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
@@ -110,7 +111,7 @@ class PeerContractTest {
 
     @Test
     void aMissingLibraryIsAReasonNotAnError() {
-        String why = NativeLibraries.unavailable("libpymem4j-no-such-allocator.so.9", "", "install nothing");
+        String why = MallocFamily.unusable("libpymem4j-no-such-allocator.so.9", "", "install nothing");
         assertEquals("libpymem4j-no-such-allocator.so.9 cannot be opened: install nothing", why);
     }
 

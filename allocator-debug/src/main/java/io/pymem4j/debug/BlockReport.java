@@ -178,7 +178,7 @@ final class BlockReport {
             line("");
             return;
         }
-        List<BlockTracebacks.Frame> frames = null;
+        List<BlockTracebacks.SourceLine> frames = null;
         if (domain != null) {
             try {
                 frames = source.frames(domain, p);
@@ -193,7 +193,7 @@ final class BlockReport {
             return;
         }
         line("Memory block allocated at (most recent call first):");
-        for (BlockTracebacks.Frame f : frames) {
+        for (BlockTracebacks.SourceLine f : frames) {
             line("  File \"" + ascii(f.filename()) + "\", line " + Integer.toUnsignedString(f.lineno()));
         }
         line("");

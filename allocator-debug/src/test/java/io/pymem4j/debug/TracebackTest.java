@@ -23,7 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class TracebackTest {
 
     /** A tracer layer above the debug layer that answers with fixed frames for every block. */
-    private record FixedTracer(boolean tracing, List<BlockTracebacks.Frame> frames) implements HookProvider {
+    private record FixedTracer(boolean tracing, List<BlockTracebacks.SourceLine> frames) implements HookProvider {
         @Override
         public String name() {
             return "tracer";
@@ -44,14 +44,14 @@ class TracebackTest {
             return new State(tracing, frames);
         }
 
-        private record State(boolean tracing, List<Frame> fixed) implements Hook, BlockTracebacks {
+        private record State(boolean tracing, List<SourceLine> fixed) implements Hook, BlockTracebacks {
             @Override
             public PyMemAllocatorEx wrap(PyMemAllocatorDomain domain, PyMemAllocatorEx below) {
                 return below;
             }
 
             @Override
-            public List<Frame> frames(PyMemAllocatorDomain domain, long address) {
+            public List<SourceLine> frames(PyMemAllocatorDomain domain, long address) {
                 return fixed;
             }
         }
@@ -70,7 +70,7 @@ class TracebackTest {
     @Test
     void tracedBlockGetsItsAllocationFramesMostRecentFirst() {
         String report = overflowReport(new FixedTracer(true, List.of(
-                new BlockTracebacks.Frame("<string>", 3), new BlockTracebacks.Frame("caf\u00e9.py", 4))));
+                new BlockTracebacks.SourceLine("<string>", 3), new BlockTracebacks.SourceLine("caf\u00e9.py", 4))));
         assertTrue(report.endsWith("""
                 cd cd cd cd cd cd cd cd
 

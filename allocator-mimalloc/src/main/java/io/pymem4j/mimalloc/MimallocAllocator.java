@@ -1,6 +1,7 @@
 package io.pymem4j.mimalloc;
 
 import io.pymem4j.api.PyMemAllocatorEx;
+import io.pymem4j.spi.MallocFamily;
 
 /**
  * mimalloc's {@code mi_malloc} family as an allocator: what CPython 3.13+ installs in the MEM
@@ -32,33 +33,22 @@ public final class MimallocAllocator implements PyMemAllocatorEx {
 
     @Override
     public long malloc(long size) {
-        if (size < 0) {
-            return 0;
-        }
-        return MimallocLibrary.malloc(size);
+        return MallocFamily.malloc(MimallocLibrary.MALLOC, size);
     }
 
     @Override
     public long calloc(long nelem, long elsize) {
-        if (PyMemAllocatorEx.callocOverflows(nelem, elsize)) {
-            return 0;
-        }
-        return MimallocLibrary.calloc(nelem, elsize);
+        return MallocFamily.calloc(MimallocLibrary.CALLOC, nelem, elsize);
     }
 
     @Override
     public long realloc(long ptr, long newSize) {
-        if (newSize < 0) {
-            return 0;
-        }
-        return MimallocLibrary.realloc(ptr, newSize);
+        return MallocFamily.realloc(MimallocLibrary.REALLOC, ptr, newSize);
     }
 
     @Override
     public void free(long ptr) {
-        if (ptr != 0) {
-            MimallocLibrary.free(ptr);
-        }
+        MallocFamily.free(MimallocLibrary.FREE, ptr);
     }
 
     /**
@@ -66,7 +56,7 @@ public final class MimallocAllocator implements PyMemAllocatorEx {
      * at least what was asked for; 0 for NULL. Only for blocks of this allocator.
      */
     public long usableSize(long ptr) {
-        return ptr == 0 ? 0 : MimallocLibrary.usableSize(ptr);
+        return MallocFamily.usableSize(MimallocLibrary.USABLE_SIZE, ptr);
     }
 
     /** The loaded library's version, {@code 2.0.9} for Debian 12's libmimalloc2.0. */

@@ -1,6 +1,7 @@
 package io.pymem4j.raw;
 
 import io.pymem4j.api.PyMemAllocatorEx;
+import io.pymem4j.spi.MallocFamily;
 
 /**
  * The system allocator: libc's malloc family, as CPython's {@code _PyMem_RawMalloc} and
@@ -24,36 +25,22 @@ public final class LibcAllocator implements PyMemAllocatorEx {
 
     @Override
     public long malloc(long size) {
-        if (size < 0) {
-            return 0;
-        }
-        return LibC.malloc(size == 0 ? 1 : size);
+        return MallocFamily.rawMalloc(LibC.MALLOC, size);
     }
 
     @Override
     public long calloc(long nelem, long elsize) {
-        if (PyMemAllocatorEx.callocOverflows(nelem, elsize)) {
-            return 0;
-        }
-        if (nelem == 0 || elsize == 0) {
-            return LibC.calloc(1, 1);
-        }
-        return LibC.calloc(nelem, elsize);
+        return MallocFamily.rawCalloc(LibC.CALLOC, nelem, elsize);
     }
 
     @Override
     public long realloc(long ptr, long newSize) {
-        if (newSize < 0) {
-            return 0;
-        }
-        return LibC.realloc(ptr, newSize == 0 ? 1 : newSize);
+        return MallocFamily.rawRealloc(LibC.REALLOC, ptr, newSize);
     }
 
     @Override
     public void free(long ptr) {
-        if (ptr != 0) {
-            LibC.free(ptr);
-        }
+        MallocFamily.free(LibC.FREE, ptr);
     }
 
     @Override

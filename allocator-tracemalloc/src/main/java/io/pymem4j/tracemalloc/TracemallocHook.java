@@ -32,14 +32,14 @@ final class TracemallocHook implements Hook, BlockTracebacks {
     }
 
     @Override
-    public List<Frame> frames(PyMemAllocatorDomain domain, long address) {
+    public List<BlockTracebacks.SourceLine> frames(PyMemAllocatorDomain domain, long address) {
         Traceback tb = tracer.getTraceback(domain.ordinal(), address);
         if (tb == null) {
             return null;
         }
-        List<Frame> frames = new ArrayList<>(tb.size());
+        List<BlockTracebacks.SourceLine> frames = new ArrayList<>(tb.size());
         for (int i = tb.size() - 1; i >= 0; i--) {
-            frames.add(new Frame(tb.get(i).filename(), tb.get(i).lineno()));
+            frames.add(new BlockTracebacks.SourceLine(tb.get(i).filename(), tb.get(i).lineno()));
         }
         return frames;
     }

@@ -36,8 +36,8 @@ import java.util.TreeMap;
  *       each call goes through the runtime, so it sees layers added later (tracemalloc).</li>
  *   <li>{@code @Domain(RAW|MEM|OBJ)} {@link SegmentAllocator}: the same domain for FFM code
  *       ({@link PyMemRuntime#segmentAllocator}).</li>
- *   <li>With {@link Builder#registerMXBean()}: {@link PyMemManagement.Registration}, the
- *       runtime's MXBean registered with the platform MBean server.</li>
+ *   <li>With {@link ModuleBuilder#registerMXBean()}: {@link PyMemManagement.Registration},
+ *       the runtime's MXBean registered with the platform MBean server.</li>
  * </ul>
  *
  * <h2>Where the configuration comes from</h2>
@@ -45,12 +45,14 @@ import java.util.TreeMap;
  * {@code malloc} names the stack ({@code pymalloc_debug}), every other key is a runtime
  * option ({@code debug.policy}, {@code tracemalloc}, {@code gil}; see the README).
  * <ol>
- *   <li>Code first: {@link Builder#stack} and {@link Builder#option} win over every source.</li>
- *   <li>Then the sources in the order they were added: {@link Builder#systemProperties()}
- *       ({@code pymem4j.malloc}), {@link Builder#environment()} ({@code PYMEM4J_MALLOC}),
- *       {@link Builder#properties(Path)} and {@link Builder#classpathProperties(String)}
- *       (their {@code pymem4j.*} entries).</li>
- *   <li>Then {@link Builder#defaultStack} ({@code default}, CPython's default, unless set).</li>
+ *   <li>Code first: {@link ModuleBuilder#stack} and {@link ModuleBuilder#option} win over
+ *       every source.</li>
+ *   <li>Then the sources in the order they were added:
+ *       {@link ModuleBuilder#systemProperties()} ({@code pymem4j.malloc}),
+ *       {@link ModuleBuilder#environment()} ({@code PYMEM4J_MALLOC}),
+ *       {@link ModuleBuilder#properties(Path)} and
+ *       {@link ModuleBuilder#classpathProperties(String)} (their {@code pymem4j.*} entries).</li>
+ *   <li>Then {@link ModuleBuilder#defaultStack} ({@code default}, CPython's default, unless set).</li>
  * </ol>
  * An option no source sets is left to the runtime, which reads its system property and
  * environment variable itself.
@@ -73,7 +75,7 @@ public final class PyMemModule extends AbstractModule {
     private final boolean registerMXBean;
     private final ProviderRegistry registry;
 
-    private PyMemModule(Builder b) {
+    private PyMemModule(ModuleBuilder b) {
         this.code = Map.copyOf(b.code);
         this.sources = List.copyOf(b.sources);
         this.defaultStack = b.defaultStack;
@@ -91,8 +93,8 @@ public final class PyMemModule extends AbstractModule {
         return builder().systemProperties().environment().build();
     }
 
-    public static Builder builder() {
-        return new Builder();
+    public static ModuleBuilder builder() {
+        return new ModuleBuilder();
     }
 
     /** The {@link Domain} qualifier of {@code domain}, for keys built in code. */
@@ -265,24 +267,24 @@ public final class PyMemModule extends AbstractModule {
     }
 
     /** Configures a {@link PyMemModule}; see the class doc for the order of the sources. */
-    public static final class Builder {
+    public static final class ModuleBuilder {
         private final Map<String, String> code = new LinkedHashMap<>();
         private final List<SourceSpec> sources = new ArrayList<>();
         private String defaultStack = "default";
         private boolean registerMXBean;
         private ProviderRegistry registry;
 
-        private Builder() {
+        private ModuleBuilder() {
         }
 
         /** The stack, named in code: wins over every source. */
-        public Builder stack(String stack) {
+        public ModuleBuilder stack(String stack) {
             code.put(STACK_KEY, Objects.requireNonNull(stack, "stack"));
             return this;
         }
 
         /** A runtime option ({@code debug.policy}, {@code tracemalloc}, ...), set in code: wins over every source. */
-        public Builder option(String key, String value) {
+        public ModuleBuilder option(String key, String value) {
             if (Objects.requireNonNull(key, "key").equals(STACK_KEY)) {
                 throw new IllegalArgumentException("the stack is not an option: use stack(name)");
             }
@@ -291,36 +293,36 @@ public final class PyMemModule extends AbstractModule {
         }
 
         /** The stack when no source names one; {@code default} unless set. */
-        public Builder defaultStack(String stack) {
+        public ModuleBuilder defaultStack(String stack) {
             this.defaultStack = Objects.requireNonNull(stack, "stack");
             return this;
         }
 
         /** The system properties {@code pymem4j.malloc} and {@code pymem4j.<option>}, read when the injector is made. */
-        public Builder systemProperties() {
+        public ModuleBuilder systemProperties() {
             sources.add(new Ready(ConfigSource.systemProperties()));
             return this;
         }
 
         /** The environment variables {@code PYMEM4J_MALLOC} and {@code PYMEM4J_<OPTION>}. */
-        public Builder environment() {
+        public ModuleBuilder environment() {
             return environment(System.getenv());
         }
 
         /** As {@link #environment()}, from {@code env} (a copy of a process's environment). */
-        public Builder environment(Map<String, String> env) {
+        public ModuleBuilder environment(Map<String, String> env) {
             sources.add(new Ready(ConfigSource.environment(Map.copyOf(env))));
             return this;
         }
 
         /** The {@code pymem4j.*} entries of a properties file (UTF-8), read when the module is configured. */
-        public Builder properties(Path file) {
+        public ModuleBuilder properties(Path file) {
             sources.add(new File(Objects.requireNonNull(file, "file")));
             return this;
         }
 
         /** The {@code pymem4j.*} entries of {@code properties}, named {@code description} in messages. */
-        public Builder properties(Properties properties, String description) {
+        public ModuleBuilder properties(Properties properties, String description) {
             Properties copy = new Properties();
             copy.putAll(properties);
             sources.add(new Ready(ConfigSource.properties(copy, description)));
@@ -328,7 +330,7 @@ public final class PyMemModule extends AbstractModule {
         }
 
         /** The {@code pymem4j.*} entries of a class path resource, which must exist. */
-        public Builder classpathProperties(String resource) {
+        public ModuleBuilder classpathProperties(String resource) {
             ClassLoader loader = Thread.currentThread().getContextClassLoader();
             sources.add(new Resource(Objects.requireNonNull(resource, "resource"),
                     loader != null ? loader : PyMemModule.class.getClassLoader()));
@@ -336,13 +338,13 @@ public final class PyMemModule extends AbstractModule {
         }
 
         /** Registers the runtime's MXBean with the platform MBean server when the injector is made. */
-        public Builder registerMXBean() {
+        public ModuleBuilder registerMXBean() {
             this.registerMXBean = true;
             return this;
         }
 
         /** The providers to set the stack up from; {@link ProviderRegistry#getDefault()} unless set. */
-        public Builder registry(ProviderRegistry registry) {
+        public ModuleBuilder registry(ProviderRegistry registry) {
             this.registry = Objects.requireNonNull(registry, "registry");
             return this;
         }

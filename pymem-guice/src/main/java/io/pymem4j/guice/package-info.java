@@ -5,7 +5,7 @@
  * {@code @Domain(MEM) PyMemAllocatorEx} and the deployment chooses the stack.
  *
  * <pre>
- *   PyMemModule.Builder: stack()/option() (code) &gt; sources in the order added &gt; defaultStack
+ *   PyMemModule.ModuleBuilder: stack()/option() (code) &gt; sources in the order added &gt; defaultStack
  *        sources: systemProperties()   pymem4j.malloc, pymem4j.&lt;option&gt;
  *                 environment()        PYMEM4J_MALLOC, PYMEM4J_&lt;OPTION&gt;
  *                 properties(file)     pymem4j.* entries of a .properties file

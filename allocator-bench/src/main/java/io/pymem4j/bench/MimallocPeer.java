@@ -1,6 +1,7 @@
 package io.pymem4j.bench;
 
 import io.pymem4j.api.PyMemAllocatorEx;
+import io.pymem4j.spi.MallocFamily;
 
 import java.lang.invoke.MethodHandle;
 
@@ -8,12 +9,12 @@ import java.lang.invoke.MethodHandle;
  * mimalloc through FFM downcalls, as a peer: what a Java program gets by binding
  * {@code libmimalloc.so.2} (Debian's {@code libmimalloc2.0}) itself, through its {@code mi_}
  * names. The handles are {@code static final} and critical, as allocator-raw's libc ones, so
- * the two compare like for like. The edge cases are those of
- * {@link NativeLibraries}'s calls. Blocks under 16 bytes are 8-byte aligned
- * (mimalloc's 8-byte size class). Use this class only after {@link #unavailable()} said null:
+ * the two compare like for like. The edge cases are CPython's raw layer's, as
+ * {@link MallocFamily#rawMalloc} and friends implement them. Blocks under 16 bytes are
+ * 8-byte aligned (mimalloc's 8-byte size class). Use this class only after {@link #unavailable()} said null:
  * the first call opens the library.
  */
-public final class MimallocAllocator implements PyMemAllocatorEx {
+public final class MimallocPeer implements PyMemAllocatorEx {
 
     /** The library, as the dynamic linker finds it. */
     public static final String SONAME = "libmimalloc.so.2";
@@ -27,43 +28,43 @@ public final class MimallocAllocator implements PyMemAllocatorEx {
         static final MethodHandle FREE;
 
         static {
-            MethodHandle[] h = NativeLibraries.mallocFamily(SONAME, PREFIX);
-            MALLOC = h[0];
-            CALLOC = h[1];
-            REALLOC = h[2];
-            FREE = h[3];
+            MallocFamily.Downcalls h = MallocFamily.bind(MallocFamily.open(SONAME), SONAME, PREFIX);
+            MALLOC = h.malloc();
+            CALLOC = h.calloc();
+            REALLOC = h.realloc();
+            FREE = h.free();
         }
     }
 
     /** The one instance: the state is the library's. */
-    public static final MimallocAllocator INSTANCE = new MimallocAllocator();
+    public static final MimallocPeer INSTANCE = new MimallocPeer();
 
-    private MimallocAllocator() {
+    private MimallocPeer() {
     }
 
     /** Why this peer cannot run in this JVM, or null when it can. */
     public static String unavailable() {
-        return NativeLibraries.unavailable(SONAME, PREFIX, "install libmimalloc2.0");
+        return MallocFamily.unusable(SONAME, PREFIX, "install libmimalloc2.0");
     }
 
     @Override
     public long malloc(long size) {
-        return NativeLibraries.malloc(Handles.MALLOC, size);
+        return MallocFamily.rawMalloc(Handles.MALLOC, size);
     }
 
     @Override
     public long calloc(long nelem, long elsize) {
-        return NativeLibraries.calloc(Handles.CALLOC, nelem, elsize);
+        return MallocFamily.rawCalloc(Handles.CALLOC, nelem, elsize);
     }
 
     @Override
     public long realloc(long ptr, long newSize) {
-        return NativeLibraries.realloc(Handles.REALLOC, ptr, newSize);
+        return MallocFamily.rawRealloc(Handles.REALLOC, ptr, newSize);
     }
 
     @Override
     public void free(long ptr) {
-        NativeLibraries.free(Handles.FREE, ptr);
+        MallocFamily.free(Handles.FREE, ptr);
     }
 
     @Override

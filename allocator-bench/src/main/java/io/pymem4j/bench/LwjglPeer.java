@@ -19,15 +19,15 @@ import org.lwjgl.system.rpmalloc.RPmallocAllocator;
  * {@code calloc(1, 1)}, negative sizes and overflowing products 0. rpmalloc needs every
  * thread that calls it initialized: {@link #attachThread()}.
  */
-public final class LwjglAllocator implements PyMemAllocatorEx {
+public final class LwjglPeer implements PyMemAllocatorEx {
 
     /** LWJGL's allocators, by the names of {@code Configuration.MEMORY_ALLOCATOR}. */
-    public enum Kind {
+    public enum Library {
         SYSTEM("system"), JEMALLOC("jemalloc"), RPMALLOC("rpmalloc");
 
         private final String label;
 
-        Kind(String label) {
+        Library(String label) {
             this.label = label;
         }
 
@@ -36,21 +36,21 @@ public final class LwjglAllocator implements PyMemAllocatorEx {
         }
     }
 
-    private final Kind kind;
+    private final Library library;
     private final Calls allocator;
 
-    private LwjglAllocator(Kind kind, Calls allocator) {
-        this.kind = kind;
+    private LwjglPeer(Library library, Calls allocator) {
+        this.library = library;
         this.allocator = allocator;
     }
 
     /**
-     * The allocator {@code kind}; its natives are loaded now.
+     * The allocator of {@code library}; its natives are loaded now.
      *
      * @throws LinkageError (UnsatisfiedLinkError and the like) when LWJGL's natives do not load here
      */
-    public static LwjglAllocator create(Kind kind) {
-        Calls a = switch (kind) {
+    public static LwjglPeer create(Library library) {
+        Calls a = switch (library) {
             case SYSTEM -> new Stdlib();
             case JEMALLOC -> new Via(new JEmallocAllocator());
             case RPMALLOC -> {
@@ -61,35 +61,35 @@ public final class LwjglAllocator implements PyMemAllocatorEx {
                 yield new Via(new RPmallocAllocator());
             }
         };
-        LwjglAllocator la = new LwjglAllocator(kind, a);
+        LwjglPeer la = new LwjglPeer(library, a);
         la.attachThread();
         long probe = la.malloc(16);
         if (probe == 0) {
-            throw new IllegalStateException("LWJGL " + kind.label() + ": malloc(16) returned NULL");
+            throw new IllegalStateException("LWJGL " + library.label() + ": malloc(16) returned NULL");
         }
         la.free(probe);
         return la;
     }
 
-    /** Why {@code kind} cannot run in this JVM, or null when it can. */
-    public static String unavailable(Kind kind) {
+    /** Why {@code library} cannot run in this JVM, or null when it can. */
+    public static String unavailable(Library library) {
         try {
-            create(kind);
+            create(library);
             return null;
         } catch (LinkageError | RuntimeException e) {
-            return "LWJGL " + kind.label() + " does not load: " + e;
+            return "LWJGL " + library.label() + " does not load: " + e;
         }
     }
 
     /** Prepares the calling thread (rpmalloc's per-thread heap); a no-op for the others and when done. */
     public void attachThread() {
-        if (kind == Kind.RPMALLOC) {
+        if (library == Library.RPMALLOC) {
             RPmalloc.rpmalloc_thread_initialize();
         }
     }
 
-    public Kind kind() {
-        return kind;
+    public Library library() {
+        return library;
     }
 
     @Override
@@ -120,10 +120,10 @@ public final class LwjglAllocator implements PyMemAllocatorEx {
 
     @Override
     public String toString() {
-        return "lwjgl-" + kind.label();
+        return "lwjgl-" + library.label();
     }
 
-    /** The four calls the adapter makes; one implementation per kind, so each JVM sees one. */
+    /** The four calls the adapter makes; one implementation per library, so each JVM sees one. */
     private interface Calls {
         long malloc(long size);
 

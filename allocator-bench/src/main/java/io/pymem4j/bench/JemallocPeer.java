@@ -1,6 +1,7 @@
 package io.pymem4j.bench;
 
 import io.pymem4j.api.PyMemAllocatorEx;
+import io.pymem4j.spi.MallocFamily;
 
 import java.lang.invoke.MethodHandle;
 
@@ -8,17 +9,24 @@ import java.lang.invoke.MethodHandle;
  * jemalloc through FFM downcalls, as a peer: what a Java program gets by binding
  * {@code libjemalloc.so.2} (Debian's {@code libjemalloc2}, which exports the unprefixed
  * names) itself. The handles are {@code static final} and critical, as allocator-raw's libc
- * ones, so the two compare like for like. The edge cases are those of
- * {@link NativeLibraries}'s calls. Blocks under 16 bytes are 8-byte aligned
- * (jemalloc's 8-byte size class). The JVM must start with
+ * ones, so the two compare like for like. The edge cases are CPython's raw layer's, as
+ * {@link MallocFamily#rawMalloc} and friends implement them. Blocks under 16 bytes are
+ * 8-byte aligned (jemalloc's 8-byte size class). The JVM must start with
  * {@code GLIBC_TUNABLES=glibc.rtld.optional_static_tls=65536} in its environment to load the
  * library; use this class only after {@link #unavailable()} said null: the first call opens it.
  */
-public final class JemallocAllocator implements PyMemAllocatorEx {
+public final class JemallocPeer implements PyMemAllocatorEx {
 
     /** The library, as the dynamic linker finds it. */
     public static final String SONAME = "libjemalloc.so.2";
     private static final String PREFIX = "";
+
+    /**
+     * The glibc tunable a process needs, set before it starts, to {@code dlopen} Debian's
+     * {@code libjemalloc.so.2}: jemalloc uses initial-exec TLS, which fits only in an
+     * enlarged static TLS surplus. Without it the open fails.
+     */
+    static final String GLIBC_TUNABLES = "glibc.rtld.optional_static_tls=65536";
 
     /** The downcall handles, in a holder so that {@link #unavailable()} can run before (and instead of) opening the library. */
     private static final class Handles {
@@ -28,44 +36,44 @@ public final class JemallocAllocator implements PyMemAllocatorEx {
         static final MethodHandle FREE;
 
         static {
-            MethodHandle[] h = NativeLibraries.mallocFamily(SONAME, PREFIX);
-            MALLOC = h[0];
-            CALLOC = h[1];
-            REALLOC = h[2];
-            FREE = h[3];
+            MallocFamily.Downcalls h = MallocFamily.bind(MallocFamily.open(SONAME), SONAME, PREFIX);
+            MALLOC = h.malloc();
+            CALLOC = h.calloc();
+            REALLOC = h.realloc();
+            FREE = h.free();
         }
     }
 
     /** The one instance: the state is the library's. */
-    public static final JemallocAllocator INSTANCE = new JemallocAllocator();
+    public static final JemallocPeer INSTANCE = new JemallocPeer();
 
-    private JemallocAllocator() {
+    private JemallocPeer() {
     }
 
     /** Why this peer cannot run in this JVM, or null when it can. */
     public static String unavailable() {
-        return NativeLibraries.unavailable(SONAME, PREFIX, "install libjemalloc2, and start the JVM with GLIBC_TUNABLES="
-                + NativeLibraries.JEMALLOC_TUNABLES);
+        return MallocFamily.unusable(SONAME, PREFIX, "install libjemalloc2, and start the JVM with GLIBC_TUNABLES="
+                + GLIBC_TUNABLES);
     }
 
     @Override
     public long malloc(long size) {
-        return NativeLibraries.malloc(Handles.MALLOC, size);
+        return MallocFamily.rawMalloc(Handles.MALLOC, size);
     }
 
     @Override
     public long calloc(long nelem, long elsize) {
-        return NativeLibraries.calloc(Handles.CALLOC, nelem, elsize);
+        return MallocFamily.rawCalloc(Handles.CALLOC, nelem, elsize);
     }
 
     @Override
     public long realloc(long ptr, long newSize) {
-        return NativeLibraries.realloc(Handles.REALLOC, ptr, newSize);
+        return MallocFamily.rawRealloc(Handles.REALLOC, ptr, newSize);
     }
 
     @Override
     public void free(long ptr) {
-        NativeLibraries.free(Handles.FREE, ptr);
+        MallocFamily.free(Handles.FREE, ptr);
     }
 
     @Override

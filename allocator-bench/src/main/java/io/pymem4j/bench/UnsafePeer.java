@@ -1,6 +1,7 @@
 package io.pymem4j.bench;
 
 import io.pymem4j.api.PyMemAllocatorEx;
+import io.pymem4j.spi.MallocFamily;
 
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
@@ -21,7 +22,7 @@ import java.lang.reflect.Field;
  * refused request, which Unsafe throws as {@link OutOfMemoryError}, returns 0 as the
  * contract says.
  */
-public final class UnsafeAllocator implements PyMemAllocatorEx {
+public final class UnsafePeer implements PyMemAllocatorEx {
 
     private static final MethodHandle ALLOCATE;
     private static final MethodHandle REALLOCATE;
@@ -47,9 +48,9 @@ public final class UnsafeAllocator implements PyMemAllocatorEx {
     }
 
     /** The one instance: the state is the JVM's. */
-    public static final UnsafeAllocator INSTANCE = new UnsafeAllocator();
+    public static final UnsafePeer INSTANCE = new UnsafePeer();
 
-    private UnsafeAllocator() {
+    private UnsafePeer() {
     }
 
     @Override
@@ -62,7 +63,7 @@ public final class UnsafeAllocator implements PyMemAllocatorEx {
         } catch (OutOfMemoryError e) {
             return 0;
         } catch (Throwable t) {
-            throw NativeLibraries.rethrow(t);
+            throw MallocFamily.rethrow(t);
         }
     }
 
@@ -77,7 +78,7 @@ public final class UnsafeAllocator implements PyMemAllocatorEx {
             try {
                 SET.invokeExact(p, size, (byte) 0);
             } catch (Throwable t) {
-                throw NativeLibraries.rethrow(t);
+                throw MallocFamily.rethrow(t);
             }
         }
         return p;
@@ -93,7 +94,7 @@ public final class UnsafeAllocator implements PyMemAllocatorEx {
         } catch (OutOfMemoryError e) {
             return 0;
         } catch (Throwable t) {
-            throw NativeLibraries.rethrow(t);
+            throw MallocFamily.rethrow(t);
         }
     }
 
@@ -103,7 +104,7 @@ public final class UnsafeAllocator implements PyMemAllocatorEx {
             try {
                 FREE.invokeExact(ptr);
             } catch (Throwable t) {
-                throw NativeLibraries.rethrow(t);
+                throw MallocFamily.rethrow(t);
             }
         }
     }
