@@ -7,9 +7,9 @@ import io.pymem4j.bench.CReplayer;
 import io.pymem4j.bench.JmhSuite;
 import io.pymem4j.bench.Peer;
 import io.pymem4j.bench.ReplayBench;
-import io.pymem4j.bench.ReplayEngine;
+import io.pymem4j.replay.ReplayEngine;
 import io.pymem4j.bench.ReplayFigures;
-import io.pymem4j.bench.Trace;
+import io.pymem4j.replay.TraceFile;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -285,7 +285,7 @@ final class BenchCommand implements Callable<Integer> {
                 + (replayForks == 1 ? "" : ", " + replayForks + " processes each"));
         int done = 0;
         for (Path trace : traceFiles) {
-            String name = trace == null ? Trace.BUNDLED.replace(".pymt", "") : trace.getFileName().toString()
+            String name = trace == null ? TraceFile.BUNDLED.replace(".pymt", "") : trace.getFileName().toString()
                     .replaceFirst("\\.pymt$", "");
             // Forks of every target by target, in the order they first ran; the rounds take
             // the targets in turns, so that a change in the machine's load hits them alike.
@@ -327,8 +327,8 @@ final class BenchCommand implements Callable<Integer> {
 
     private Path bundledCopy() {
         try {
-            Path tmp = Files.createTempDirectory("pymem-bench").resolve(Trace.BUNDLED);
-            try (var in = Trace.openBundled()) {
+            Path tmp = Files.createTempDirectory("pymem-bench").resolve(TraceFile.BUNDLED);
+            try (var in = TraceFile.openBundled()) {
                 Files.copy(in, tmp);
             }
             tmp.toFile().deleteOnExit();

@@ -2,7 +2,7 @@ package io.pymem4j.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.pymem4j.bench.TraceWriter;
+import io.pymem4j.replay.TraceWriter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -1,4 +1,4 @@
-package io.pymem4j.bench;
+package io.pymem4j.replay;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;

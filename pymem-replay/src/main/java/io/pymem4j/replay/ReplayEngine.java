@@ -1,4 +1,4 @@
-package io.pymem4j.bench;
+package io.pymem4j.replay;
 
 import io.pymem4j.api.NativeMemory;
 import io.pymem4j.api.InterpreterLock;
@@ -9,7 +9,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Replays a decoded {@link Trace} through the three domains of a {@link PyMemRuntime} and
+ * Replays a decoded {@link TraceFile} through the three domains of a {@link PyMemRuntime} and
  * times it, as the C replayer's {@code bench} does (see the package doc for the method).
  *
  * <p>The event loop is written for the JIT: the three allocators are locals, a
@@ -55,8 +55,8 @@ public final class ReplayEngine {
     private ReplayEngine() {
     }
 
-    /** {@link #replay(Trace, PyMemRuntime, int, int)} with the automatic warm-up and 5 timed runs. */
-    public static ReplayResult replay(Trace trace, PyMemRuntime runtime) {
+    /** {@link #replay(TraceFile, PyMemRuntime, int, int)} with the automatic warm-up and 5 timed runs. */
+    public static ReplayResult replay(TraceFile trace, PyMemRuntime runtime) {
         return replay(trace, runtime, DEFAULT_WARMUP, DEFAULT_RUNS);
     }
 
@@ -71,17 +71,17 @@ public final class ReplayEngine {
      * @throws ReplayFailedException when an allocator returns NULL; the run's live blocks
      *                               are freed first
      */
-    public static ReplayResult replay(Trace trace, PyMemRuntime runtime, int warmup, int runs) {
+    public static ReplayResult replay(TraceFile trace, PyMemRuntime runtime, int warmup, int runs) {
         return replay(trace, runtime, warmup, runs, null);
     }
 
     /**
-     * As {@link #replay(Trace, PyMemRuntime, int, int)}, and runs {@code atEndOfLastRun} (if
+     * As {@link #replay(TraceFile, PyMemRuntime, int, int)}, and runs {@code atEndOfLastRun} (if
      * not null) once, after the last timed run's events and before that run's live blocks are
      * freed, outside the timer, with the interpreter lock held in GIL mode: the moment the C
      * replayer's {@code --malloc-stats} reports, for a look at the allocator's state.
      */
-    public static ReplayResult replay(Trace trace, PyMemRuntime runtime, int warmup, int runs, Runnable atEndOfLastRun) {
+    public static ReplayResult replay(TraceFile trace, PyMemRuntime runtime, int warmup, int runs, Runnable atEndOfLastRun) {
         InterpreterLock gil = runtime.interpreterLock();
         if (gil == null) {
             return replayHeld(trace, runtime, warmup, runs, atEndOfLastRun);
@@ -91,7 +91,7 @@ public final class ReplayEngine {
         }
     }
 
-    private static ReplayResult replayHeld(Trace trace, PyMemRuntime runtime, int warmup, int runs,
+    private static ReplayResult replayHeld(TraceFile trace, PyMemRuntime runtime, int warmup, int runs,
                                            Runnable atEndOfLastRun) {
         if (warmup < AUTO_WARMUP) {
             throw new IllegalArgumentException("warm-up runs must be 0 or more (or AUTO_WARMUP), not " + warmup);
@@ -136,7 +136,7 @@ public final class ReplayEngine {
     }
 
     /** One replay of the whole trace; returns the nanoseconds of the event loop alone. */
-    private static long run(Trace trace, long[] table, PyMemAllocatorEx raw, PyMemAllocatorEx mem,
+    private static long run(TraceFile trace, long[] table, PyMemAllocatorEx raw, PyMemAllocatorEx mem,
                             PyMemAllocatorEx obj, Runnable atEnd) {
         long[] ev = trace.events();
         int n = trace.eventCount();
@@ -170,11 +170,11 @@ public final class ReplayEngine {
         for (int i = from; i < to; i++) {
             long w0 = ev[2 * i];
             long n = ev[2 * i + 1];
-            int id = (int) w0 & Trace.ID_MASK;
+            int id = (int) w0 & TraceFile.ID_MASK;
             long p;
             long size = n;
             int target = id;
-            int tag = (int) (w0 >>> Trace.ID_BITS) & 0xF;
+            int tag = (int) (w0 >>> TraceFile.ID_BITS) & 0xF;
             // MEM and OBJ share each call site: in every stack one allocator class serves
             // both, so one inlined copy of it does, as one C function serves both.
             PyMemAllocatorEx memOrObj = (tag & 3) == 1 ? mem : obj;
@@ -234,14 +234,14 @@ public final class ReplayEngine {
     }
 
     /** After a failed allocation at event {@code failed}: frees every block live before it. */
-    private static void freeLiveBefore(Trace trace, int failed, long[] table, PyMemAllocatorEx raw,
+    private static void freeLiveBefore(TraceFile trace, int failed, long[] table, PyMemAllocatorEx raw,
                                        PyMemAllocatorEx mem, PyMemAllocatorEx obj) {
         long[] ev = trace.events();
         byte[] live = new byte[table.length];
         for (int i = 0; i < failed; i++) {
             long w0 = ev[2 * i];
-            int id = (int) w0 & Trace.ID_MASK;
-            int tag = (int) (w0 >>> Trace.ID_BITS) & 0xF;
+            int id = (int) w0 & TraceFile.ID_MASK;
+            int tag = (int) (w0 >>> TraceFile.ID_BITS) & 0xF;
             int op = tag >>> 2;
             int target = op == TraceOp.REALLOC.value() ? (int) (w0 >>> 32) : id;
             if (op == TraceOp.FREE.value() || op == TraceOp.REALLOC.value()) {
@@ -262,13 +262,13 @@ public final class ReplayEngine {
     static String describe(long[] ev, int i) {
         long w0 = ev[2 * i];
         long n = ev[2 * i + 1];
-        int tag = (int) (w0 >>> Trace.ID_BITS) & 0xF;
+        int tag = (int) (w0 >>> TraceFile.ID_BITS) & 0xF;
         TraceOp op = TraceOp.ofValue(tag >>> 2);
         String args = switch (op) {
             case MALLOC -> Long.toString(n);
             case CALLOC -> n + ", " + (w0 >>> 32);
-            case REALLOC -> "block " + ((int) w0 & Trace.ID_MASK) + ", " + n;
-            case FREE -> "block " + ((int) w0 & Trace.ID_MASK);
+            case REALLOC -> "block " + ((int) w0 & TraceFile.ID_MASK) + ", " + n;
+            case FREE -> "block " + ((int) w0 & TraceFile.ID_MASK);
         };
         return PyMemAllocatorDomain.ofValue(tag & 3) + " " + op.label() + "(" + args + ")";
     }

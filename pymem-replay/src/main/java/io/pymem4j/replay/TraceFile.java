@@ -1,4 +1,4 @@
-package io.pymem4j.bench;
+package io.pymem4j.replay;
 
 import io.pymem4j.api.PyMemAllocatorDomain;
 
@@ -27,7 +27,7 @@ import java.util.Objects;
  * says which; {@link TraceCursor} streams such a trace instead. The recorded traces are
  * far inside them (json: max_id 550,197; every elsize below 2<sup>16</sup>).
  */
-public final class Trace {
+public final class TraceFile {
 
     /** The most events a decoded trace holds: two words each in one {@code long[]}. */
     public static final int MAX_EVENTS = (Integer.MAX_VALUE - 8) / 2;
@@ -49,7 +49,7 @@ public final class Trace {
     private final byte[] liveDomains;
     private final long liveBytes;
 
-    private Trace(String name, TraceHeader header, long[] events, int eventCount, long[] counts, long reallocsFromNull,
+    private TraceFile(String name, TraceHeader header, long[] events, int eventCount, long[] counts, long reallocsFromNull,
                   int[] liveIds, byte[] liveDomains, long liveBytes) {
         this.name = name;
         this.header = header;
@@ -63,12 +63,12 @@ public final class Trace {
     }
 
     /** Reads, validates and decodes the trace file {@code file}; its name is the file name without {@code .pymt}. */
-    public static Trace read(Path file) throws IOException {
+    public static TraceFile read(Path file) throws IOException {
         return read(Files.newInputStream(file), nameOf(file.getFileName().toString()));
     }
 
     /** Reads, validates and decodes the gzip'ed trace {@code gzip}, and closes it. */
-    public static Trace read(InputStream gzip, String name) throws IOException {
+    public static TraceFile read(InputStream gzip, String name) throws IOException {
         Objects.requireNonNull(name, "name");
         try (TraceCursor c = TraceCursor.open(gzip)) {
             return decode(c, name);
@@ -76,13 +76,13 @@ public final class Trace {
     }
 
     /** The bundled trace (the compile trace of TRACES.md), decoded. */
-    public static Trace bundled() throws IOException {
+    public static TraceFile bundled() throws IOException {
         return read(openBundled(), nameOf(BUNDLED));
     }
 
     /** The bundled trace's gzip stream, e.g. for a {@link TraceCursor}. */
     public static InputStream openBundled() throws IOException {
-        InputStream in = Trace.class.getResourceAsStream(BUNDLED);
+        InputStream in = TraceFile.class.getResourceAsStream(BUNDLED);
         if (in == null) {
             throw new IOException("the bundled trace " + BUNDLED + " is missing from the class path");
         }
@@ -93,7 +93,7 @@ public final class Trace {
         return fileName.endsWith(".pymt") ? fileName.substring(0, fileName.length() - ".pymt".length()) : fileName;
     }
 
-    private static Trace decode(TraceCursor c, String name) throws IOException {
+    private static TraceFile decode(TraceCursor c, String name) throws IOException {
         TraceHeader h = c.header();
         if (h.eventCount() > MAX_EVENTS) {
             throw new TraceFormatException("header: event_count " + h.eventCount() + " is more than a decoded trace holds ("
@@ -148,7 +148,7 @@ public final class Trace {
                 k++;
             }
         }
-        return new Trace(name, h, ev, n, counts, c.reallocsFromNull(), liveIds, liveDomains, c.liveBytes());
+        return new TraceFile(name, h, ev, n, counts, c.reallocsFromNull(), liveIds, liveDomains, c.liveBytes());
     }
 
     /** The trace's name: its file name without {@code .pymt}. */

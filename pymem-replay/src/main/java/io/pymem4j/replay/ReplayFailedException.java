@@ -1,4 +1,4 @@
-package io.pymem4j.bench;
+package io.pymem4j.replay;
 
 /** A replay stopped because an allocator returned NULL; the blocks the run held were freed. */
 public class ReplayFailedException extends RuntimeException {

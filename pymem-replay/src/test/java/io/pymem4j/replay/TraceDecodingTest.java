@@ -1,4 +1,4 @@
-package io.pymem4j.bench;
+package io.pymem4j.replay;
 
 import io.pymem4j.api.PyMemAllocatorDomain;
 import org.junit.jupiter.api.Test;
@@ -15,7 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Valid traces: what the cursor streams, what a decoded Trace holds, the bundled trace. */
+/** Valid traces: what the cursor streams, what a decoded TraceFile holds, the bundled trace. */
 class TraceDecodingTest {
 
     /**
@@ -39,8 +39,8 @@ class TraceDecodingTest {
         return w;
     }
 
-    static Trace decode(TraceWriter w) throws IOException {
-        return Trace.read(new ByteArrayInputStream(w.toGzip()), "generated");
+    static TraceFile decode(TraceWriter w) throws IOException {
+        return TraceFile.read(new ByteArrayInputStream(w.toGzip()), "generated");
     }
 
     @Test
@@ -50,7 +50,7 @@ class TraceDecodingTest {
 
     @Test
     void aGeneratedTraceDecodesToItsHeader() throws IOException {
-        Trace t = decode(threeDomains());
+        TraceFile t = decode(threeDomains());
         assertEquals(new TraceHeader(21, 25, 8, 1850), t.header());
         assertEquals(21, t.eventCount());
         assertEquals("generated", t.name());
@@ -58,7 +58,7 @@ class TraceDecodingTest {
 
     @Test
     void aGeneratedTraceDecodesToItsCountsPerDomainAndOp() throws IOException {
-        Trace t = decode(threeDomains());
+        TraceFile t = decode(threeDomains());
         for (PyMemAllocatorDomain d : PyMemAllocatorDomain.values()) {
             assertEquals(2, t.count(d, TraceOp.MALLOC), d + " malloc");
             assertEquals(1, t.count(d, TraceOp.CALLOC), d + " calloc");
@@ -71,7 +71,7 @@ class TraceDecodingTest {
 
     @Test
     void aGeneratedTraceDecodesToTheBlocksLiveAtTheEnd() throws IOException {
-        Trace t = decode(threeDomains());
+        TraceFile t = decode(threeDomains());
         assertEquals(6, t.liveAtEnd());
         assertEquals(2, t.liveAtEnd(RAW));
         assertEquals(2, t.liveAtEnd(MEM));
@@ -83,7 +83,7 @@ class TraceDecodingTest {
 
     @Test
     void aReallocPacksOldIdTagNewIdAndSize() throws IOException {
-        Trace t = decode(new TraceWriter().malloc(OBJ, 3, 16).realloc(OBJ, 3, 9, 1000));
+        TraceFile t = decode(new TraceWriter().malloc(OBJ, 3, 16).realloc(OBJ, 3, 9, 1000));
         long tag = TraceOp.REALLOC.tag(OBJ);
         assertEquals(9L << 32 | tag << 28 | 3, t.events()[2]);
         assertEquals(1000, t.events()[3]);
@@ -91,7 +91,7 @@ class TraceDecodingTest {
 
     @Test
     void aCallocPacksIdTagElsizeAndNelem() throws IOException {
-        Trace t = decode(new TraceWriter().calloc(MEM, 5, 7, 24));
+        TraceFile t = decode(new TraceWriter().calloc(MEM, 5, 7, 24));
         long tag = TraceOp.CALLOC.tag(MEM);
         assertEquals(24L << 32 | tag << 28 | 5, t.events()[0]);
         assertEquals(7, t.events()[1]);
@@ -125,7 +125,7 @@ class TraceDecodingTest {
 
     @Test
     void anEmptyTraceDecodesToNoEvents() throws IOException {
-        Trace t = decode(new TraceWriter());
+        TraceFile t = decode(new TraceWriter());
         assertEquals(new TraceHeader(0, 0, 0, 0), t.header());
         assertEquals(0, t.eventCount());
         assertEquals(0, t.liveAtEnd());
@@ -133,7 +133,7 @@ class TraceDecodingTest {
 
     @Test
     void theBundledTraceHasTheEventCountOfTracesMd() throws IOException {
-        Trace t = Trace.bundled();
+        TraceFile t = TraceFile.bundled();
         assertEquals("compile", t.name());
         assertEquals(new TraceHeader(2_109_326, 78_101, 78_101, 11_699_215), t.header());
         assertEquals(1_953, t.count(RAW));
@@ -146,7 +146,7 @@ class TraceDecodingTest {
     void streamingTheBundledTraceAllocatesLessThanOneByteAnEvent() throws IOException {
         var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         long thread = Thread.currentThread().threadId();
-        try (TraceCursor c = TraceCursor.open(Trace.openBundled())) {
+        try (TraceCursor c = TraceCursor.open(TraceFile.openBundled())) {
             long before = threads.getThreadAllocatedBytes(thread);
             long events = 0;
             while (c.next()) {

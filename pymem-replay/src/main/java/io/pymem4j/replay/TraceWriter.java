@@ -1,4 +1,4 @@
-package io.pymem4j.bench;
+package io.pymem4j.replay;
 
 import io.pymem4j.api.PyMemAllocatorDomain;
 

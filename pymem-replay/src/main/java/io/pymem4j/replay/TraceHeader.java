@@ -1,4 +1,4 @@
-package io.pymem4j.bench;
+package io.pymem4j.replay;
 
 /**
  * The header of a {@code .pymt} trace, after the magic and the version.

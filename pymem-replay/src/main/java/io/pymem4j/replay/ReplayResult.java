@@ -1,4 +1,4 @@
-package io.pymem4j.bench;
+package io.pymem4j.replay;
 
 import io.pymem4j.api.PyMemAllocatorDomain;
 
@@ -23,7 +23,7 @@ public final class ReplayResult {
     private final long baseRssKib;
     private final long peakRssKib;
 
-    ReplayResult(Trace trace, String allocator, int warmup, long[] runNanos, long baseRssKib, long peakRssKib) {
+    ReplayResult(TraceFile trace, String allocator, int warmup, long[] runNanos, long baseRssKib, long peakRssKib) {
         this.trace = trace.name();
         this.allocator = allocator;
         this.events = trace.eventCount();

@@ -1,4 +1,4 @@
-package io.pymem4j.bench;
+package io.pymem4j.replay;
 
 import io.pymem4j.api.PyMemAllocatorDomain;
 import io.pymem4j.api.PyMemRuntime;
@@ -55,7 +55,7 @@ class ReplayEngineTest {
             counters.put(d, new CountingBackend());
             split.setAllocator(d, counters.get(d).create(null)); // it needs no context
         }
-        Trace t = TraceDecodingTest.decode(new TraceWriter()
+        TraceFile t = TraceDecodingTest.decode(new TraceWriter()
                 .malloc(RAW, 1, 16).malloc(RAW, 2, 16).malloc(RAW, 3, 600).free(RAW, 1)
                 .malloc(MEM, 11, 16).realloc(MEM, 11, 12, 64)
                 .malloc(OBJ, 21, 16).malloc(OBJ, 22, 32).calloc(OBJ, 23, 2, 8).free(OBJ, 22));
@@ -83,7 +83,7 @@ class ReplayEngineTest {
 
     @Test
     void theAutomaticWarmUpRunsUntilItHasReplayedTheWarmUpEventsOrSpentItsTime() throws IOException {
-        Trace t = TraceDecodingTest.decode(TraceDecodingTest.threeDomains());
+        TraceFile t = TraceDecodingTest.decode(TraceDecodingTest.threeDomains());
         long start = System.nanoTime();
         ReplayResult r = ReplayEngine.replay(t, runtime, ReplayEngine.AUTO_WARMUP, 1);
         long elapsedMillis = (System.nanoTime() - start) / 1_000_000;
@@ -93,7 +93,7 @@ class ReplayEngineTest {
 
     @Test
     void aNegativeWarmUpOtherThanAutoIsRefused() throws IOException {
-        Trace t = TraceDecodingTest.decode(TraceDecodingTest.threeDomains());
+        TraceFile t = TraceDecodingTest.decode(TraceDecodingTest.threeDomains());
         assertThrows(IllegalArgumentException.class, () -> ReplayEngine.replay(t, runtime, -2, 1));
     }
 
@@ -105,7 +105,7 @@ class ReplayEngineTest {
 
     @Test
     void aNullFromTheAllocatorStopsTheReplayNamingTheEvent() throws IOException {
-        Trace t = TraceDecodingTest.decode(new TraceWriter()
+        TraceFile t = TraceDecodingTest.decode(new TraceWriter()
                 .malloc(OBJ, 1, 16).calloc(RAW, 2, 4, 4).malloc(MEM, 3, CountingBackend.FAILING_SIZE).free(OBJ, 1));
         ReplayFailedException e = assertThrows(ReplayFailedException.class, () -> ReplayEngine.replay(t, runtime, 0, 1));
         assertEquals("event 2: MEM malloc(1099511627776) returned NULL", e.getMessage());
@@ -114,7 +114,7 @@ class ReplayEngineTest {
 
     @Test
     void aFailedReplayFreesTheBlocksItHeld() throws IOException {
-        Trace t = TraceDecodingTest.decode(new TraceWriter()
+        TraceFile t = TraceDecodingTest.decode(new TraceWriter()
                 .malloc(OBJ, 1, 16).calloc(RAW, 2, 4, 4).realloc(RAW, 2, 4, 64).malloc(MEM, 3, CountingBackend.FAILING_SIZE));
         assertThrows(ReplayFailedException.class, () -> ReplayEngine.replay(t, runtime, 0, 1));
         assertEquals(2, counting.frees);
@@ -123,7 +123,7 @@ class ReplayEngineTest {
 
     @Test
     void theMedianOfAnOddNumberOfRunsIsTheMiddleOne() throws IOException {
-        Trace t = TraceDecodingTest.decode(TraceDecodingTest.threeDomains());
+        TraceFile t = TraceDecodingTest.decode(TraceDecodingTest.threeDomains());
         ReplayResult r = new ReplayResult(t, "x", 0, new long[] {420, 210, 315}, -1, -1);
         assertEquals(315.0, r.medianNanos());
         assertEquals(210, r.minNanos());
@@ -134,7 +134,7 @@ class ReplayEngineTest {
 
     @Test
     void theMedianOfAnEvenNumberOfRunsIsTheMeanOfTheMiddleTwo() throws IOException {
-        Trace t = TraceDecodingTest.decode(TraceDecodingTest.threeDomains());
+        TraceFile t = TraceDecodingTest.decode(TraceDecodingTest.threeDomains());
         ReplayResult r = new ReplayResult(t, "x", 0, new long[] {400, 100, 300, 200}, -1, -1);
         assertEquals(250.0, r.medianNanos());
     }
@@ -148,7 +148,7 @@ class ReplayEngineTest {
 
     @Test
     void replayingAllocatesNoJavaObjectPerEvent() throws IOException {
-        Trace t = Trace.bundled();
+        TraceFile t = TraceFile.bundled();
         var threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
         long thread = Thread.currentThread().threadId();
         ReplayEngine.replay(t, runtime, 0, 1); // links the downcalls and loads classes, which allocates
@@ -162,7 +162,7 @@ class ReplayEngineTest {
 
     @Test
     void theBundledTraceReplaysThroughLibcWithNothingLeftOver() throws IOException {
-        ReplayResult r = ReplayEngine.replay(Trace.bundled(), runtime, 0, 1);
+        ReplayResult r = ReplayEngine.replay(TraceFile.bundled(), runtime, 0, 1);
         assertEquals(2_109_326, r.events());
         assertEquals(0, counting.outstanding);
         assertEquals(1_029_065 + 471, counting.frees);

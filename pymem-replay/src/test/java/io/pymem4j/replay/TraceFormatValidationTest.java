@@ -1,4 +1,4 @@
-package io.pymem4j.bench;
+package io.pymem4j.replay;
 
 import org.junit.jupiter.api.Test;
 
@@ -19,7 +19,7 @@ class TraceFormatValidationTest {
 
     private static String errorOf(byte[] gzip) {
         return assertThrows(TraceFormatException.class,
-                () -> Trace.read(new ByteArrayInputStream(gzip), "test")).getMessage();
+                () -> TraceFile.read(new ByteArrayInputStream(gzip), "test")).getMessage();
     }
 
     private static String errorOfContent(byte[] content) {
@@ -113,7 +113,7 @@ class TraceFormatValidationTest {
     void aTraceWithMoreEventsThanADecodedTraceHoldsDoesNotDecode() {
         assertEquals("header: event_count 1073741820 is more than a decoded trace holds (1073741819);"
                         + " stream it with a TraceCursor",
-                errorOfContent(PymtBytes.header(Trace.MAX_EVENTS + 1L, 0, 0, 0).raw()));
+                errorOfContent(PymtBytes.header(TraceFile.MAX_EVENTS + 1L, 0, 0, 0).raw()));
     }
 
     // ------------------------------------------------------------ event structure
