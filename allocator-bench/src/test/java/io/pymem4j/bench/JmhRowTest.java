@@ -1,4 +1,4 @@
-package io.pymem4j.cli;
+package io.pymem4j.bench;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -1,7 +1,4 @@
-package io.pymem4j.cli;
-
-import io.pymem4j.bench.Peer;
-import io.pymem4j.bench.ReplayFigures;
+package io.pymem4j.bench;
 
 import java.util.ArrayList;
 import java.util.Comparator;

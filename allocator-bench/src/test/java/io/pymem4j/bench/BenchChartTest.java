@@ -1,6 +1,5 @@
-package io.pymem4j.cli;
+package io.pymem4j.bench;
 
-import io.pymem4j.bench.ReplayFigures;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -1,4 +1,4 @@
-package io.pymem4j.cli;
+package io.pymem4j.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

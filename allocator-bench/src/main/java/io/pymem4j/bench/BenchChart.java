@@ -1,7 +1,5 @@
-package io.pymem4j.cli;
+package io.pymem4j.bench;
 
-import io.pymem4j.bench.Peer;
-import io.pymem4j.bench.ReplayFigures;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategoryChartBuilder;

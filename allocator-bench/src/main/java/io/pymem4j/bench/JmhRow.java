@@ -1,9 +1,7 @@
-package io.pymem4j.cli;
+package io.pymem4j.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.pymem4j.bench.JmhSuite;
-import io.pymem4j.bench.Peer;
 
 import java.io.IOException;
 import java.nio.file.Path;
