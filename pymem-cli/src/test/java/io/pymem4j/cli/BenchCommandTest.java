@@ -1,0 +1,60 @@
+package io.pymem4j.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.nio.file.Path;
+
+import static io.pymem4j.cli.CliRun.pymem;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** pymem bench's options: what it rejects, before anything runs, and how (the session itself is allocator-bench's). */
+class BenchCommandTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void anUnknownPeerIsAUsageError() {
+        CliRun r = pymem("bench", "--peers", "tcmalloc", "--no-jmh", "--traces", "none", "--out", dir.toString());
+        assertEquals(Pymem.EXIT_USAGE, r.status());
+        assertTrue(r.err().startsWith("pymem: --peers: unknown peer 'tcmalloc'; the peers are [ffm-glibc,"), r.err());
+    }
+
+    @Test
+    void anUnknownStackIsAUsageErrorBeforeAnythingRuns() {
+        CliRun r = pymem("bench", "--stacks", "nosuch", "--no-jmh", "--traces", "none", "--out", dir.toString());
+        assertEquals(Pymem.EXIT_USAGE, r.status());
+        assertTrue(r.err().startsWith("pymem: "), r.err());
+        assertTrue(r.err().contains("nosuch"), r.err());
+    }
+
+    @Test
+    void aMissingTraceIsAUsageErrorNamingIt() {
+        String missing = dir.resolve("missing.pymt").toString();
+        CliRun r = pymem("bench", "--traces", missing, "--no-jmh", "--out", dir.toString());
+        assertEquals(Pymem.EXIT_USAGE, r.status());
+        assertTrue(r.err().startsWith("pymem: --traces: " + missing + ": no such file, nor a trace of "), r.err());
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "--replay-forks | 0    | pymem: --replay-forks must be 1 or more, not 0",
+        "--jmh-forks    | 0    | pymem: --jmh-forks: JMH forks must be 1 or more, not 0",
+        "--jmh-sizes    | 64,0 | pymem: --jmh-sizes: block sizes must be 1 or more, not 0"})
+    void aCountOrSizeBelowOneIsAUsageErrorBeforeAnythingRuns(String option, String value, String message) {
+        CliRun r = pymem("bench", option, value, "--traces", "none", "--out", dir.toString());
+        assertEquals(Pymem.EXIT_USAGE, r.status());
+        assertEquals(message, r.err().strip());
+    }
+
+    @Test
+    void theHelpListsThePeersOfAllocatorBench() {
+        CliRun r = pymem("bench", "--help");
+        assertEquals(0, r.status(), r.err());
+        assertTrue(r.out().contains("Default: all (ffm-glibc,"), r.out());
+    }
+}
