@@ -93,7 +93,7 @@ class BenchReportTest {
 
     @Test
     void theChartsAreLinked() {
-        assertTrue(md.contains("![TraceFile replay, ns per event](replay.png)"), md);
+        assertTrue(md.contains("![Trace replay, ns per event](replay.png)"), md);
         assertTrue(md.contains("![JMH pairs, ns per malloc + free](jmh-pair.png)"), md);
     }
 

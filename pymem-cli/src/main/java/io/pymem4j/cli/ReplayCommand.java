@@ -83,7 +83,7 @@ final class ReplayCommand implements Callable<Integer> {
             + " the end of the last run's events (before the trace's live blocks are freed).")
     private boolean stats;
 
-    @Option(names = "--tracemalloc", paramLabel = "N", description = "TraceFile every block of the replay with tracemalloc,"
+    @Option(names = "--tracemalloc", paramLabel = "N", description = "Trace every block of the replay with tracemalloc,"
             + " N frames a traceback (1 to 65535), and report the traced peak and the top statistics of a snapshot"
             + " taken at the end of the trace. The frames are the replay engine's Java frames: a .pymt trace records"
             + " no Python tracebacks. Timings then include the tracing.")
