@@ -7,7 +7,7 @@
  * module on its class path.
  *
  * <h2>Benchmarks: every stack against every peer and the C allocators</h2>
- * {@code pymem bench} (pymem-cli) runs all of it in one session, into a results folder
+ * {@code pymem bench} runs all of it in one {@link io.pymem4j.bench.BenchSession}, into a results folder
  * ({@code results.md}, {@code replay.png}, {@code jmh-pair.png}, {@code replay.json},
  * JMH's {@code jmh.json} and {@code jmh.log}). Three kinds of target:
  * <ul>
@@ -29,7 +29,7 @@
  *       hooks, in one process.</li>
  * </ul>
  * <pre>
- *   pymem bench
+ *   pymem bench (BenchSession)
  *     ├─ per trace: C replayer (one child per C backend)
  *     │             ReplayWorker JVM per stack, then per size-only peer   (ReplayBench)
  *     └─ JMH host JVM (JmhSuite, with jemalloc's glibc tunable in its environment)
