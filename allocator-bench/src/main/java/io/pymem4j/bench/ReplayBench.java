@@ -1,5 +1,7 @@
 package io.pymem4j.bench;
 
+import io.pymem4j.replay.TraceFile;
+
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -28,7 +30,7 @@ public final class ReplayBench {
      */
     public static ReplayFigures run(Path trace, ReplayFigures.Kind kind, String target, int warmup, int runs) {
         String traceArg = trace == null ? ReplayWorker.BUNDLED : trace.toAbsolutePath().toString();
-        String traceName = trace == null ? Trace.BUNDLED.replace(".pymt", "")
+        String traceName = trace == null ? TraceFile.BUNDLED.replace(".pymt", "")
                 : trace.getFileName().toString().replaceFirst("\\.pymt$", "");
         Map<String, String> env = kind == ReplayFigures.Kind.PEER && Peer.labels().contains(target)
                 ? Peer.of(target).environment() : Map.of();

@@ -4,6 +4,10 @@ import io.pymem4j.api.PyMemAllocatorDomain;
 import io.pymem4j.api.PyMemAllocatorEx;
 import io.pymem4j.api.PyMemRuntime;
 import io.pymem4j.pymalloc.Pymalloc;
+import io.pymem4j.replay.ReplayEngine;
+import io.pymem4j.replay.ReplayFailedException;
+import io.pymem4j.replay.ReplayResult;
+import io.pymem4j.replay.TraceFile;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -74,7 +78,7 @@ public final class ReplayWorker {
         } else {
             runtime = BenchStack.parse(label).runtime();
         }
-        Trace trace = BUNDLED.equals(traceArg) ? Trace.bundled() : Trace.read(Path.of(traceArg));
+        TraceFile trace = BUNDLED.equals(traceArg) ? TraceFile.bundled() : TraceFile.read(Path.of(traceArg));
         Optional<Pymalloc> pymalloc = Pymalloc.find(runtime);
         long[] arenaEnd = {-1};
         ReplayResult r;
@@ -90,7 +94,7 @@ public final class ReplayWorker {
     }
 
     private static String traceName(String traceArg) {
-        return BUNDLED.equals(traceArg) ? Trace.BUNDLED.replace(".pymt", "") : nameOf(traceArg);
+        return BUNDLED.equals(traceArg) ? TraceFile.BUNDLED.replace(".pymt", "") : nameOf(traceArg);
     }
 
     private static String nameOf(String path) {

@@ -1,5 +1,9 @@
 package io.pymem4j.bench;
 
+import io.pymem4j.replay.TraceCursor;
+import io.pymem4j.replay.TraceFile;
+import io.pymem4j.replay.TraceOp;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Arrays;
@@ -56,7 +60,7 @@ public final class Workloads {
 
     /** Every request size of the bundled trace, in event order (sizes above 2^31-1 capped: there are none). */
     private static int[] requestSizes() {
-        try (TraceCursor c = TraceCursor.open(Trace.openBundled())) {
+        try (TraceCursor c = TraceCursor.open(TraceFile.openBundled())) {
             int[] sizes = new int[1 << 20];
             int n = 0;
             while (c.next()) {

@@ -1,5 +1,7 @@
 package io.pymem4j.bench;
 
+import io.pymem4j.replay.TraceWriter;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

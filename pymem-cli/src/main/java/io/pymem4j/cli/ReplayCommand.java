@@ -4,12 +4,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.pymem4j.api.PyMemAllocatorDomain;
 import io.pymem4j.api.PyMemRuntime;
-import io.pymem4j.bench.ReplayEngine;
-import io.pymem4j.bench.ReplayFailedException;
-import io.pymem4j.bench.ReplayResult;
-import io.pymem4j.bench.Trace;
-import io.pymem4j.bench.TraceFormatException;
-import io.pymem4j.bench.TraceOp;
+import io.pymem4j.replay.ReplayEngine;
+import io.pymem4j.replay.ReplayFailedException;
+import io.pymem4j.replay.ReplayResult;
+import io.pymem4j.replay.TraceFile;
+import io.pymem4j.replay.TraceFormatException;
+import io.pymem4j.replay.TraceOp;
 import io.pymem4j.pymalloc.Pymalloc;
 import io.pymem4j.tracemalloc.Statistic;
 import io.pymem4j.tracemalloc.Tracemalloc;
@@ -56,7 +56,7 @@ final class ReplayCommand implements Callable<Integer> {
     private CommandSpec spec;
 
     @Parameters(arity = "0..1", paramLabel = "TRACE",
-            description = "A .pymt trace file. Default: the bundled compile trace (" + Trace.BUNDLED + ").")
+            description = "A .pymt trace file. Default: the bundled compile trace (" + TraceFile.BUNDLED + ").")
     private Path trace;
 
     @Option(names = {"-a", "--allocator"}, paramLabel = "NAME",
@@ -109,7 +109,7 @@ final class ReplayCommand implements Callable<Integer> {
         String name = allocator != null ? allocator : PyMemRuntime.configuredAllocator();
         // Set the stack up before the (slower) decoding, so a bad name fails at once.
         PyMemRuntime runtime = PyMemRuntime.builder().allocator(name).gil(gil).build();
-        Trace decoded = readTrace();
+        TraceFile decoded = readTrace();
         ReplayTracing tracing = tracemalloc == null ? null : ReplayTracing.start(runtime, tracemalloc);
         Optional<Pymalloc> pymalloc = Pymalloc.find(runtime);
         Runnable atEnd = () -> {
@@ -170,12 +170,12 @@ final class ReplayCommand implements Callable<Integer> {
     }
 
     private String traceLabel() {
-        return trace == null ? "the bundled " + Trace.BUNDLED : trace.toString();
+        return trace == null ? "the bundled " + TraceFile.BUNDLED : trace.toString();
     }
 
-    private Trace readTrace() {
+    private TraceFile readTrace() {
         try {
-            return trace == null ? Trace.bundled() : Trace.read(trace);
+            return trace == null ? TraceFile.bundled() : TraceFile.read(trace);
         } catch (NoSuchFileException e) {
             throw new UsageError(traceLabel() + ": no such file", e);
         } catch (AccessDeniedException e) {
@@ -190,7 +190,7 @@ final class ReplayCommand implements Callable<Integer> {
         }
     }
 
-    private void printReport(PrintWriter out, Trace t, ReplayResult r, ReplayTracing tracing, long tracedPeak) {
+    private void printReport(PrintWriter out, TraceFile t, ReplayResult r, ReplayTracing tracing, long tracedPeak) {
         StringBuilder perDomain = new StringBuilder();
         for (PyMemAllocatorDomain d : PyMemAllocatorDomain.values()) {
             perDomain.append(perDomain.isEmpty() ? "" : ", ").append(d).append(' ').append(grouped(t.count(d)));
@@ -241,7 +241,7 @@ final class ReplayCommand implements Callable<Integer> {
         return String.format(Locale.ROOT, "%,d", n);
     }
 
-    private String toJson(Trace t, ReplayResult r, Long arenaBytesPeak, ReplayTracing tracing, long tracedPeak) {
+    private String toJson(TraceFile t, ReplayResult r, Long arenaBytesPeak, ReplayTracing tracing, long tracedPeak) {
         ObjectMapper mapper = new ObjectMapper();
         ObjectNode o = mapper.createObjectNode();
         o.put("allocator", r.allocator());

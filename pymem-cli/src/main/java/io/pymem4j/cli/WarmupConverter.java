@@ -1,6 +1,6 @@
 package io.pymem4j.cli;
 
-import io.pymem4j.bench.ReplayEngine;
+import io.pymem4j.replay.ReplayEngine;
 import picocli.CommandLine;
 
 /**

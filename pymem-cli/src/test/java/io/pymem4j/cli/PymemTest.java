@@ -3,7 +3,7 @@ package io.pymem4j.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.pymem4j.bench.TraceWriter;
+import io.pymem4j.replay.TraceWriter;
 import io.pymem4j.spi.ProviderRegistry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

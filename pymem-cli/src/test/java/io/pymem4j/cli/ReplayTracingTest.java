@@ -2,7 +2,7 @@ package io.pymem4j.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.pymem4j.bench.TraceWriter;
+import io.pymem4j.replay.TraceWriter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -85,7 +85,7 @@ class ReplayTracingTest {
         List<String> lines = r.out().lines().toList();
         int at = lines.indexOf("[ Top 2 ]");
         assertTrue(at > 0, r.out());
-        String site = "io/pymem4j/bench/ReplayEngine\\.java:\\d+: ";
+        String site = "io/pymem4j/replay/ReplayEngine\\.java:\\d+: ";
         assertTrue(lines.get(at + 1).matches(site + "size=64 B, count=1, average=64 B"), lines.get(at + 1));
         assertTrue(lines.get(at + 2).matches(site + "size=8 B, count=1, average=8 B"), lines.get(at + 2));
         assertEquals(at + 3, lines.size(), r.out());
@@ -99,7 +99,7 @@ class ReplayTracingTest {
         assertEquals(3, top.size());
         assertEquals(List.of(64L, 8L, 0L), List.of(top.get(0).get("size").asLong(), top.get(1).get("size").asLong(),
                 top.get(2).get("size").asLong()));
-        assertEquals("io/pymem4j/bench/ReplayEngine.java", top.get(0).get("file").asText());
+        assertEquals("io/pymem4j/replay/ReplayEngine.java", top.get(0).get("file").asText());
         assertEquals(1, top.get(0).get("count").asLong());
     }
 

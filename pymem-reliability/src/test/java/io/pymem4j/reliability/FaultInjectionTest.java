@@ -3,12 +3,12 @@ package io.pymem4j.reliability;
 import io.pymem4j.api.InterpreterLock;
 import io.pymem4j.api.PyMemAllocatorDomain;
 import io.pymem4j.api.PyMemRuntime;
-import io.pymem4j.bench.ReplayEngine;
-import io.pymem4j.bench.ReplayFailedException;
-import io.pymem4j.bench.Trace;
-import io.pymem4j.bench.TraceCursor;
-import io.pymem4j.bench.TraceOp;
-import io.pymem4j.bench.TraceWriter;
+import io.pymem4j.replay.ReplayEngine;
+import io.pymem4j.replay.ReplayFailedException;
+import io.pymem4j.replay.TraceFile;
+import io.pymem4j.replay.TraceCursor;
+import io.pymem4j.replay.TraceOp;
+import io.pymem4j.replay.TraceWriter;
 import io.pymem4j.failing.FailingHook;
 import io.pymem4j.failing.FailurePlan;
 import io.pymem4j.raw.MmapArenaAllocator;
@@ -58,7 +58,7 @@ class FaultInjectionTest {
     private static final AtomicLong EVENTS = new AtomicLong();
 
     /** The bundled trace up to its allocation point {@code POINTS + 20}. */
-    private static Trace prefix;
+    private static TraceFile prefix;
     /** The event index of each allocation point of {@link #prefix}, all domains. */
     private static int[] allocationEvents;
     /** The event index of each OBJ allocation point. */
@@ -69,7 +69,7 @@ class FaultInjectionTest {
         TraceWriter w = new TraceWriter();
         List<Integer> all = new ArrayList<>();
         List<Integer> obj = new ArrayList<>();
-        try (TraceCursor c = TraceCursor.open(Trace.openBundled())) {
+        try (TraceCursor c = TraceCursor.open(TraceFile.openBundled())) {
             while (all.size() < POINTS + 20 && c.next()) {
                 int index = (int) c.index();
                 switch (c.op()) {
@@ -86,7 +86,7 @@ class FaultInjectionTest {
                 }
             }
         }
-        prefix = Trace.read(new ByteArrayInputStream(w.toGzip()), "compile-prefix");
+        prefix = TraceFile.read(new ByteArrayInputStream(w.toGzip()), "compile-prefix");
         allocationEvents = all.stream().mapToInt(Integer::intValue).toArray();
         objAllocationEvents = obj.stream().mapToInt(Integer::intValue).toArray();
     }
@@ -183,7 +183,7 @@ class FaultInjectionTest {
     @ParameterizedTest
     @MethodSource("pymallocStacks")
     void whenArenasCannotBeHadPymallocServesFromMallocAndLeavesNothing(StackUnderTest stack) throws IOException {
-        Trace whole = Trace.bundled();
+        TraceFile whole = TraceFile.bundled();
         for (long failFrom : new long[]{0, 1, 3}) {
             FailingArenas arenas = new FailingArenas(MmapArenaAllocator.INSTANCE, failFrom);
             PyMemRuntime rt = stack.with("+" + CountingHookProvider.NAME).start(CountingHookProvider.registry(), arenas);

@@ -2,8 +2,8 @@ package io.pymem4j.reliability;
 
 import io.pymem4j.api.InterpreterLock;
 import io.pymem4j.api.PyMemRuntime;
-import io.pymem4j.bench.ReplayEngine;
-import io.pymem4j.bench.Trace;
+import io.pymem4j.replay.ReplayEngine;
+import io.pymem4j.replay.TraceFile;
 import io.pymem4j.pymalloc.Pymalloc;
 
 import java.io.IOException;
@@ -39,7 +39,7 @@ public final class ReleaseProbe {
             b.option("pymalloc.geometry", args[1]);
         }
         PyMemRuntime rt = b.build();
-        Trace trace = args.length > 3 ? Trace.read(Path.of(args[3])) : Trace.bundled();
+        TraceFile trace = args.length > 3 ? TraceFile.read(Path.of(args[3])) : TraceFile.bundled();
         ReplayEngine.replay(trace, rt, WARM_REPLAYS - 1, 1);
         long before = status("VmRSS");
         long arenasBefore = arenas(rt, false);

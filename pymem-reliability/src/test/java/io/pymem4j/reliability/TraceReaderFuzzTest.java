@@ -1,10 +1,10 @@
 package io.pymem4j.reliability;
 
 import io.pymem4j.api.PyMemAllocatorDomain;
-import io.pymem4j.bench.Trace;
-import io.pymem4j.bench.TraceFormatException;
-import io.pymem4j.bench.TraceOp;
-import io.pymem4j.bench.TraceWriter;
+import io.pymem4j.replay.TraceFile;
+import io.pymem4j.replay.TraceFormatException;
+import io.pymem4j.replay.TraceOp;
+import io.pymem4j.replay.TraceWriter;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
@@ -32,7 +32,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 /**
- * Fuzzing of the {@code .pymt} reader ({@link Trace#read}): any input, random bytes or a valid
+ * Fuzzing of the {@code .pymt} reader ({@link TraceFile#read}): any input, random bytes or a valid
  * trace with random mutations in its content or in its gzip stream, gives a decoded trace
  * whose counts agree with its header, or a {@link TraceFormatException} with a message, within
  * a few seconds. Anything else (another exception, an error, a hang) fails.
@@ -91,9 +91,9 @@ class TraceReaderFuzzTest {
     private static void readAnything(byte[] gzip) {
         INPUTS.incrementAndGet();
         assertTimeoutPreemptively(DEADLINE, () -> {
-            Trace t;
+            TraceFile t;
             try {
-                t = Trace.read(new ByteArrayInputStream(gzip), "fuzz");
+                t = TraceFile.read(new ByteArrayInputStream(gzip), "fuzz");
             } catch (TraceFormatException e) {
                 assertFalse(e.getMessage() == null || e.getMessage().isBlank(), "a TraceFormatException without a message");
                 REJECTED.incrementAndGet();
@@ -180,7 +180,7 @@ class TraceReaderFuzzTest {
     @Property @Scaled(ci = 50, full = 2_000)
     void everyValidTraceIsDecoded(@ForAll("validTraces") byte[] content) throws IOException {
         INPUTS.incrementAndGet();
-        Trace t = Trace.read(new ByteArrayInputStream(TraceWriter.gzip(content)), "valid");
+        TraceFile t = TraceFile.read(new ByteArrayInputStream(TraceWriter.gzip(content)), "valid");
         assertEquals(t.header().eventCount(), t.eventCount());
         DECODED.incrementAndGet();
     }
