@@ -12,12 +12,12 @@
  *  | address | pool_address | nfreepools |       |             pool header 16 B before them
  *  | ntotalpools | freepools | nextarena |       |                  |
  *  | prevarena                                   |                  v   ring of used pools
- *  +---------------------------------------------+          +--> [fake hdr] <-> [pool] <-> [pool] --+
+ *  +---------------------------------------------+          +--> [fake hdr] &lt;-> [pool] &lt;-> [pool] --+
  *         | address                                        +-------------------------------------+
  *         v
  *  arena (1 MiB, from the arena allocator: mmap)
  *  +------+--------+--------+--------+-- ... --+--------------------+
- *  | lost | pool 0 | pool 1 | pool 2 |         | not yet carved      |  <- pool_address
+ *  | lost | pool 0 | pool 1 | pool 2 |         | not yet carved      |  &lt;- pool_address
  *  +------+--------+--------+--------+-- ... --+--------------------+
  *            |
  *            v  pool (16 KiB, POOL_SIZE-aligned)
@@ -119,7 +119,7 @@
  *      |  rings of pools whose          |
  *      |  header says owner = 1         |  free(p), p in a pool of heap 1:
  *      |                                +--> p's address into heap 1's RemoteFrees queue
- *      |  <-- RemoteFrees: [p|q|r| ]        (one CAS; when full, p -> remoteFrees list)  lock-free
+ *      |  &lt;-- RemoteFrees: [p|q|r| ]        (one CAS; when full, p -> remoteFrees list)  lock-free
  *      v
  *   shared, under the arena lock: arenas, usable_arenas, nfp2lasta, the arena map's
  *   writes, the heaps table, heaps with no owner
