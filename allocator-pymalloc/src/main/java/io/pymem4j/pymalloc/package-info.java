@@ -6,18 +6,18 @@
  * <h2>Structures</h2>
  * Everything obmalloc keeps in C structs is in native memory here, at the same offsets as
  * a 64-bit CPython build, read and written through {@link io.pymem4j.api.NativeMemory}:
- * <pre>
+ * <pre>{@code
  *  arenas vector (raw realloc, 48 B per arena_object)        usedpools[2*i], [2*i+1] (native)
  *  +---------------------------------------------+           = nextpool/prevpool of a fake
  *  | address | pool_address | nfreepools |       |             pool header 16 B before them
  *  | ntotalpools | freepools | nextarena |       |                  |
  *  | prevarena                                   |                  v   ring of used pools
- *  +---------------------------------------------+          +--> [fake hdr] &lt;-> [pool] &lt;-> [pool] --+
+ *  +---------------------------------------------+          +--> [fake hdr] <-> [pool] <-> [pool] --+
  *         | address                                        +-------------------------------------+
  *         v
  *  arena (1 MiB, from the arena allocator: mmap)
  *  +------+--------+--------+--------+-- ... --+--------------------+
- *  | lost | pool 0 | pool 1 | pool 2 |         | not yet carved      |  &lt;- pool_address
+ *  | lost | pool 0 | pool 1 | pool 2 |         | not yet carved      |  <- pool_address
  *  +------+--------+--------+--------+-- ... --+--------------------+
  *            |
  *            v  pool (16 KiB, POOL_SIZE-aligned)
@@ -27,7 +27,7 @@
  *  | nextoffset, maxnextoffset                                       |       |
  *  +-----------------+-------+-------+-------+------------------------+-------+
  *                      freeblock -> free block -> free block -> NULL  (next pointer in the block)
- * </pre>
+ * }</pre>
  * <ul>
  *   <li>A pool is <em>used</em> (on its class's ring in {@code usedpools}), <em>full</em> (on
  *       no list) or <em>empty</em> (on its arena's {@code freepools}). Blocks are carved
@@ -113,17 +113,17 @@
  *
  * <p>Otherwise (the default) any thread may call, and each thread allocates from a
  * {@code Heap} of its own, as mimalloc and CPython's free-threaded build do:
- * <pre>
+ * <pre>{@code
  *   thread A                         thread B
  *   heap 1: usedpools[], warmPool    heap 2: usedpools[], warmPool     owned, lock-free
  *      |  rings of pools whose          |
  *      |  header says owner = 1         |  free(p), p in a pool of heap 1:
  *      |                                +--> p's address into heap 1's RemoteFrees queue
- *      |  &lt;-- RemoteFrees: [p|q|r| ]        (one CAS; when full, p -> remoteFrees list)  lock-free
+ *      |  <-- RemoteFrees: [p|q|r| ]        (one CAS; when full, p -> remoteFrees list)  lock-free
  *      v
  *   shared, under the arena lock: arenas, usable_arenas, nfp2lasta, the arena map's
  *   writes, the heaps table, heaps with no owner
- * </pre>
+ * }</pre>
  * <ul>
  *   <li>A heap has its own {@code usedpools} rings. A pool taken from an arena belongs to
  *       one heap until it is empty again: its owner's id sits in the pool header's 4 spare
