@@ -35,7 +35,7 @@ final class PerThread<T> {
     }
 
     @SuppressWarnings("unchecked")
-    private final Slot<T>[] cache = new Slot[CACHE_SLOTS];
+    private final Slot<T>[] cache = (Slot<T>[]) new Slot<?>[CACHE_SLOTS];
     private final ThreadLocal<Slot<T>> local = new ThreadLocal<>();
     private final List<Slot<T>> all = new ArrayList<>();
     private final Supplier<T> factory;

@@ -45,7 +45,7 @@ record ConfigSource(String description, Function<String, String> lookup, Set<Str
 
     static ConfigSource code(Map<String, String> values) {
         Map<String, String> copy = Map.copyOf(values);
-        return new ConfigSource("PyMemModule.Builder", copy::get, copy.keySet());
+        return new ConfigSource("PyMemModule.builder()", copy::get, copy.keySet());
     }
 
     static ConfigSource systemProperties() {
