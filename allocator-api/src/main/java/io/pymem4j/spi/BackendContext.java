@@ -1,8 +1,8 @@
 package io.pymem4j.spi;
 
 import io.pymem4j.api.PyMemAllocatorEx;
-import io.pymem4j.api.PyMemRuntime;
 import io.pymem4j.api.PyObjectArenaAllocator;
+import io.pymem4j.runtime.PyMemRuntime;
 
 /**
  * What a backend may use while it is created for a runtime.

@@ -1,6 +1,6 @@
 package io.pymem4j.spi;
 
-import io.pymem4j.api.PyMemRuntime;
+import io.pymem4j.runtime.PyMemRuntime;
 
 /**
  * What a hook layer may use while it is created for a runtime.

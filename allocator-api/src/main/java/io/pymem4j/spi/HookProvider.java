@@ -1,6 +1,6 @@
 package io.pymem4j.spi;
 
-import io.pymem4j.api.PyMemRuntime;
+import io.pymem4j.runtime.PyMemRuntime;
 
 /**
  * Provides a hook layer, which wraps the allocator below it in every domain (CPython's

@@ -1,12 +1,12 @@
 package io.pymem4j.spi;
 
-import io.pymem4j.api.PyMemRuntime;
+import io.pymem4j.runtime.PyMemRuntime;
 
 import java.util.Map;
 
 /**
  * Figures about one runtime for its management bean
- * ({@link io.pymem4j.api.PyMemRuntimeMXBean#getStatistics()}), contributed by the module
+ * ({@link io.pymem4j.runtime.PyMemRuntimeMXBean#getStatistics()}), contributed by the module
  * that owns them: a backend's arenas, a hook layer's traced bytes. The api module knows no
  * layer; each contributor finds its own part of the stack (with
  * {@link PyMemRuntime#findBackend(Class)}, {@link PyMemRuntime#findHook(Class)} or the

@@ -2,8 +2,8 @@ package io.pymem4j.bench;
 
 import io.pymem4j.api.PyMemAllocatorDomain;
 import io.pymem4j.api.PyMemAllocatorEx;
-import io.pymem4j.api.PyMemRuntime;
 import io.pymem4j.pymalloc.Pymalloc;
+import io.pymem4j.runtime.PyMemRuntime;
 
 import java.io.IOException;
 import java.nio.file.Path;

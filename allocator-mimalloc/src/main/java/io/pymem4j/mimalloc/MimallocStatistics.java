@@ -1,6 +1,6 @@
 package io.pymem4j.mimalloc;
 
-import io.pymem4j.api.PyMemRuntime;
+import io.pymem4j.runtime.PyMemRuntime;
 import io.pymem4j.spi.RuntimeStatistics;
 
 import java.util.Map;

@@ -2,7 +2,6 @@ package io.pymem4j.reliability;
 
 import io.pymem4j.api.InterpreterLock;
 import io.pymem4j.api.PyMemAllocatorDomain;
-import io.pymem4j.api.PyMemRuntime;
 import io.pymem4j.bench.ReplayEngine;
 import io.pymem4j.bench.ReplayFailedException;
 import io.pymem4j.bench.Trace;
@@ -12,6 +11,7 @@ import io.pymem4j.bench.TraceWriter;
 import io.pymem4j.failing.FailingHook;
 import io.pymem4j.failing.FailurePlan;
 import io.pymem4j.raw.MmapArenaAllocator;
+import io.pymem4j.runtime.PyMemRuntime;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

@@ -1,10 +1,10 @@
 package io.pymem4j.reliability;
 
 import io.pymem4j.api.InterpreterLock;
-import io.pymem4j.api.PyMemRuntime;
 import io.pymem4j.bench.ReplayEngine;
 import io.pymem4j.bench.Trace;
 import io.pymem4j.pymalloc.Pymalloc;
+import io.pymem4j.runtime.PyMemRuntime;
 
 import java.io.IOException;
 import java.nio.file.Files;

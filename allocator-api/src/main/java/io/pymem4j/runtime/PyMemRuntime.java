@@ -1,5 +1,11 @@
-package io.pymem4j.api;
+package io.pymem4j.runtime;
 
+import io.pymem4j.api.AllocatorSetupException;
+import io.pymem4j.api.InterpreterLock;
+import io.pymem4j.api.NativeMemory;
+import io.pymem4j.api.PyMemAllocatorDomain;
+import io.pymem4j.api.PyMemAllocatorEx;
+import io.pymem4j.api.PyObjectArenaAllocator;
 import io.pymem4j.spi.AllocatorProvider;
 import io.pymem4j.spi.ArenaProvider;
 import io.pymem4j.spi.BackendContext;
@@ -7,7 +13,6 @@ import io.pymem4j.spi.BackendProvider;
 import io.pymem4j.spi.Hook;
 import io.pymem4j.spi.HookContext;
 import io.pymem4j.spi.HookProvider;
-import io.pymem4j.spi.ProviderRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

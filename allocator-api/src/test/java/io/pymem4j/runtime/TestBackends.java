@@ -1,5 +1,7 @@
-package io.pymem4j.api;
+package io.pymem4j.runtime;
 
+import io.pymem4j.api.PyMemAllocatorDomain;
+import io.pymem4j.api.PyMemAllocatorEx;
 import io.pymem4j.spi.Availability;
 import io.pymem4j.spi.BackendContext;
 import io.pymem4j.spi.BackendProvider;

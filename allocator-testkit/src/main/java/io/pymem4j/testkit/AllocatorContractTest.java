@@ -1,5 +1,7 @@
-package io.pymem4j.api;
+package io.pymem4j.testkit;
 
+import io.pymem4j.api.NativeMemory;
+import io.pymem4j.api.PyMemAllocatorEx;
 import org.junit.jupiter.api.Test;
 
 import java.util.HashSet;

@@ -1,7 +1,11 @@
-package io.pymem4j.spi;
+package io.pymem4j.runtime;
 
 import io.pymem4j.api.AllocatorSetupException;
-import io.pymem4j.api.StackSpec;
+import io.pymem4j.spi.AllocatorProvider;
+import io.pymem4j.spi.ArenaProvider;
+import io.pymem4j.spi.Availability;
+import io.pymem4j.spi.BackendProvider;
+import io.pymem4j.spi.HookProvider;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

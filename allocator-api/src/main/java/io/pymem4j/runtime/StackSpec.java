@@ -1,7 +1,7 @@
-package io.pymem4j.api;
+package io.pymem4j.runtime;
 
+import io.pymem4j.api.AllocatorSetupException;
 import io.pymem4j.spi.BackendProvider;
-import io.pymem4j.spi.ProviderRegistry;
 
 import java.util.ArrayList;
 import java.util.List;
