@@ -2,7 +2,6 @@ package io.pymem4j.spi;
 
 import io.pymem4j.api.PyMemAllocatorEx;
 import io.pymem4j.api.PyObjectArenaAllocator;
-import io.pymem4j.runtime.PyMemRuntime;
 
 /**
  * What a backend may use while it is created for a runtime.
@@ -15,6 +14,6 @@ import io.pymem4j.runtime.PyMemRuntime;
  *                       currently set, so {@code setArenaAllocator} takes effect for
  *                       arenas acquired later
  */
-public record BackendContext(PyMemRuntime runtime, PyMemAllocatorEx rawBackend,
+public record BackendContext(RuntimeView runtime, PyMemAllocatorEx rawBackend,
                              PyObjectArenaAllocator arenaAllocator) {
 }

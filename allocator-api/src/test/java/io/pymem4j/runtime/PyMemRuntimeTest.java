@@ -8,6 +8,7 @@ import io.pymem4j.api.PyMemAllocatorEx;
 import io.pymem4j.api.PyObjectArenaAllocator;
 import io.pymem4j.spi.Hook;
 import io.pymem4j.spi.HookContext;
+import io.pymem4j.spi.RuntimeView;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.MemorySegment;
@@ -341,7 +342,7 @@ class PyMemRuntimeTest {
         }
 
         @Override
-        public boolean enabledByConfiguration(PyMemRuntime runtime) {
+        public boolean enabledByConfiguration(RuntimeView runtime) {
             return "on".equals(runtime.option("marked"));
         }
 

@@ -145,6 +145,22 @@ final class TestBackends {
             return availability;
         }
 
+        /** Declared as the real providers do: pymalloc before malloc. */
+        @Override
+        public int defaultPriority() {
+            return switch (name) {
+                case "pymalloc" -> 2;
+                case "malloc" -> 1;
+                default -> 0;
+            };
+        }
+
+        /** Declared as the real malloc does. */
+        @Override
+        public boolean rawFallback() {
+            return name.equals("malloc");
+        }
+
         @Override
         public PyMemAllocatorEx create(BackendContext context) {
             return new Tagged(name);
