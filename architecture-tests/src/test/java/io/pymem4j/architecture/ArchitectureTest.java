@@ -82,6 +82,8 @@ class ArchitectureTest {
             }
             rules.add(noClasses().that().resideInAPackage("io.pymem4j." + layer + "..")
                     .should().dependOnClassesThat().resideInAnyPackage(others.toArray(String[]::new))
+                    .as("the layer " + layer + " names no other layer"
+                            + (ALLOWED_BETWEEN_LAYERS.containsKey(layer) ? " but " + ALLOWED_BETWEEN_LAYERS.get(layer) : ""))
                     .because("a layer is a provider that sees the api module only"));
         }
         CompositeArchRule all = CompositeArchRule.of(rules.getFirst());
@@ -94,6 +96,6 @@ class ArchitectureTest {
     /** Classes of the project outside {@code packages}. */
     private static DescribedPredicate<JavaClass> projectOutside(String... packages) {
         return resideInAPackage(PROJECT).and(not(resideInAnyPackage(packages)))
-                .as("classes of pymem4j outside " + String.join(", ", packages));
+                .as("reside in pymem4j outside " + String.join(", ", packages));
     }
 }
