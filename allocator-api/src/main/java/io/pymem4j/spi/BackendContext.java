@@ -1,7 +1,6 @@
 package io.pymem4j.spi;
 
 import io.pymem4j.api.PyMemAllocatorEx;
-import io.pymem4j.api.PyMemRuntime;
 import io.pymem4j.api.PyObjectArenaAllocator;
 
 /**
@@ -15,6 +14,6 @@ import io.pymem4j.api.PyObjectArenaAllocator;
  *                       currently set, so {@code setArenaAllocator} takes effect for
  *                       arenas acquired later
  */
-public record BackendContext(PyMemRuntime runtime, PyMemAllocatorEx rawBackend,
+public record BackendContext(RuntimeView runtime, PyMemAllocatorEx rawBackend,
                              PyObjectArenaAllocator arenaAllocator) {
 }

@@ -8,7 +8,7 @@ import java.util.List;
  * Where a report finds the traceback of a live block's allocation: CPython's
  * {@code _PyMem_DumpTraceback}, which tracemalloc serves. A hook layer whose {@link Hook}
  * implements this offers it; another layer finds it with
- * {@link io.pymem4j.api.PyMemRuntime#findHook(Class)}, so neither module depends on the
+ * {@link RuntimeView#findHook(Class)}, so neither module depends on the
  * other. Without one, the debug layer's report says "Enable tracemalloc to get the memory
  * block allocation traceback", as CPython's does when tracemalloc is not tracing.
  */

@@ -1,11 +1,9 @@
 package io.pymem4j.spi;
 
-import io.pymem4j.api.PyMemRuntime;
-
 /**
  * What a hook layer may use while it is created for a runtime.
  *
  * @param runtime the runtime whose stack the layer joins
  */
-public record HookContext(PyMemRuntime runtime) {
+public record HookContext(RuntimeView runtime) {
 }

@@ -1,7 +1,5 @@
 package io.pymem4j.spi;
 
-import io.pymem4j.api.PyMemRuntime;
-
 /**
  * Provides a hook layer, which wraps the allocator below it in every domain (CPython's
  * wrapping hooks: the debug hooks, tracemalloc).
@@ -22,7 +20,7 @@ public non-sealed interface HookProvider extends AllocatorProvider {
      * {@code PYTHONTRACEMALLOC} starts tracing whatever {@code PYTHONMALLOC} says). Only a
      * {@linkplain #transparent() transparent} layer is added this way, on top of the stack.
      */
-    default boolean enabledByConfiguration(PyMemRuntime runtime) {
+    default boolean enabledByConfiguration(RuntimeView runtime) {
         return false;
     }
 

@@ -1,16 +1,14 @@
 package io.pymem4j.spi;
 
-import io.pymem4j.api.PyMemRuntime;
-
 import java.util.Map;
 
 /**
  * Figures about one runtime for its management bean
- * ({@link io.pymem4j.api.PyMemRuntimeMXBean#getStatistics()}), contributed by the module
- * that owns them: a backend's arenas, a hook layer's traced bytes. The api module knows no
- * layer; each contributor finds its own part of the stack (with
- * {@link PyMemRuntime#findBackend(Class)}, {@link PyMemRuntime#findHook(Class)} or the
- * layer's own lookup) and adds nothing when the runtime has none.
+ * ({@code PyMemRuntimeMXBean.getStatistics()}), contributed by the module that owns them: a
+ * backend's arenas, a hook layer's traced bytes. The api module knows no layer; each
+ * contributor finds its own part of the stack (with {@link RuntimeView#findBackend(Class)},
+ * {@link RuntimeView#findHook(Class)} or the layer's own lookup) and adds nothing when the
+ * runtime has none.
  *
  * <p>Found with {@link java.util.ServiceLoader}: list the class in
  * {@code META-INF/services/io.pymem4j.spi.RuntimeStatistics}. It needs a public no-argument
@@ -24,5 +22,5 @@ public interface RuntimeStatistics {
      * {@code tracemalloc.MEM.current}). Called on every management read, from any thread:
      * it may take the layer's locks, and must not allocate through the runtime.
      */
-    void collect(PyMemRuntime runtime, Map<String, Long> figures);
+    void collect(RuntimeView runtime, Map<String, Long> figures);
 }

@@ -1,16 +1,21 @@
 /**
- * The provider SPI: how backends, hook layers and arena allocators join pymem4j.
+ * The provider SPI: how backends, hook layers and arena allocators join pymem4j. It names
+ * the allocator contract ({@link io.pymem4j.api}) only; what a provider may ask of the
+ * runtime building its stack is a {@link io.pymem4j.spi.RuntimeView}.
  *
  * <h2>Adding a backend, as a third party</h2>
  * <ol>
- *   <li>Depend on {@code io.pymem4j:allocator-api} only.</li>
- *   <li>Implement {@link io.pymem4j.api.PyMemAllocatorEx} with its contract (the test-jar
- *       of allocator-api has {@code AllocatorContractTest} to extend).</li>
+ *   <li>Depend on {@code io.pymem4j:allocator-api} only (module {@code io.pymem4j.api};
+ *       the packages {@code io.pymem4j.api} and {@code io.pymem4j.spi}).</li>
+ *   <li>Implement {@link io.pymem4j.api.PyMemAllocatorEx} with its contract
+ *       ({@code io.pymem4j:allocator-testkit} has {@code io.pymem4j.testkit.AllocatorContractTest}
+ *       to extend).</li>
  *   <li>Implement {@link io.pymem4j.spi.BackendProvider}: a unique name, the domains it
  *       serves, {@link io.pymem4j.spi.AllocatorProvider#availability()} saying what is
  *       missing when a native library is not installed.</li>
  *   <li>List the provider class in
- *       {@code META-INF/services/io.pymem4j.spi.AllocatorProvider}.</li>
+ *       {@code META-INF/services/io.pymem4j.spi.AllocatorProvider}, and on the module path
+ *       {@code provides io.pymem4j.spi.AllocatorProvider with ...} in its module-info.</li>
  * </ol>
  * The jar on the class path is then enough: {@code PyMemRuntime.create("yours+debug")}.
  *

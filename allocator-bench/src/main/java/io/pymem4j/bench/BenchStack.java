@@ -1,14 +1,14 @@
 package io.pymem4j.bench;
 
 import io.pymem4j.api.AllocatorSetupException;
-import io.pymem4j.api.PyMemRuntime;
+import io.pymem4j.runtime.PyMemRuntime;
 
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * A pymem4j stack as the benchmarks name it: a stack name of {@link io.pymem4j.api.StackSpec}'s
+ * A pymem4j stack as the benchmarks name it: a stack name of {@link io.pymem4j.runtime.StackSpec}'s
  * grammar, then optional runtime options, each after a colon.
  * <pre>
  *   label  = stack *( ":" option )

@@ -2,12 +2,12 @@ package io.pymem4j.bench;
 
 import io.pymem4j.api.PyMemAllocatorDomain;
 import io.pymem4j.api.PyMemAllocatorEx;
-import io.pymem4j.api.PyMemRuntime;
 import io.pymem4j.pymalloc.Pymalloc;
 import io.pymem4j.replay.ReplayEngine;
 import io.pymem4j.replay.ReplayFailedException;
 import io.pymem4j.replay.ReplayResult;
 import io.pymem4j.replay.TraceFile;
+import io.pymem4j.runtime.PyMemRuntime;
 
 import java.io.IOException;
 import java.nio.file.Path;

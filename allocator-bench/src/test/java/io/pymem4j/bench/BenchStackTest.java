@@ -1,7 +1,7 @@
 package io.pymem4j.bench;
 
 import io.pymem4j.api.AllocatorSetupException;
-import io.pymem4j.api.PyMemRuntime;
+import io.pymem4j.runtime.PyMemRuntime;
 import org.junit.jupiter.api.Test;
 
 import java.util.Map;

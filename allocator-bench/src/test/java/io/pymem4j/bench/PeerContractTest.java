@@ -1,8 +1,8 @@
 package io.pymem4j.bench;
 
-import io.pymem4j.api.AllocatorContractTest;
 import io.pymem4j.api.PyMemAllocatorEx;
 import io.pymem4j.spi.MallocFamily;
+import io.pymem4j.testkit.AllocatorContractTest;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 

@@ -2,8 +2,8 @@ package io.pymem4j.cpython;
 
 import io.pymem4j.api.InterpreterLock;
 import io.pymem4j.api.PyMemAllocatorDomain;
-import io.pymem4j.api.PyMemRuntime;
 import io.pymem4j.debug.MemoryCorruptionError;
+import io.pymem4j.runtime.PyMemRuntime;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -40,7 +40,7 @@ import java.util.regex.Pattern;
  *   <li>the usual places: {@code /usr/lib/<multiarch>/}, {@code /usr/lib64/},
  *       {@code /usr/local/lib/}.</li>
  * </ol>
- * Options are read as {@link io.pymem4j.api.PyMemRuntime#option(String)} reads them: the
+ * Options are read as {@link io.pymem4j.runtime.PyMemRuntime#option(String)} reads them: the
  * system property {@code pymem4j.KEY}, else the environment variable {@code PYMEM4J_KEY}.
  */
 public record PythonLibrary(Path library, Path home, String version, Path executable, String foundBy) {

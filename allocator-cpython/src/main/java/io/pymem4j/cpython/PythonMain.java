@@ -2,7 +2,7 @@ package io.pymem4j.cpython;
 
 import io.pymem4j.api.AllocatorSetupException;
 import io.pymem4j.api.PyMemAllocatorDomain;
-import io.pymem4j.api.PyMemRuntime;
+import io.pymem4j.runtime.PyMemRuntime;
 import io.pymem4j.spi.BlockTracebacks;
 
 import java.io.IOException;

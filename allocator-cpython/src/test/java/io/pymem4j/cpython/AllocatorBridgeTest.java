@@ -3,8 +3,8 @@ package io.pymem4j.cpython;
 import io.pymem4j.api.NativeMemory;
 import io.pymem4j.api.PyMemAllocatorDomain;
 import io.pymem4j.api.PyMemAllocatorEx;
-import io.pymem4j.api.PyMemRuntime;
 import io.pymem4j.debug.MemoryCorruptionError;
+import io.pymem4j.runtime.PyMemRuntime;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.FunctionDescriptor;

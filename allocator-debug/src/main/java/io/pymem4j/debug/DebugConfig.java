@@ -6,7 +6,7 @@ import java.util.Locale;
 import java.util.function.Function;
 
 /**
- * The debug layer's options, read from {@link io.pymem4j.api.PyMemRuntime#option(String)}
+ * The debug layer's options, read from {@link io.pymem4j.runtime.PyMemRuntime#option(String)}
  * when the layer is created.
  *
  * <table>

@@ -2,9 +2,9 @@ package io.pymem4j.debug;
 
 import io.pymem4j.api.PyMemAllocatorDomain;
 import io.pymem4j.api.PyMemAllocatorEx;
-import io.pymem4j.api.PyMemRuntime;
 import io.pymem4j.spi.BlockTracebacks;
 import io.pymem4j.spi.Hook;
+import io.pymem4j.spi.RuntimeView;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -57,7 +57,7 @@ public final class DebugHook implements Hook {
 
     private final DebugConfig config;
     private final BlockLayout layout;
-    private final PyMemRuntime runtime;
+    private final RuntimeView runtime;
     private final SerialNumbers serialno = new SerialNumbers();
     private final BlockTable table;
     private final Quarantine quarantine;
@@ -67,7 +67,7 @@ public final class DebugHook implements Hook {
      * @param runtime the runtime the layer serves, whose tracer (a {@link BlockTracebacks}
      *                layer) reports use; may be null (no tracebacks)
      */
-    public DebugHook(DebugConfig config, PyMemRuntime runtime) {
+    public DebugHook(DebugConfig config, RuntimeView runtime) {
         this.config = config;
         this.layout = new BlockLayout(config.serialNumbers());
         this.runtime = runtime;
@@ -76,7 +76,7 @@ public final class DebugHook implements Hook {
     }
 
     /** The debug layer of {@code runtime}'s stack, wherever it sits in it. */
-    public static Optional<DebugHook> of(PyMemRuntime runtime) {
+    public static Optional<DebugHook> of(RuntimeView runtime) {
         return runtime.findHook(DebugHook.class);
     }
 

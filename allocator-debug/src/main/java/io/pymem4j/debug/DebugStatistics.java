@@ -1,7 +1,7 @@
 package io.pymem4j.debug;
 
-import io.pymem4j.api.PyMemRuntime;
 import io.pymem4j.spi.RuntimeStatistics;
+import io.pymem4j.spi.RuntimeView;
 
 import java.util.Map;
 
@@ -13,7 +13,7 @@ import java.util.Map;
 public final class DebugStatistics implements RuntimeStatistics {
 
     @Override
-    public void collect(PyMemRuntime runtime, Map<String, Long> figures) {
+    public void collect(RuntimeView runtime, Map<String, Long> figures) {
         DebugHook.of(runtime).ifPresent(d -> {
             figures.put("debug.blocks.live", (long) d.liveBlocks());
             figures.put("debug.serialNumber", d.serialNumber());

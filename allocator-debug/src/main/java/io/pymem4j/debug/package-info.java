@@ -59,7 +59,7 @@
  *
  * <h2>Management figures</h2>
  * {@link io.pymem4j.debug.DebugStatistics} puts the layer's figures in the {@code Statistics}
- * attribute of a runtime registered with {@link io.pymem4j.api.PyMemManagement#register}
+ * attribute of a runtime registered with {@link io.pymem4j.runtime.PyMemManagement#register}
  * whose stack has the layer:
  * <table>
  *   <caption>The debug section of the runtime MXBean</caption>

@@ -3,7 +3,7 @@ package io.pymem4j.debug;
 import io.pymem4j.api.NativeMemory;
 import io.pymem4j.api.PyMemAllocatorDomain;
 import io.pymem4j.api.PyMemAllocatorEx;
-import io.pymem4j.api.PyMemRuntime;
+import io.pymem4j.runtime.PyMemRuntime;
 
 /** CPython's {@code pymem_buffer_overflow()} under {@code debug.policy=abort}, run in a forked JVM by {@link PolicyTest} and {@link ReportLogTest}. */
 public final class AbortMain {

@@ -1,9 +1,9 @@
 package io.pymem4j.debug;
 
-import io.pymem4j.api.AllocatorContractTest;
 import io.pymem4j.api.PyMemAllocatorDomain;
 import io.pymem4j.api.PyMemAllocatorEx;
-import io.pymem4j.api.PyMemRuntime;
+import io.pymem4j.runtime.PyMemRuntime;
+import io.pymem4j.testkit.AllocatorContractTest;
 
 /** The allocator contract for {@code malloc_debug}'s MEM domain: the layer over libc. */
 class DebugOverLibcContractTest extends AllocatorContractTest {

@@ -1,8 +1,8 @@
 package io.pymem4j.debug;
 
-import io.pymem4j.api.AllocatorContractTest;
 import io.pymem4j.api.PyMemAllocatorDomain;
 import io.pymem4j.api.PyMemAllocatorEx;
+import io.pymem4j.testkit.AllocatorContractTest;
 
 /**
  * The allocator contract for the layer over the test backend, without serial numbers and

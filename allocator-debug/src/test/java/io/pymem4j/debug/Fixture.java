@@ -1,9 +1,9 @@
 package io.pymem4j.debug;
 
 import io.pymem4j.api.PyMemAllocatorDomain;
-import io.pymem4j.api.PyMemRuntime;
 import io.pymem4j.raw.MallocProvider;
-import io.pymem4j.spi.ProviderRegistry;
+import io.pymem4j.runtime.ProviderRegistry;
+import io.pymem4j.runtime.PyMemRuntime;
 
 import java.util.Arrays;
 import java.util.List;

@@ -1,8 +1,8 @@
 package io.pymem4j.debug;
 
-import io.pymem4j.api.AllocatorContractTest;
 import io.pymem4j.api.NativeMemory;
 import io.pymem4j.api.PyMemAllocatorDomain;
+import io.pymem4j.testkit.AllocatorContractTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;

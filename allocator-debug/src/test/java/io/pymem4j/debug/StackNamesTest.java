@@ -2,9 +2,9 @@ package io.pymem4j.debug;
 
 import io.pymem4j.api.AllocatorSetupException;
 import io.pymem4j.api.PyMemAllocatorDomain;
-import io.pymem4j.api.PyMemRuntime;
+import io.pymem4j.runtime.ProviderRegistry;
+import io.pymem4j.runtime.PyMemRuntime;
 import io.pymem4j.spi.HookProvider;
-import io.pymem4j.spi.ProviderRegistry;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;

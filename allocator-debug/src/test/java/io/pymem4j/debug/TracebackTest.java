@@ -4,12 +4,12 @@ import io.pymem4j.api.NativeMemory;
 import io.pymem4j.api.PyMemAllocatorDomain;
 import io.pymem4j.api.PyMemAllocatorEx;
 import io.pymem4j.raw.MallocProvider;
+import io.pymem4j.runtime.ProviderRegistry;
+import io.pymem4j.runtime.PyMemRuntime;
 import io.pymem4j.spi.BlockTracebacks;
 import io.pymem4j.spi.Hook;
 import io.pymem4j.spi.HookContext;
 import io.pymem4j.spi.HookProvider;
-import io.pymem4j.spi.ProviderRegistry;
-import io.pymem4j.api.PyMemRuntime;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;

@@ -2,7 +2,7 @@ package io.pymem4j.failing;
 
 import io.pymem4j.api.PyMemAllocatorDomain;
 import io.pymem4j.api.PyMemAllocatorEx;
-import io.pymem4j.api.PyMemRuntime;
+import io.pymem4j.runtime.PyMemRuntime;
 import io.pymem4j.spi.Hook;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -1,9 +1,9 @@
 package io.pymem4j.failing;
 
-import io.pymem4j.api.AllocatorContractTest;
 import io.pymem4j.api.PyMemAllocatorDomain;
 import io.pymem4j.api.PyMemAllocatorEx;
-import io.pymem4j.api.PyMemRuntime;
+import io.pymem4j.runtime.PyMemRuntime;
+import io.pymem4j.testkit.AllocatorContractTest;
 import org.junit.jupiter.api.Nested;
 
 /** With nothing to fail, the layer keeps the allocator contract of the stack below it, in each domain. */

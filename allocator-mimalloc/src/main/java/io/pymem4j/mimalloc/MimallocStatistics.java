@@ -1,7 +1,7 @@
 package io.pymem4j.mimalloc;
 
-import io.pymem4j.api.PyMemRuntime;
 import io.pymem4j.spi.RuntimeStatistics;
+import io.pymem4j.spi.RuntimeView;
 
 import java.util.Map;
 
@@ -14,7 +14,7 @@ import java.util.Map;
 public final class MimallocStatistics implements RuntimeStatistics {
 
     @Override
-    public void collect(PyMemRuntime runtime, Map<String, Long> figures) {
+    public void collect(RuntimeView runtime, Map<String, Long> figures) {
         if (runtime.findBackend(MimallocAllocator.class).isEmpty()) {
             return;
         }

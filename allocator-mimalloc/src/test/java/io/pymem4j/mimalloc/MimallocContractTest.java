@@ -1,9 +1,9 @@
 package io.pymem4j.mimalloc;
 
-import io.pymem4j.api.AllocatorContractTest;
 import io.pymem4j.api.PyMemAllocatorDomain;
 import io.pymem4j.api.PyMemAllocatorEx;
-import io.pymem4j.api.PyMemRuntime;
+import io.pymem4j.runtime.PyMemRuntime;
+import io.pymem4j.testkit.AllocatorContractTest;
 import org.junit.jupiter.api.Nested;
 
 /** The allocator contract of allocator-api's test-jar, as malloc and pymalloc pass it. */

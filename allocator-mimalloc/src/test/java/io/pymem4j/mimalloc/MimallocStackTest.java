@@ -2,11 +2,11 @@ package io.pymem4j.mimalloc;
 
 import io.pymem4j.api.NativeMemory;
 import io.pymem4j.api.PyMemAllocatorDomain;
-import io.pymem4j.api.PyMemManagement;
-import io.pymem4j.api.PyMemRuntime;
 import io.pymem4j.debug.MemoryCorruptionError;
 import io.pymem4j.debug.Problem;
-import io.pymem4j.spi.ProviderRegistry;
+import io.pymem4j.runtime.ProviderRegistry;
+import io.pymem4j.runtime.PyMemManagement;
+import io.pymem4j.runtime.PyMemRuntime;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;

@@ -1,8 +1,8 @@
 package io.pymem4j.mimalloc;
 
 import io.pymem4j.api.AllocatorSetupException;
-import io.pymem4j.api.PyMemRuntime;
-import io.pymem4j.spi.ProviderRegistry;
+import io.pymem4j.runtime.ProviderRegistry;
+import io.pymem4j.runtime.PyMemRuntime;
 
 /**
  * Run by {@link MissingLibraryTest} in a JVM whose {@code pymem4j.mimalloc.library} names a

@@ -2,8 +2,8 @@ package io.pymem4j.pymalloc;
 
 import io.pymem4j.api.NativeMemory;
 import io.pymem4j.api.PyMemAllocatorEx;
-import io.pymem4j.api.PyMemRuntime;
 import io.pymem4j.api.PyObjectArenaAllocator;
+import io.pymem4j.runtime.PyMemRuntime;
 
 import java.util.List;
 import java.util.Objects;

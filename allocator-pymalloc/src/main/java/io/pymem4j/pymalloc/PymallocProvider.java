@@ -23,6 +23,12 @@ public final class PymallocProvider implements BackendProvider {
                 + Geometry.PRESETS.stream().map(g -> g.name).toList() + ")";
     }
 
+    /** The default backend, as in CPython: {@code default} and {@code debug} mean pymalloc. */
+    @Override
+    public int defaultPriority() {
+        return 2;
+    }
+
     @Override
     public PyMemAllocatorEx create(BackendContext context) {
         Geometry geometry;

@@ -1,7 +1,7 @@
 package io.pymem4j.pymalloc;
 
-import io.pymem4j.api.PyMemRuntime;
 import io.pymem4j.spi.RuntimeStatistics;
+import io.pymem4j.spi.RuntimeView;
 
 import java.util.Map;
 
@@ -13,8 +13,8 @@ import java.util.Map;
 public final class PymallocStatistics implements RuntimeStatistics {
 
     @Override
-    public void collect(PyMemRuntime runtime, Map<String, Long> figures) {
-        Pymalloc.find(runtime).ifPresent(p -> {
+    public void collect(RuntimeView runtime, Map<String, Long> figures) {
+        runtime.findBackend(Pymalloc.class).ifPresent(p -> {
             PymallocStats s = p.stats();
             figures.put("pymalloc.arenas.allocated", s.arenasAllocatedCurrent());
             figures.put("pymalloc.arenas.highwater", s.arenasHighwater());

@@ -82,14 +82,14 @@
  * The runtime option {@code pymalloc.geometry} ({@code cpython310} by default, or
  * {@code classic}) picks a {@link io.pymem4j.pymalloc.Geometry}; like every runtime option
  * it can also come from the system property {@code pymem4j.pymalloc.geometry}.
- * {@link io.pymem4j.pymalloc.Pymalloc#of(io.pymem4j.api.PyMemRuntime)} finds a runtime's
+ * {@link io.pymem4j.pymalloc.Pymalloc#of(io.pymem4j.runtime.PyMemRuntime)} finds a runtime's
  * instance (under hooks too); its {@link io.pymem4j.pymalloc.Pymalloc#stats()} is a typed
  * {@link io.pymem4j.pymalloc.PymallocStats} and
  * {@link io.pymem4j.pymalloc.Pymalloc#debugMallocStats()} the
  * {@code sys._debugmallocstats()} text.
  *
  * <p>{@link io.pymem4j.pymalloc.PymallocStatistics} puts them in the {@code Statistics}
- * attribute of a runtime registered with {@link io.pymem4j.api.PyMemManagement#register}
+ * attribute of a runtime registered with {@link io.pymem4j.runtime.PyMemManagement#register}
  * whose backend is pymalloc (one snapshot per read):
  * <table>
  *   <caption>The pymalloc section of the runtime MXBean</caption>

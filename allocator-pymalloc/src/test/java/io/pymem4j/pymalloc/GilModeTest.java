@@ -1,11 +1,11 @@
 package io.pymem4j.pymalloc;
 
-import io.pymem4j.api.AllocatorContractTest;
 import io.pymem4j.api.InterpreterLock;
 import io.pymem4j.api.NativeMemory;
 import io.pymem4j.api.PyMemAllocatorDomain;
 import io.pymem4j.api.PyMemAllocatorEx;
-import io.pymem4j.api.PyMemRuntime;
+import io.pymem4j.runtime.PyMemRuntime;
+import io.pymem4j.testkit.AllocatorContractTest;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 

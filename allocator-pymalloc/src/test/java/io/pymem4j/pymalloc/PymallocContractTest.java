@@ -1,9 +1,9 @@
 package io.pymem4j.pymalloc;
 
-import io.pymem4j.api.AllocatorContractTest;
 import io.pymem4j.api.PyMemAllocatorDomain;
 import io.pymem4j.api.PyMemAllocatorEx;
-import io.pymem4j.api.PyMemRuntime;
+import io.pymem4j.runtime.PyMemRuntime;
+import io.pymem4j.testkit.AllocatorContractTest;
 import org.junit.jupiter.api.AfterEach;
 
 /** The allocator contract on the default geometry (cpython310), set up through a runtime. */

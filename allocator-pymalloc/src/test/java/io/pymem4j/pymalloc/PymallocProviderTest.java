@@ -1,10 +1,10 @@
 package io.pymem4j.pymalloc;
 
+import io.pymem4j.api.AllocatorSetupException;
 import io.pymem4j.api.PyMemAllocatorDomain;
 import io.pymem4j.api.PyMemAllocatorEx;
-import io.pymem4j.api.AllocatorSetupException;
-import io.pymem4j.api.PyMemRuntime;
 import io.pymem4j.raw.MmapArenaAllocator;
+import io.pymem4j.runtime.PyMemRuntime;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -26,6 +26,17 @@ public final class MallocProvider implements BackendProvider {
         return EnumSet.allOf(PyMemAllocatorDomain.class);
     }
 
+    /** The default backend where no pymalloc is present, as in a CPython built without it. */
+    @Override
+    public int defaultPriority() {
+        return 1;
+    }
+
+    @Override
+    public boolean rawFallback() {
+        return true;
+    }
+
     @Override
     public PyMemAllocatorEx create(BackendContext context) {
         return LibcAllocator.INSTANCE;

@@ -20,4 +20,9 @@ public final class MmapArenaProvider implements ArenaProvider {
     public PyObjectArenaAllocator create() {
         return MmapArenaAllocator.INSTANCE;
     }
+
+    @Override
+    public int defaultPriority() {
+        return 1;
+    }
 }

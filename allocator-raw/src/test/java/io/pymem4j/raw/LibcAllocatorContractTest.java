@@ -1,7 +1,7 @@
 package io.pymem4j.raw;
 
-import io.pymem4j.api.AllocatorContractTest;
 import io.pymem4j.api.PyMemAllocatorEx;
+import io.pymem4j.testkit.AllocatorContractTest;
 
 class LibcAllocatorContractTest extends AllocatorContractTest {
     @Override

@@ -1,9 +1,9 @@
 package io.pymem4j.raw;
 
-import io.pymem4j.api.AllocatorContractTest;
 import io.pymem4j.api.PyMemAllocatorDomain;
 import io.pymem4j.api.PyMemAllocatorEx;
-import io.pymem4j.api.PyMemRuntime;
+import io.pymem4j.runtime.PyMemRuntime;
+import io.pymem4j.testkit.AllocatorContractTest;
 import org.junit.jupiter.api.Nested;
 
 /** The contract through a runtime's convenience calls, for each domain of the malloc stack. */

@@ -1,7 +1,7 @@
 package io.pymem4j.tracemalloc;
 
 import io.pymem4j.api.PyMemAllocatorEx;
-import io.pymem4j.api.PyMemRuntime;
+import io.pymem4j.runtime.PyMemRuntime;
 
 import java.lang.StackWalker.StackFrame;
 import java.lang.reflect.Constructor;

@@ -3,7 +3,7 @@ package io.pymem4j.tracemalloc;
 import io.pymem4j.api.AllocatorSetupException;
 import io.pymem4j.api.PyMemAllocatorDomain;
 import io.pymem4j.api.PyMemAllocatorEx;
-import io.pymem4j.api.PyMemRuntime;
+import io.pymem4j.runtime.PyMemRuntime;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

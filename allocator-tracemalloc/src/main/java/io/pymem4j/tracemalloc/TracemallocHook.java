@@ -21,6 +21,11 @@ final class TracemallocHook implements Hook, BlockTracebacks {
         this.tracer = tracer;
     }
 
+    /** The runtime's tracer, the one {@code Tracemalloc.of(runtime)} returns. */
+    Tracemalloc tracer() {
+        return tracer;
+    }
+
     @Override
     public PyMemAllocatorEx wrap(PyMemAllocatorDomain domain, PyMemAllocatorEx below) {
         return new TracemallocLayer(tracer, domain.ordinal(), below);

@@ -1,9 +1,11 @@
 package io.pymem4j.tracemalloc;
 
-import io.pymem4j.api.PyMemRuntime;
+import io.pymem4j.api.AllocatorSetupException;
+import io.pymem4j.runtime.PyMemRuntime;
 import io.pymem4j.spi.Hook;
 import io.pymem4j.spi.HookContext;
 import io.pymem4j.spi.HookProvider;
+import io.pymem4j.spi.RuntimeView;
 
 /**
  * The {@code tracemalloc} hook layer, found by {@link java.util.ServiceLoader}. Transparent:
@@ -35,13 +37,21 @@ public final class TracemallocHookProvider implements HookProvider {
      * value fails the set-up with the setting named.
      */
     @Override
-    public boolean enabledByConfiguration(PyMemRuntime runtime) {
+    public boolean enabledByConfiguration(RuntimeView runtime) {
         return Tracemalloc.parseOption(runtime.option(Tracemalloc.OPTION)) > 0;
     }
 
+    /**
+     * The tracer belongs to the runtime, not to the layer: {@link Tracemalloc#start()} puts the
+     * layer on the runtime's stack, so it joins the stack of a {@link PyMemRuntime} only.
+     */
     @Override
     public Hook create(HookContext context) {
-        Tracemalloc tracer = Tracemalloc.of(context.runtime());
+        if (!(context.runtime() instanceof PyMemRuntime runtime)) {
+            throw new AllocatorSetupException("the tracemalloc layer joins the stack of a PyMemRuntime only, not of "
+                    + context.runtime().getClass().getName());
+        }
+        Tracemalloc tracer = Tracemalloc.of(runtime);
         tracer.applyConfiguration();
         return new TracemallocHook(tracer);
     }

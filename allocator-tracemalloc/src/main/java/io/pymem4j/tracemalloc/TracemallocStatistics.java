@@ -1,10 +1,11 @@
 package io.pymem4j.tracemalloc;
 
 import io.pymem4j.api.PyMemAllocatorDomain;
-import io.pymem4j.api.PyMemRuntime;
 import io.pymem4j.spi.RuntimeStatistics;
+import io.pymem4j.spi.RuntimeView;
 
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The {@code tracemalloc} section of a runtime's MXBean (keys in the package documentation),
@@ -16,11 +17,12 @@ import java.util.Map;
 public final class TracemallocStatistics implements RuntimeStatistics {
 
     @Override
-    public void collect(PyMemRuntime runtime, Map<String, Long> figures) {
-        if (!runtime.stackSpec().hasHook(Tracemalloc.NAME)) {
+    public void collect(RuntimeView runtime, Map<String, Long> figures) {
+        Optional<TracemallocHook> layer = runtime.findHook(TracemallocHook.class);
+        if (layer.isEmpty()) {
             return;
         }
-        Tracemalloc tm = Tracemalloc.of(runtime);
+        Tracemalloc tm = layer.get().tracer();
         boolean tracing = tm.isTracing();
         figures.put("tracemalloc.tracing", tracing ? 1L : 0L);
         figures.put("tracemalloc.tracebackLimit", (long) tm.getTracebackLimit());

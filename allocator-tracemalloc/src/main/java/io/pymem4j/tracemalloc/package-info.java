@@ -88,7 +88,7 @@
  * <h2>Management figures</h2>
  * {@link io.pymem4j.tracemalloc.TracemallocStatistics} puts the layer's figures in the
  * {@code Statistics} attribute of a runtime registered with
- * {@link io.pymem4j.api.PyMemManagement#register} whose stack has the layer (all 0 while it
+ * {@link io.pymem4j.runtime.PyMemManagement#register} whose stack has the layer (all 0 while it
  * does not trace):
  * <table>
  *   <caption>The tracemalloc section of the runtime MXBean</caption>

@@ -1,8 +1,8 @@
 package io.pymem4j.tracemalloc;
 
 import io.pymem4j.api.NativeMemory;
-import io.pymem4j.api.PyMemRuntime;
 import io.pymem4j.debug.MemoryCorruptionError;
+import io.pymem4j.runtime.PyMemRuntime;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;

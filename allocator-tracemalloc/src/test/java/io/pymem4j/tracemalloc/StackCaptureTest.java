@@ -1,6 +1,6 @@
 package io.pymem4j.tracemalloc;
 
-import io.pymem4j.api.PyMemRuntime;
+import io.pymem4j.runtime.PyMemRuntime;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

@@ -1,8 +1,8 @@
 package io.pymem4j.tracemalloc;
 
-import io.pymem4j.api.PyMemManagement;
-import io.pymem4j.api.PyMemRuntime;
-import io.pymem4j.api.PyMemRuntimeMXBean;
+import io.pymem4j.runtime.PyMemManagement;
+import io.pymem4j.runtime.PyMemRuntime;
+import io.pymem4j.runtime.PyMemRuntimeMXBean;
 import org.junit.jupiter.api.Test;
 
 import javax.management.JMX;

@@ -1,10 +1,10 @@
 package io.pymem4j.tracemalloc;
 
-import io.pymem4j.api.AllocatorContractTest;
 import io.pymem4j.api.PyMemAllocatorDomain;
 import io.pymem4j.api.PyMemAllocatorEx;
-import io.pymem4j.api.PyMemRuntime;
 import io.pymem4j.raw.LibcAllocator;
+import io.pymem4j.runtime.PyMemRuntime;
+import io.pymem4j.testkit.AllocatorContractTest;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Nested;
 

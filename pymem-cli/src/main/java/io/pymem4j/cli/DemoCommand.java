@@ -2,16 +2,16 @@ package io.pymem4j.cli;
 
 import io.pymem4j.api.InterpreterLock;
 import io.pymem4j.api.NativeMemory;
-import io.pymem4j.api.PyMemRuntime;
 import io.pymem4j.debug.DebugConfig;
 import io.pymem4j.debug.DebugHook;
 import io.pymem4j.debug.MemoryCorruptionError;
-import picocli.CommandLine;
+import io.pymem4j.runtime.PyMemRuntime;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine;
 
 import java.io.PrintWriter;
 import java.util.Arrays;

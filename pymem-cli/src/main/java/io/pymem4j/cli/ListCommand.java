@@ -1,10 +1,10 @@
 package io.pymem4j.cli;
 
 import io.pymem4j.api.AllocatorSetupException;
-import io.pymem4j.api.StackSpec;
+import io.pymem4j.runtime.ProviderRegistry;
+import io.pymem4j.runtime.StackSpec;
 import io.pymem4j.spi.AllocatorProvider;
 import io.pymem4j.spi.Availability;
-import io.pymem4j.spi.ProviderRegistry;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;

@@ -1,7 +1,6 @@
 package io.pymem4j.cli;
 
 import io.pymem4j.api.PyMemAllocatorDomain;
-import io.pymem4j.api.PyMemRuntime;
 import io.pymem4j.cpython.AllocationSite;
 import io.pymem4j.cpython.DomainCalls;
 import io.pymem4j.cpython.EmbeddedPython;
@@ -12,12 +11,13 @@ import io.pymem4j.cpython.PythonNotFoundException;
 import io.pymem4j.cpython.PythonRun;
 import io.pymem4j.cpython.TracemallocReport;
 import io.pymem4j.debug.DebugConfig;
-import picocli.CommandLine;
+import io.pymem4j.runtime.PyMemRuntime;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine;
 
 import java.io.IOException;
 import java.io.PrintWriter;

@@ -1,7 +1,7 @@
 package io.pymem4j.cli;
 
 import io.pymem4j.api.PyMemAllocatorDomain;
-import io.pymem4j.api.PyMemRuntime;
+import io.pymem4j.runtime.PyMemRuntime;
 import io.pymem4j.tracemalloc.FlameGraph;
 import io.pymem4j.tracemalloc.Snapshot;
 import io.pymem4j.tracemalloc.Statistic;

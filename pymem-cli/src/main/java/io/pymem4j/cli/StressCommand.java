@@ -2,16 +2,16 @@ package io.pymem4j.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.pymem4j.api.PyMemRuntime;
 import io.pymem4j.reliability.StressConfig;
 import io.pymem4j.reliability.StressEngine;
 import io.pymem4j.reliability.StressFailure;
 import io.pymem4j.reliability.StressResult;
-import picocli.CommandLine;
+import io.pymem4j.runtime.PyMemRuntime;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine;
 
 import java.io.PrintWriter;
 import java.util.Locale;

@@ -325,7 +325,7 @@ class DemoCommandTest {
                         + "\nFatal Python error: _PyMem_DebugRawFree: bad trailing pad byte\n"
                         + "\nCurrent thread 0x[0-9a-f]+ \"main\" \\(most recent call first\\):\n"
                         + "  at io\\.pymem4j\\.debug\\.DebugAllocator\\.free\\(.*\n"
-                        + "  at io\\.pymem4j\\.api\\.PyMemRuntime\\.memFree\\(.*\n"
+                        + "  at io\\.pymem4j\\.runtime\\.PyMemRuntime\\.memFree\\(.*\n"
                         + "  at io\\.pymem4j\\.cli\\.DemoCommand\\.fault\\(", Pattern.DOTALL).matcher(stderr).find(),
                 stderr);
     }

@@ -2,7 +2,7 @@ package io.pymem4j.guice;
 
 import io.pymem4j.api.PyMemAllocatorDomain;
 import io.pymem4j.api.PyMemAllocatorEx;
-import io.pymem4j.api.PyMemRuntime;
+import io.pymem4j.runtime.PyMemRuntime;
 
 /**
  * A domain of the runtime as an allocator: every call goes through the runtime's slot, so

@@ -7,10 +7,10 @@ import com.google.inject.Singleton;
 import io.pymem4j.api.AllocatorSetupException;
 import io.pymem4j.api.PyMemAllocatorDomain;
 import io.pymem4j.api.PyMemAllocatorEx;
-import io.pymem4j.api.PyMemManagement;
-import io.pymem4j.api.PyMemRuntime;
-import io.pymem4j.api.StackSpec;
-import io.pymem4j.spi.ProviderRegistry;
+import io.pymem4j.runtime.ProviderRegistry;
+import io.pymem4j.runtime.PyMemManagement;
+import io.pymem4j.runtime.PyMemRuntime;
+import io.pymem4j.runtime.StackSpec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -1,6 +1,6 @@
 package io.pymem4j.junit;
 
-import io.pymem4j.api.PyMemRuntime;
+import io.pymem4j.runtime.PyMemRuntime;
 import io.pymem4j.tracemalloc.Tracemalloc;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeEachCallback;

@@ -10,7 +10,7 @@ import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
 
 /**
- * Runs a test, or every test of a class, against a {@link io.pymem4j.api.PyMemRuntime}
+ * Runs a test, or every test of a class, against a {@link io.pymem4j.runtime.PyMemRuntime}
  * with the debug hooks and tracemalloc, and fails a test that corrupted or leaked a block.
  *
  * <pre>

@@ -1,13 +1,13 @@
 package io.pymem4j.junit;
 
-import io.pymem4j.api.PyMemRuntime;
-import io.pymem4j.api.StackSpec;
 import io.pymem4j.debug.DebugConfig;
 import io.pymem4j.debug.DebugHook;
 import io.pymem4j.debug.MemoryCorruptionError;
 import io.pymem4j.pymalloc.Pymalloc;
+import io.pymem4j.runtime.ProviderRegistry;
+import io.pymem4j.runtime.PyMemRuntime;
+import io.pymem4j.runtime.StackSpec;
 import io.pymem4j.spi.AllocatorProvider;
-import io.pymem4j.spi.ProviderRegistry;
 import io.pymem4j.tracemalloc.Filter;
 import io.pymem4j.tracemalloc.Snapshot;
 import io.pymem4j.tracemalloc.Statistic;

@@ -1,8 +1,8 @@
 package io.pymem4j.junit;
 
 import io.pymem4j.api.NativeMemory;
-import io.pymem4j.api.PyMemRuntime;
 import io.pymem4j.debug.MemoryCorruptionError;
+import io.pymem4j.runtime.PyMemRuntime;
 import io.pymem4j.tracemalloc.Tracemalloc;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;

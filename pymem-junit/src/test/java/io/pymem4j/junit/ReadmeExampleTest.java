@@ -1,7 +1,7 @@
 package io.pymem4j.junit;
 
 import io.pymem4j.api.PyMemAllocatorDomain;
-import io.pymem4j.api.PyMemRuntime;
+import io.pymem4j.runtime.PyMemRuntime;
 import io.pymem4j.tracemalloc.Tracemalloc;
 import org.junit.jupiter.api.Test;
 

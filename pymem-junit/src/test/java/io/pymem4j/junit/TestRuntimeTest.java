@@ -1,6 +1,6 @@
 package io.pymem4j.junit;
 
-import io.pymem4j.api.PyMemRuntime;
+import io.pymem4j.runtime.PyMemRuntime;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -51,7 +51,7 @@ class TestRuntimeTest {
 
     @Test
     void theRecorderIsNotInTheClassPathsRegistry() {
-        assertFalse(io.pymem4j.spi.ProviderRegistry.getDefault().providers().containsKey(ReportRecorder.NAME));
+        assertFalse(io.pymem4j.runtime.ProviderRegistry.getDefault().providers().containsKey(ReportRecorder.NAME));
         assertTrue(TestRuntime.registry().providers().containsKey(ReportRecorder.NAME));
     }
 

@@ -2,11 +2,11 @@ package io.pymem4j.reliability;
 
 import io.pymem4j.api.PyMemAllocatorDomain;
 import io.pymem4j.api.PyMemAllocatorEx;
-import io.pymem4j.api.PyMemRuntime;
+import io.pymem4j.runtime.ProviderRegistry;
+import io.pymem4j.runtime.PyMemRuntime;
 import io.pymem4j.spi.Hook;
 import io.pymem4j.spi.HookContext;
 import io.pymem4j.spi.HookProvider;
-import io.pymem4j.spi.ProviderRegistry;
 
 import java.util.ArrayList;
 import java.util.List;

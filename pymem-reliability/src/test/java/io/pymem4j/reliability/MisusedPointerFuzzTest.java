@@ -1,10 +1,10 @@
 package io.pymem4j.reliability;
 
 import io.pymem4j.api.PyMemAllocatorDomain;
-import io.pymem4j.api.PyMemRuntime;
 import io.pymem4j.debug.MemoryCorruptionError;
 import io.pymem4j.debug.Problem;
 import io.pymem4j.pymalloc.Pymalloc;
+import io.pymem4j.runtime.PyMemRuntime;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Assume;

@@ -3,8 +3,8 @@ package io.pymem4j.reliability;
 import io.pymem4j.api.InterpreterLock;
 import io.pymem4j.api.NativeMemory;
 import io.pymem4j.api.PyMemAllocatorDomain;
-import io.pymem4j.api.PyMemRuntime;
 import io.pymem4j.pymalloc.Pymalloc;
+import io.pymem4j.runtime.PyMemRuntime;
 
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;

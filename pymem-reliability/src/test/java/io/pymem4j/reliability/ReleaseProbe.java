@@ -1,10 +1,10 @@
 package io.pymem4j.reliability;
 
 import io.pymem4j.api.InterpreterLock;
-import io.pymem4j.api.PyMemRuntime;
+import io.pymem4j.pymalloc.Pymalloc;
 import io.pymem4j.replay.ReplayEngine;
 import io.pymem4j.replay.TraceFile;
-import io.pymem4j.pymalloc.Pymalloc;
+import io.pymem4j.runtime.PyMemRuntime;
 
 import java.io.IOException;
 import java.nio.file.Files;

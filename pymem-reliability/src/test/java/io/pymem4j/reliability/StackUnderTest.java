@@ -2,11 +2,11 @@ package io.pymem4j.reliability;
 
 import io.pymem4j.api.InterpreterLock;
 import io.pymem4j.api.PyMemAllocatorDomain;
-import io.pymem4j.api.PyMemRuntime;
 import io.pymem4j.api.PyObjectArenaAllocator;
 import io.pymem4j.debug.DebugHook;
 import io.pymem4j.pymalloc.Pymalloc;
-import io.pymem4j.spi.ProviderRegistry;
+import io.pymem4j.runtime.ProviderRegistry;
+import io.pymem4j.runtime.PyMemRuntime;
 import io.pymem4j.tracemalloc.Tracemalloc;
 
 import java.util.ArrayList;

@@ -1,10 +1,10 @@
 package io.pymem4j.replay;
 
-import io.pymem4j.api.NativeMemory;
 import io.pymem4j.api.InterpreterLock;
+import io.pymem4j.api.NativeMemory;
 import io.pymem4j.api.PyMemAllocatorDomain;
 import io.pymem4j.api.PyMemAllocatorEx;
-import io.pymem4j.api.PyMemRuntime;
+import io.pymem4j.runtime.PyMemRuntime;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -1,8 +1,8 @@
 package io.pymem4j.replay;
 
 import io.pymem4j.api.PyMemAllocatorDomain;
-import io.pymem4j.api.PyMemRuntime;
-import io.pymem4j.spi.ProviderRegistry;
+import io.pymem4j.runtime.ProviderRegistry;
+import io.pymem4j.runtime.PyMemRuntime;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;

@@ -1,7 +1,11 @@
-package io.pymem4j.spi;
+package io.pymem4j.runtime;
 
 import io.pymem4j.api.AllocatorSetupException;
-import io.pymem4j.api.StackSpec;
+import io.pymem4j.spi.AllocatorProvider;
+import io.pymem4j.spi.ArenaProvider;
+import io.pymem4j.spi.Availability;
+import io.pymem4j.spi.BackendProvider;
+import io.pymem4j.spi.HookProvider;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -10,6 +14,7 @@ import java.util.Collection;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
 import java.util.SortedMap;
@@ -30,7 +35,10 @@ public final class ProviderRegistry {
 
     private static final Logger log = LoggerFactory.getLogger(ProviderRegistry.class);
 
-    /** Where the well-known names come from, for the error when one is missing. */
+    /**
+     * Where the well-known names come from, for the error when one is missing: the one place
+     * that maps names to artifacts, read for that message only.
+     */
     private static final Map<String, String> KNOWN_SOURCES = Map.of(
             "malloc", "the module io.pymem4j:allocator-raw",
             "mmap", "the module io.pymem4j:allocator-raw",
@@ -39,6 +47,8 @@ public final class ProviderRegistry {
             "tracemalloc", "the module io.pymem4j:allocator-tracemalloc",
             "mimalloc", "the module io.pymem4j:allocator-mimalloc with the native library libmimalloc"
                     + " (Debian package libmimalloc2.0)");
+    /** CPython's system allocator, named in the error when no backend declares itself the fallback. */
+    private static final String SYSTEM_ALLOCATOR = "malloc";
 
     private static volatile ProviderRegistry defaultRegistry;
 
@@ -133,15 +143,61 @@ public final class ProviderRegistry {
         return require(name, ArenaProvider.class, "arena allocator");
     }
 
+    /**
+     * The name of the backend that {@code default} means: the registered backend with the
+     * highest positive {@link BackendProvider#defaultPriority()}, available or not (set-up
+     * then says why not).
+     *
+     * @throws AllocatorSetupException when no backend declares a priority
+     */
+    public String defaultBackend() {
+        BackendProvider best = null;
+        for (AllocatorProvider p : byName.values()) {
+            if (p instanceof BackendProvider b && b.defaultPriority() > 0
+                    && (best == null || b.defaultPriority() > best.defaultPriority())) {
+                best = b;
+            }
+        }
+        if (best == null) {
+            throw missing(SYSTEM_ALLOCATOR);
+        }
+        return best.name();
+    }
+
+    /**
+     * The backend that serves the RAW domain under a backend that does not: the first, by
+     * name, that declares {@link BackendProvider#rawFallback()}.
+     *
+     * @throws AllocatorSetupException when none does, or it is not available
+     */
+    public BackendProvider rawFallback() {
+        for (AllocatorProvider p : byName.values()) {
+            if (p instanceof BackendProvider b && b.rawFallback()) {
+                return backend(b.name());
+            }
+        }
+        throw missing(SYSTEM_ALLOCATOR);
+    }
+
+    /**
+     * The arena provider a new runtime starts with: of the available ones, the one with the
+     * highest positive {@link ArenaProvider#defaultPriority()}; empty when none declares one.
+     */
+    public Optional<ArenaProvider> defaultArena() {
+        ArenaProvider best = null;
+        for (AllocatorProvider p : byName.values()) {
+            if (p instanceof ArenaProvider a && a.defaultPriority() > 0 && a.availability().available()
+                    && (best == null || a.defaultPriority() > best.defaultPriority())) {
+                best = a;
+            }
+        }
+        return Optional.ofNullable(best);
+    }
+
     private <T extends AllocatorProvider> T require(String name, Class<T> kind, String what) {
         AllocatorProvider p = byName.get(name);
         if (p == null) {
-            String source = KNOWN_SOURCES.get(name);
-            if (source != null) {
-                throw new AllocatorSetupException("allocator '" + name + "' is not available: it is provided by "
-                        + source + ", which is not on the class path; " + knownNames());
-            }
-            throw new AllocatorSetupException("unknown allocator '" + name + "'; " + knownNames());
+            throw missing(name);
         }
         if (!kind.isInstance(p)) {
             throw new AllocatorSetupException("'" + name + "' is a " + p.kind() + ", not a " + what
@@ -152,6 +208,16 @@ public final class ProviderRegistry {
             throw new AllocatorSetupException("allocator '" + name + "' is not available: " + a.reason());
         }
         return kind.cast(p);
+    }
+
+    /** The error for a name no provider has: what provides it, when the name is a well-known one. */
+    private AllocatorSetupException missing(String name) {
+        String source = KNOWN_SOURCES.get(name);
+        if (source != null) {
+            return new AllocatorSetupException("allocator '" + name + "' is not available: it is provided by "
+                    + source + ", which is not on the class path; " + knownNames());
+        }
+        return new AllocatorSetupException("unknown allocator '" + name + "'; " + knownNames());
     }
 
     /** The sentence that lists every name this registry can set up. */

@@ -1,4 +1,4 @@
-package io.pymem4j.api;
+package io.pymem4j.runtime;
 
 import io.pymem4j.spi.RuntimeStatistics;
 import org.slf4j.Logger;

@@ -1,6 +1,7 @@
-package io.pymem4j.api;
+package io.pymem4j.runtime;
 
 import io.pymem4j.spi.RuntimeStatistics;
+import io.pymem4j.spi.RuntimeView;
 import org.junit.jupiter.api.Test;
 
 import javax.management.JMX;
@@ -25,7 +26,7 @@ class PyMemManagementTest {
     /** Listed in the test class path's META-INF/services: counts the MEM/OBJ backend's mallocs. */
     public static final class BackendMallocs implements RuntimeStatistics {
         @Override
-        public void collect(PyMemRuntime runtime, Map<String, Long> figures) {
+        public void collect(RuntimeView runtime, Map<String, Long> figures) {
             runtime.findBackend(TestBackends.Tagged.class)
                     .ifPresent(t -> figures.put("test." + t.tag + ".mallocs", (long) t.mallocs.get()));
         }

@@ -1,5 +1,11 @@
-package io.pymem4j.api;
+package io.pymem4j.runtime;
 
+import io.pymem4j.api.AllocatorSetupException;
+import io.pymem4j.api.InterpreterLock;
+import io.pymem4j.api.NativeMemory;
+import io.pymem4j.api.PyMemAllocatorDomain;
+import io.pymem4j.api.PyMemAllocatorEx;
+import io.pymem4j.api.PyObjectArenaAllocator;
 import io.pymem4j.spi.AllocatorProvider;
 import io.pymem4j.spi.ArenaProvider;
 import io.pymem4j.spi.BackendContext;
@@ -7,7 +13,7 @@ import io.pymem4j.spi.BackendProvider;
 import io.pymem4j.spi.Hook;
 import io.pymem4j.spi.HookContext;
 import io.pymem4j.spi.HookProvider;
-import io.pymem4j.spi.ProviderRegistry;
+import io.pymem4j.spi.RuntimeView;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -63,7 +69,7 @@ import java.util.Optional;
  * no lock of their own for those domains (pymalloc does not). RAW stays callable from any
  * thread. The debug layer checks the promise.
  */
-public final class PyMemRuntime {
+public final class PyMemRuntime implements RuntimeView {
 
     /** System property naming the default runtime's stack, as {@code PYTHONMALLOC} does. */
     public static final String MALLOC_PROPERTY = "pymem4j.malloc";
@@ -71,8 +77,6 @@ public final class PyMemRuntime {
     public static final String MALLOC_ENV = "PYMEM4J_MALLOC";
     /** The option that puts a runtime in GIL mode with a lock of its own: {@code pymem4j.gil=true}. */
     public static final String GIL_OPTION = "gil";
-    /** The arena provider a runtime starts with. */
-    public static final String DEFAULT_ARENA = "mmap";
 
     private static final Logger log = LoggerFactory.getLogger(PyMemRuntime.class);
     private static final long MAX_ALIGNMENT = 16;
@@ -156,10 +160,7 @@ public final class PyMemRuntime {
     }
 
     private static PyObjectArenaAllocator defaultArena(ProviderRegistry registry) {
-        if (registry.has(DEFAULT_ARENA, ArenaProvider.class) && registry.providers().get(DEFAULT_ARENA).availability().available()) {
-            return registry.arena(DEFAULT_ARENA).create();
-        }
-        return NoArenas.INSTANCE;
+        return registry.defaultArena().map(ArenaProvider::create).orElse(NoArenas.INSTANCE);
     }
 
     // ---------------------------------------------------------------- set-up
@@ -211,7 +212,7 @@ public final class PyMemRuntime {
         BackendProvider provider = registry.backend(spec.backend());
         PyMemAllocatorEx rawBackend = provider.domains().contains(PyMemAllocatorDomain.RAW)
                 ? null
-                : registry.backend("malloc").create(new BackendContext(this, null, arenaView));
+                : registry.rawFallback().create(new BackendContext(this, null, arenaView));
         PyMemAllocatorEx backend = provider.create(new BackendContext(this, rawBackend, arenaView));
         Map<PyMemAllocatorDomain, List<PyMemAllocatorEx>> layers = new EnumMap<>(PyMemAllocatorDomain.class);
         for (PyMemAllocatorDomain d : PyMemAllocatorDomain.values()) {
@@ -349,6 +350,7 @@ public final class PyMemRuntime {
      * such), e.g. the tracer behind {@link io.pymem4j.spi.BlockTracebacks}: how one layer
      * finds another without depending on its module.
      */
+    @Override
     public <T> Optional<T> findHook(Class<T> type) {
         List<Hook> hooks;
         synchronized (lock) {
@@ -363,11 +365,13 @@ public final class PyMemRuntime {
     }
 
     /** True in GIL mode: MEM and OBJ callers hold {@link #interpreterLock()}. */
+    @Override
     public boolean gilMode() {
         return gil != null;
     }
 
     /** The interpreter lock of a runtime in GIL mode; null otherwise. */
+    @Override
     public InterpreterLock interpreterLock() {
         return gil;
     }
@@ -377,6 +381,7 @@ public final class PyMemRuntime {
      * backend, else the RAW one), e.g. pymalloc for its statistics: reached without
      * handing an allocator out, so it does not count as first use.
      */
+    @Override
     public <T> Optional<T> findBackend(Class<T> type) {
         Stack s;
         synchronized (lock) {
@@ -401,6 +406,7 @@ public final class PyMemRuntime {
      * option, else the system property {@code pymem4j.KEY}, else the environment variable
      * {@code PYMEM4J_KEY} (upper case, dots as underscores), else null.
      */
+    @Override
     public String option(String key) {
         String v = options.get(key);
         if (v == null) {
@@ -645,7 +651,10 @@ public final class PyMemRuntime {
             return this;
         }
 
-        /** The arena allocator to start with; the default comes from the {@code mmap} provider. */
+        /**
+         * The arena allocator to start with; the default comes from the arena provider that
+         * declares the highest default priority ({@code mmap}).
+         */
         public Builder arenaAllocator(PyObjectArenaAllocator allocator) {
             this.arenaAllocator = Objects.requireNonNull(allocator, "allocator");
             return this;

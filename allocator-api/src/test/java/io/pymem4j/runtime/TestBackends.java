@@ -1,5 +1,7 @@
-package io.pymem4j.api;
+package io.pymem4j.runtime;
 
+import io.pymem4j.api.PyMemAllocatorDomain;
+import io.pymem4j.api.PyMemAllocatorEx;
 import io.pymem4j.spi.Availability;
 import io.pymem4j.spi.BackendContext;
 import io.pymem4j.spi.BackendProvider;
@@ -141,6 +143,22 @@ final class TestBackends {
         @Override
         public Availability availability() {
             return availability;
+        }
+
+        /** Declared as the real providers do: pymalloc before malloc. */
+        @Override
+        public int defaultPriority() {
+            return switch (name) {
+                case "pymalloc" -> 2;
+                case "malloc" -> 1;
+                default -> 0;
+            };
+        }
+
+        /** Declared as the real malloc does. */
+        @Override
+        public boolean rawFallback() {
+            return name.equals("malloc");
         }
 
         @Override

@@ -1,4 +1,4 @@
-package io.pymem4j.api;
+package io.pymem4j.runtime;
 
 import java.util.List;
 import java.util.Map;

@@ -1,5 +1,7 @@
-package io.pymem4j.api;
+package io.pymem4j.testkit;
 
+import io.pymem4j.api.NativeMemory;
+import io.pymem4j.api.PyMemAllocatorEx;
 import org.junit.jupiter.api.Test;
 
 import java.util.HashSet;
@@ -11,8 +13,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The {@link PyMemAllocatorEx} contract, as tests every implementation runs: extend it and
- * return the allocator under test (a fresh one per test where it has state). Ships in the
- * allocator-api test-jar for third-party backends.
+ * return the allocator under test (a fresh one per test where it has state). Ships as
+ * {@code io.pymem4j:allocator-testkit} (test scope) for pymem4j's modules and third-party
+ * backends.
  */
 public abstract class AllocatorContractTest {
 

@@ -1,8 +1,12 @@
-package io.pymem4j.spi;
+package io.pymem4j.runtime;
 
 import io.pymem4j.api.AllocatorSetupException;
 import io.pymem4j.api.PyMemAllocatorDomain;
-import io.pymem4j.api.PyMemRuntime;
+import io.pymem4j.spi.AllocatorProvider;
+import io.pymem4j.spi.ArenaProvider;
+import io.pymem4j.spi.Availability;
+import io.pymem4j.spi.BackendProvider;
+import io.pymem4j.spi.HookProvider;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -50,10 +54,10 @@ class ProviderRegistryTest {
 
     @Test
     void twoProvidersWithOneNameAreAnErrorNamingBothClasses(@TempDir Path dir) throws IOException {
-        ClassLoader loader = withServices(dir, "io.pymem4j.api.TestBackends$ClashingBackend");
+        ClassLoader loader = withServices(dir, "io.pymem4j.runtime.TestBackends$ClashingBackend");
         var e = assertThrows(AllocatorSetupException.class, () -> ProviderRegistry.load(loader));
-        assertEquals("two allocator providers are named 'testmalloc': io.pymem4j.api.TestBackends$ServiceBackend and"
-                + " io.pymem4j.api.TestBackends$ClashingBackend; remove one of their jars from the class path", e.getMessage());
+        assertEquals("two allocator providers are named 'testmalloc': io.pymem4j.runtime.TestBackends$ServiceBackend and"
+                + " io.pymem4j.runtime.TestBackends$ClashingBackend; remove one of their jars from the class path", e.getMessage());
     }
 
     @Test
@@ -67,14 +71,14 @@ class ProviderRegistryTest {
 
     @Test
     void providersAreListedByName() {
-        ProviderRegistry registry = ProviderRegistry.of(new io.pymem4j.api.TestBackendsAccess().hook("b"),
-                new io.pymem4j.api.TestBackendsAccess().hook("a"));
+        ProviderRegistry registry = ProviderRegistry.of(new io.pymem4j.runtime.TestBackendsAccess().hook("b"),
+                new io.pymem4j.runtime.TestBackendsAccess().hook("a"));
         assertEquals(List.of("a", "b"), List.copyOf(registry.providers().keySet()));
     }
 
     @Test
     void theKindOfEachProviderIsNamed() {
-        var access = new io.pymem4j.api.TestBackendsAccess();
+        var access = new io.pymem4j.runtime.TestBackendsAccess();
         assertEquals("hook", access.hook("h").kind());
         assertEquals("backend", access.backend("b").kind());
         ArenaProvider arena = new ArenaProvider() {

@@ -1,8 +1,14 @@
-package io.pymem4j.api;
+package io.pymem4j.runtime;
 
+import io.pymem4j.api.AllocatorSetupException;
+import io.pymem4j.api.InterpreterLock;
+import io.pymem4j.api.NativeMemory;
+import io.pymem4j.api.PyMemAllocatorDomain;
+import io.pymem4j.api.PyMemAllocatorEx;
+import io.pymem4j.api.PyObjectArenaAllocator;
 import io.pymem4j.spi.Hook;
 import io.pymem4j.spi.HookContext;
-import io.pymem4j.spi.ProviderRegistry;
+import io.pymem4j.spi.RuntimeView;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.MemorySegment;
@@ -336,7 +342,7 @@ class PyMemRuntimeTest {
         }
 
         @Override
-        public boolean enabledByConfiguration(PyMemRuntime runtime) {
+        public boolean enabledByConfiguration(RuntimeView runtime) {
             return "on".equals(runtime.option("marked"));
         }
 

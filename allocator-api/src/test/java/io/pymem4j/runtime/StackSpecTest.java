@@ -1,7 +1,8 @@
-package io.pymem4j.api;
+package io.pymem4j.runtime;
 
+import io.pymem4j.api.AllocatorSetupException;
+import io.pymem4j.api.PyMemAllocatorDomain;
 import io.pymem4j.spi.Availability;
-import io.pymem4j.spi.ProviderRegistry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;

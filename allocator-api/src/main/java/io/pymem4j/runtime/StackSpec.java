@@ -1,7 +1,7 @@
-package io.pymem4j.api;
+package io.pymem4j.runtime;
 
+import io.pymem4j.api.AllocatorSetupException;
 import io.pymem4j.spi.BackendProvider;
-import io.pymem4j.spi.ProviderRegistry;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -15,7 +15,9 @@ import java.util.List;
  *   base   = "" | "default" | "debug" | backend | backend "_debug"
  * </pre>
  * CPython's names keep CPython's meaning ({@code _PyMem_SetupAllocators}): {@code default}
- * (and the empty name) is pymalloc, or malloc where no pymalloc provider is present;
+ * (and the empty name) is the backend that declares the highest
+ * {@linkplain BackendProvider#defaultPriority() default priority}: pymalloc, or
+ * malloc where no pymalloc provider is present;
  * {@code debug} is the default with the debug hooks; {@code X_debug} is {@code X+debug}.
  * The backend serves MEM and OBJ and RAW keeps {@code malloc} (unless the backend serves
  * RAW itself); each hook wraps all three domains, in order.
@@ -53,9 +55,9 @@ public record StackSpec(String backend, List<String> hooks) {
             throw new AllocatorSetupException("allocator '" + text + "' has no backend before '+'; " + registry.knownNames());
         }
         if (base.isEmpty() || base.equals("default")) {
-            backend = defaultBackend(registry);
+            backend = registry.defaultBackend();
         } else if (base.equals(DEBUG)) {
-            backend = defaultBackend(registry);
+            backend = registry.defaultBackend();
             hooks.add(DEBUG);
         } else if (base.endsWith(DEBUG_SUFFIX) && !registry.has(base, BackendProvider.class)) {
             backend = base.substring(0, base.length() - DEBUG_SUFFIX.length());
@@ -76,10 +78,6 @@ public record StackSpec(String backend, List<String> hooks) {
             hooks.add(hook);
         }
         return new StackSpec(backend, hooks);
-    }
-
-    private static String defaultBackend(ProviderRegistry registry) {
-        return registry.has("pymalloc", BackendProvider.class) ? "pymalloc" : "malloc";
     }
 
     /** The stack's name, as {@code _PyMem_GetCurrentAllocatorName} gives it (see the class doc). */
