@@ -2,19 +2,26 @@ package io.pymem4j.architecture;
 
 import com.tngtech.archunit.base.DescribedPredicate;
 import com.tngtech.archunit.core.domain.JavaClass;
+import com.tngtech.archunit.core.domain.JavaModifier;
 import com.tngtech.archunit.core.importer.ImportOption;
 import com.tngtech.archunit.junit.AnalyzeClasses;
 import com.tngtech.archunit.junit.ArchTest;
+import com.tngtech.archunit.lang.ArchCondition;
 import com.tngtech.archunit.lang.ArchRule;
+import com.tngtech.archunit.lang.ConditionEvents;
+import com.tngtech.archunit.lang.SimpleConditionEvent;
 import com.tngtech.archunit.lang.CompositeArchRule;
 
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
 import static com.tngtech.archunit.base.DescribedPredicate.not;
 import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAPackage;
 import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAnyPackage;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
@@ -27,9 +34,11 @@ import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.sli
  *   io.pymem4j.runtime  assembles stacks, user entry  names api and spi, no layer
  *   layers (raw, pymalloc, debug, tracemalloc, mimalloc, failing, cpython)
  *                       providers                     name api, spi, runtime; not each other
+ *   io.pymem4j.replay   .pymt traces and their replay names api and runtime: any stack
  * </pre>
  * Integrations (testkit, guice, junit, reliability, bench, cli) may use any layer. No package
- * depends on itself through others.
+ * depends on itself through others, and no two public types share a simple name, so that a
+ * name says which concept it is wherever it is read.
  */
 @AnalyzeClasses(packages = "io.pymem4j", importOptions = ImportOption.DoNotIncludeTests.class)
 class ArchitectureTest {
@@ -37,6 +46,7 @@ class ArchitectureTest {
     static final String API = "io.pymem4j.api..";
     static final String SPI = "io.pymem4j.spi..";
     static final String RUNTIME = "io.pymem4j.runtime..";
+    static final String REPLAY = "io.pymem4j.replay..";
     static final String PROJECT = "io.pymem4j..";
 
     /** The allocator layers: provider modules that see the api module only. */
@@ -71,6 +81,16 @@ class ArchitectureTest {
     @ArchTest
     static final ArchRule layersDoNotDependOnEachOther = layerRules();
 
+    @ArchTest
+    static final ArchRule theReplayNamesNoLayer = noClasses().that().resideInAPackage(REPLAY)
+            .should().dependOnClassesThat(projectOutside(API, SPI, RUNTIME, REPLAY))
+            .because("a trace replays through whatever stack it is given, and pymem replay needs no benchmark harness");
+
+    @ArchTest
+    static final ArchRule publicTypesHaveUniqueSimpleNames = classes().that(arePublicFromOutside())
+            .should(haveASimpleNameNoOtherPublicTypeHas())
+            .because("one name per concept: a reader (or an import) never has to ask which Trace or Frame is meant");
+
     private static ArchRule layerRules() {
         List<ArchRule> rules = new ArrayList<>();
         for (String layer : LAYERS) {
@@ -91,6 +111,51 @@ class ArchitectureTest {
             all = all.and(rule);
         }
         return all;
+    }
+
+    /**
+     * Types code outside their package can name: public top-level types, and public member types
+     * of such types all the way out (members of an interface are public without saying so). JMH's
+     * generated classes are the harness's, not the project's names.
+     */
+    private static DescribedPredicate<JavaClass> arePublicFromOutside() {
+        return DescribedPredicate.describe("are public from outside their package", ArchitectureTest::isPublicFromOutside);
+    }
+
+    private static boolean isPublicFromOutside(JavaClass c) {
+        if (c.getPackageName().contains("jmh_generated") || c.isAnonymousClass() || c.isLocalClass()
+                || c.getSimpleName().equals("package-info") || c.getSimpleName().equals("module-info")) {
+            return false;
+        }
+        for (JavaClass k = c; k != null; k = k.getEnclosingClass().orElse(null)) {
+            if (!k.getModifiers().contains(JavaModifier.PUBLIC)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static ArchCondition<JavaClass> haveASimpleNameNoOtherPublicTypeHas() {
+        return new ArchCondition<>("have a simple name no other public type has") {
+            private final Map<String, List<JavaClass>> byName = new HashMap<>();
+
+            @Override
+            public void init(Collection<JavaClass> all) {
+                byName.clear();
+                for (JavaClass c : all) {
+                    byName.computeIfAbsent(c.getSimpleName(), k -> new ArrayList<>()).add(c);
+                }
+            }
+
+            @Override
+            public void check(JavaClass c, ConditionEvents events) {
+                List<JavaClass> same = byName.getOrDefault(c.getSimpleName(), List.of());
+                if (same.size() > 1) {
+                    List<String> others = same.stream().filter(o -> o != c).map(JavaClass::getFullName).sorted().toList();
+                    events.add(SimpleConditionEvent.violated(c, c.getFullName() + " shares its simple name with " + others));
+                }
+            }
+        };
     }
 
     /** Classes of the project outside {@code packages}. */
