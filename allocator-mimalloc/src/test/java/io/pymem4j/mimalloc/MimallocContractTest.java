@@ -6,7 +6,7 @@ import io.pymem4j.runtime.PyMemRuntime;
 import io.pymem4j.testkit.AllocatorContractTest;
 import org.junit.jupiter.api.Nested;
 
-/** The allocator contract of allocator-api's test-jar, as malloc and pymalloc pass it. */
+/** The allocator contract of allocator-testkit, as malloc and pymalloc pass it. */
 class MimallocContractTest {
 
     /** mimalloc aligns to the size class: 8 bytes for the odd-word classes (see {@link MimallocAllocator}). */
