@@ -1,7 +1,8 @@
 /** CPython's debug hooks, the {@code debug} hook layer. */
 module io.pymem4j.debug {
     requires transitive io.pymem4j.api;
-    requires org.slf4j;
+    // CorruptionPolicy hands out the SLF4J Marker its log events carry.
+    requires transitive org.slf4j;
 
     exports io.pymem4j.debug;
 

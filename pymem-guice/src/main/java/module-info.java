@@ -1,4 +1,6 @@
 /** Guice bindings for a pymem4j runtime and its domains' allocators. */
+// Guice 7 is an automatic module; PyMemModule is a Guice module, so its users read Guice too.
+@SuppressWarnings({"requires-automatic", "requires-transitive-automatic"})
 module io.pymem4j.guice {
     requires transitive io.pymem4j.api;
     requires transitive com.google.guice;

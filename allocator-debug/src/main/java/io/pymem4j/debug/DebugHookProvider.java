@@ -11,6 +11,10 @@ import io.pymem4j.spi.HookProvider;
  */
 public final class DebugHookProvider implements HookProvider {
 
+    /** Made by {@link java.util.ServiceLoader}, which finds this class in the module's services. */
+    public DebugHookProvider() {
+    }
+
     /** The layer's name in stack names. */
     public static final String NAME = "debug";
 

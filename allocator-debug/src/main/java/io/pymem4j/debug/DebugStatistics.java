@@ -12,6 +12,10 @@ import java.util.Map;
  */
 public final class DebugStatistics implements RuntimeStatistics {
 
+    /** Made by {@link java.util.ServiceLoader}, which finds this class in the module's services. */
+    public DebugStatistics() {
+    }
+
     @Override
     public void collect(RuntimeView runtime, Map<String, Long> figures) {
         DebugHook.of(runtime).ifPresent(d -> {

@@ -14,6 +14,10 @@ import io.pymem4j.spi.HookProvider;
  */
 public final class FailingHookProvider implements HookProvider {
 
+    /** Made by {@link java.util.ServiceLoader}, which finds this class in the module's services. */
+    public FailingHookProvider() {
+    }
+
     /** The layer's name in stack names. */
     public static final String NAME = "failing";
 

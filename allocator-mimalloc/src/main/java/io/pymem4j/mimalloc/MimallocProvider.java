@@ -12,6 +12,10 @@ import io.pymem4j.spi.BackendProvider;
  */
 public final class MimallocProvider implements BackendProvider {
 
+    /** Made by {@link java.util.ServiceLoader}, which finds this class in the module's services. */
+    public MimallocProvider() {
+    }
+
     /** The backend's name in stack names. */
     public static final String NAME = "mimalloc";
 

@@ -13,6 +13,10 @@ import java.util.Map;
  */
 public final class MimallocStatistics implements RuntimeStatistics {
 
+    /** Made by {@link java.util.ServiceLoader}, which finds this class in the module's services. */
+    public MimallocStatistics() {
+    }
+
     @Override
     public void collect(RuntimeView runtime, Map<String, Long> figures) {
         if (runtime.findBackend(MimallocAllocator.class).isEmpty()) {

@@ -12,6 +12,10 @@ import io.pymem4j.spi.BackendProvider;
  */
 public final class PymallocProvider implements BackendProvider {
 
+    /** Made by {@link java.util.ServiceLoader}, which finds this class in the module's services. */
+    public PymallocProvider() {
+    }
+
     @Override
     public String name() {
         return "pymalloc";

@@ -12,6 +12,10 @@ import java.util.Map;
  */
 public final class PymallocStatistics implements RuntimeStatistics {
 
+    /** Made by {@link java.util.ServiceLoader}, which finds this class in the module's services. */
+    public PymallocStatistics() {
+    }
+
     @Override
     public void collect(RuntimeView runtime, Map<String, Long> figures) {
         runtime.findBackend(Pymalloc.class).ifPresent(p -> {

@@ -11,6 +11,10 @@ import java.util.Set;
 /** The {@code malloc} backend: libc in every domain, and the RAW domain of every other stack. */
 public final class MallocProvider implements BackendProvider {
 
+    /** Made by {@link java.util.ServiceLoader}, which finds this class in the module's services. */
+    public MallocProvider() {
+    }
+
     @Override
     public String name() {
         return "malloc";

@@ -6,6 +6,10 @@ import io.pymem4j.spi.ArenaProvider;
 /** The {@code mmap} arena allocator, every runtime's default. */
 public final class MmapArenaProvider implements ArenaProvider {
 
+    /** Made by {@link java.util.ServiceLoader}, which finds this class in the module's services. */
+    public MmapArenaProvider() {
+    }
+
     @Override
     public String name() {
         return "mmap";

@@ -19,6 +19,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 public abstract class AllocatorContractTest {
 
+    /** For the subclass that names the allocator under test. */
+    protected AllocatorContractTest() {
+    }
+
     /** The allocator under test; called once per test. */
     protected abstract PyMemAllocatorEx allocator();
 

@@ -16,6 +16,10 @@ import io.pymem4j.spi.RuntimeView;
  */
 public final class TracemallocHookProvider implements HookProvider {
 
+    /** Made by {@link java.util.ServiceLoader}, which finds this class in the module's services. */
+    public TracemallocHookProvider() {
+    }
+
     @Override
     public String name() {
         return Tracemalloc.NAME;

@@ -16,6 +16,10 @@ import java.util.Optional;
  */
 public final class TracemallocStatistics implements RuntimeStatistics {
 
+    /** Made by {@link java.util.ServiceLoader}, which finds this class in the module's services. */
+    public TracemallocStatistics() {
+    }
+
     @Override
     public void collect(RuntimeView runtime, Map<String, Long> figures) {
         Optional<TracemallocHook> layer = runtime.findHook(TracemallocHook.class);

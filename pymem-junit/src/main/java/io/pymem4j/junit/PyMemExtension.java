@@ -46,6 +46,10 @@ import java.util.TreeMap;
  */
 public final class PyMemExtension implements BeforeEachCallback, AfterEachCallback, ParameterResolver {
 
+    /** Made by JUnit, for {@code @PyMemTest} or {@code @ExtendWith(PyMemExtension.class)}. */
+    public PyMemExtension() {
+    }
+
     private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(PyMemExtension.class);
     private static final String TEST_RUNTIME = "runtime";
 

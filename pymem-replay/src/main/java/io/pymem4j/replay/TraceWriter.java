@@ -30,6 +30,10 @@ import java.util.zip.GZIPOutputStream;
  */
 public final class TraceWriter {
 
+    /** An empty trace: no events, no live blocks. */
+    public TraceWriter() {
+    }
+
     private final ByteArrayOutputStream body = new ByteArrayOutputStream();
     private final Map<Long, Long> liveSizes = new HashMap<>();
     private long events;

@@ -33,7 +33,7 @@ public final class ModularApp {
         System.out.println("providers " + runtime.registry().providers().keySet());
         System.out.println("stack " + runtime.currentAllocatorName());
         System.out.println("pymalloc arenas " + Pymalloc.of(runtime).stats().arenasAllocatedCurrent());
-        try (var registration = PyMemManagement.register(runtime)) {
+        try (var _ = PyMemManagement.register(runtime)) {
             Map<String, Long> figures = PyMemManagement.mxBean(runtime).getStatistics();
             TreeSet<String> sections = new TreeSet<>();
             figures.keySet().forEach(k -> sections.add(k.substring(0, k.indexOf('.'))));
