@@ -15,7 +15,6 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
 import java.util.SortedMap;
 import java.util.TreeMap;
@@ -87,21 +86,11 @@ public final class ProviderRegistry {
 
     /** Discovers the providers that {@code loader} sees. */
     public static ProviderRegistry load(ClassLoader loader) {
-        List<AllocatorProvider> found = new ArrayList<>();
         List<String> failures = new ArrayList<>();
-        ServiceLoader<AllocatorProvider> serviceLoader = ServiceLoader.load(AllocatorProvider.class, loader);
-        var it = serviceLoader.iterator();
-        while (true) {
-            try {
-                if (!it.hasNext()) {
-                    break;
-                }
-                found.add(it.next());
-            } catch (ServiceConfigurationError e) {
-                log.warn("skipping an allocator provider that could not be loaded: {}", e.getMessage());
-                failures.add(e.getMessage());
-            }
-        }
+        List<AllocatorProvider> found = Services.load(AllocatorProvider.class, loader, e -> {
+            log.warn("skipping an allocator provider that could not be loaded: {}", e.getMessage());
+            failures.add(e.getMessage());
+        });
         ProviderRegistry registry = new ProviderRegistry(found, failures);
         log.debug("allocator providers: {}", registry.byName.keySet());
         return registry;

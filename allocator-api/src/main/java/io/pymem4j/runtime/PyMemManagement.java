@@ -12,11 +12,9 @@ import javax.management.MalformedObjectNameException;
 import javax.management.NotCompliantMBeanException;
 import javax.management.ObjectName;
 import java.lang.management.ManagementFactory;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
 import java.util.SortedMap;
 import java.util.TreeMap;
@@ -106,20 +104,9 @@ public final class PyMemManagement {
 
     private static List<RuntimeStatistics> contributors() {
         ClassLoader loader = Thread.currentThread().getContextClassLoader();
-        List<RuntimeStatistics> found = new ArrayList<>();
-        var it = ServiceLoader.load(RuntimeStatistics.class,
-                loader != null ? loader : PyMemManagement.class.getClassLoader()).iterator();
-        while (true) {
-            try {
-                if (!it.hasNext()) {
-                    break;
-                }
-                found.add(it.next());
-            } catch (ServiceConfigurationError e) {
-                log.warn("skipping a statistics contributor that could not be loaded: {}", e.getMessage());
-            }
-        }
-        return List.copyOf(found);
+        return List.copyOf(Services.load(RuntimeStatistics.class,
+                loader != null ? loader : PyMemManagement.class.getClassLoader(),
+                e -> log.warn("skipping a statistics contributor that could not be loaded: {}", e.getMessage())));
     }
 
     private record RuntimeBean(PyMemRuntime runtime, List<RuntimeStatistics> contributors) implements PyMemRuntimeMXBean {

@@ -6,12 +6,8 @@ import io.pymem4j.api.NativeMemory;
 import io.pymem4j.api.PyMemAllocatorDomain;
 import io.pymem4j.api.PyMemAllocatorEx;
 import io.pymem4j.api.PyObjectArenaAllocator;
-import io.pymem4j.spi.AllocatorProvider;
 import io.pymem4j.spi.ArenaProvider;
-import io.pymem4j.spi.BackendContext;
-import io.pymem4j.spi.BackendProvider;
 import io.pymem4j.spi.Hook;
-import io.pymem4j.spi.HookContext;
 import io.pymem4j.spi.HookProvider;
 import io.pymem4j.spi.RuntimeView;
 import org.slf4j.Logger;
@@ -19,8 +15,6 @@ import org.slf4j.LoggerFactory;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SegmentAllocator;
-import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -87,6 +81,7 @@ public final class PyMemRuntime implements RuntimeView {
     private final Object lock = new Object();
     private final PyObjectArenaAllocator arenaView = new CurrentArena();
     private final InterpreterLock gil;
+    private final StackAssembler assembler;
 
     // The allocation path reads only these.
     private volatile PyMemAllocatorEx raw;
@@ -95,23 +90,16 @@ public final class PyMemRuntime implements RuntimeView {
     private volatile PyObjectArenaAllocator arenaAllocator;
 
     // Guarded by lock.
-    private Stack stack;
+    private BuiltStack stack;
     private boolean used;
     private boolean customized;
-
-    /** A built stack: each domain's layers, bottom (the backend) first. */
-    private record Stack(StackSpec spec, List<Hook> hooks, Map<PyMemAllocatorDomain, List<PyMemAllocatorEx>> layers) {
-        PyMemAllocatorEx top(PyMemAllocatorDomain domain) {
-            List<PyMemAllocatorEx> l = layers.get(domain);
-            return l.get(l.size() - 1);
-        }
-    }
 
     private PyMemRuntime(Builder b) {
         this.registry = b.registry != null ? b.registry : ProviderRegistry.getDefault();
         this.options = Map.copyOf(b.options);
         this.gil = b.gil != null ? b.gil : Boolean.parseBoolean(option(GIL_OPTION)) ? InterpreterLock.reentrant() : null;
         this.arenaAllocator = b.arenaAllocator != null ? b.arenaAllocator : defaultArena(registry);
+        this.assembler = new StackAssembler(registry, this, arenaView);
         setupAllocators(b.allocator);
     }
 
@@ -173,26 +161,15 @@ public final class PyMemRuntime implements RuntimeView {
      */
     public void setupAllocators(String name) {
         synchronized (lock) {
-            StackSpec spec = withConfiguredHooks(StackSpec.parse(name, registry));
-            Stack next = used ? rebuildAbove(spec) : build(spec);
+            StackSpec spec = assembler.withConfiguredHooks(StackSpec.parse(name, registry));
+            BuiltStack next = used ? assembler.rebuildAbove(stack, customized, spec) : assembler.build(spec);
             stack = next;
             PyMemAllocatorDomain[] domains = PyMemAllocatorDomain.values();
             for (PyMemAllocatorDomain d : domains) {
-                setSlot(d, used ? next.top(d) : new FirstUse(d));
+                setSlot(d, used ? next.top(d) : new FirstUse(this, d));
             }
             log.debug("allocator stack set up: {}", spec.name());
         }
-    }
-
-    /** Adds the transparent hooks the configuration asks for and the name does not mention. */
-    private StackSpec withConfiguredHooks(StackSpec spec) {
-        for (AllocatorProvider p : registry.providers().values()) {
-            if (p instanceof HookProvider h && h.transparent() && !spec.hasHook(h.name())
-                    && h.availability().available() && h.enabledByConfiguration(this)) {
-                spec = spec.withHook(h.name());
-            }
-        }
-        return spec;
     }
 
     /**
@@ -205,82 +182,6 @@ public final class PyMemRuntime implements RuntimeView {
                 setupAllocators(stack.spec().withHook("debug").name());
             }
         }
-    }
-
-    /** Builds {@code spec} from scratch: new backend instances, new hook layers. */
-    private Stack build(StackSpec spec) {
-        BackendProvider provider = registry.backend(spec.backend());
-        PyMemAllocatorEx rawBackend = provider.domains().contains(PyMemAllocatorDomain.RAW)
-                ? null
-                : registry.rawFallback().create(new BackendContext(this, null, arenaView));
-        PyMemAllocatorEx backend = provider.create(new BackendContext(this, rawBackend, arenaView));
-        Map<PyMemAllocatorDomain, List<PyMemAllocatorEx>> layers = new EnumMap<>(PyMemAllocatorDomain.class);
-        for (PyMemAllocatorDomain d : PyMemAllocatorDomain.values()) {
-            List<PyMemAllocatorEx> l = new ArrayList<>();
-            l.add(provider.domains().contains(d) ? backend : rawBackend);
-            layers.put(d, l);
-        }
-        return addHooks(spec, new ArrayList<>(), layers);
-    }
-
-    /** Creates the hook layers of {@code spec} above the ones already in {@code hooks}. */
-    private Stack addHooks(StackSpec spec, List<Hook> hooks, Map<PyMemAllocatorDomain, List<PyMemAllocatorEx>> layers) {
-        for (int i = hooks.size(); i < spec.hooks().size(); i++) {
-            Hook hook = registry.hook(spec.hooks().get(i)).create(new HookContext(this));
-            hooks.add(hook);
-            for (PyMemAllocatorDomain d : PyMemAllocatorDomain.values()) {
-                List<PyMemAllocatorEx> l = layers.get(d);
-                PyMemAllocatorEx wrapped = hook.wrap(d, l.get(l.size() - 1));
-                l.add(Objects.requireNonNull(wrapped, () -> spec.hooks().get(l.size() - 1) + " wrapped to null"));
-            }
-        }
-        layers.replaceAll((d, l) -> List.copyOf(l));
-        return new Stack(spec, List.copyOf(hooks), layers);
-    }
-
-    /** The change allowed on a used runtime: same backend, same bottom hooks, transparent hooks above. */
-    private Stack rebuildAbove(StackSpec spec) {
-        StackSpec current = stack.spec();
-        if (customized) {
-            throw refused(spec, "a domain's allocator was replaced with setAllocator, so the runtime cannot tell"
-                    + " which allocator its live blocks need");
-        }
-        if (!current.backend().equals(spec.backend())) {
-            throw refused(spec, "its backend '" + spec.backend() + "' is not the current backend '" + current.backend()
-                    + "', which owns the live blocks");
-        }
-        List<String> oldHooks = current.hooks();
-        List<String> newHooks = spec.hooks();
-        int common = 0;
-        while (common < oldHooks.size() && common < newHooks.size() && oldHooks.get(common).equals(newHooks.get(common))) {
-            common++;
-        }
-        for (String h : oldHooks.subList(common, oldHooks.size())) {
-            if (!registry.hook(h).transparent()) {
-                throw refused(spec, "it removes the layer '" + h + "', which changes the block layout");
-            }
-        }
-        for (String h : newHooks.subList(common, newHooks.size())) {
-            if (!registry.hook(h).transparent()) {
-                throw refused(spec, "it adds the layer '" + h + "', which changes the block layout");
-            }
-        }
-        return buildKeeping(spec, common);
-    }
-
-    private Stack buildKeeping(StackSpec spec, int keepHooks) {
-        Map<PyMemAllocatorDomain, List<PyMemAllocatorEx>> layers = new EnumMap<>(PyMemAllocatorDomain.class);
-        for (PyMemAllocatorDomain d : PyMemAllocatorDomain.values()) {
-            layers.put(d, new ArrayList<>(stack.layers().get(d).subList(0, keepHooks + 1)));
-        }
-        return addHooks(spec, new ArrayList<>(stack.hooks().subList(0, keepHooks)), layers);
-    }
-
-    private AllocatorSetupException refused(StackSpec spec, String why) {
-        return new AllocatorSetupException("cannot change the allocator stack from '" + stack.spec().name() + "' to '"
-                + spec.name() + "' while the runtime is in use: " + why
-                + "; only transparent hooks (such as tracemalloc) can be added or removed on a used runtime."
-                + " Set the stack up before the first allocation, or use a new runtime");
     }
 
     // ---------------------------------------------------------------- get/set
@@ -383,7 +284,7 @@ public final class PyMemRuntime implements RuntimeView {
      */
     @Override
     public <T> Optional<T> findBackend(Class<T> type) {
-        Stack s;
+        BuiltStack s;
         synchronized (lock) {
             s = stack;
         }
@@ -555,7 +456,7 @@ public final class PyMemRuntime implements RuntimeView {
     }
 
     /** Marks the runtime used and puts the stack's real allocators in the slots. */
-    private PyMemAllocatorEx open(PyMemAllocatorDomain domain) {
+    PyMemAllocatorEx open(PyMemAllocatorDomain domain) {
         synchronized (lock) {
             if (!used) {
                 used = true;
@@ -564,39 +465,6 @@ public final class PyMemRuntime implements RuntimeView {
                 }
             }
             return slot(domain);
-        }
-    }
-
-    /** The slot of a domain before first use: opens the runtime, then forwards. */
-    private final class FirstUse implements PyMemAllocatorEx {
-        private final PyMemAllocatorDomain domain;
-
-        FirstUse(PyMemAllocatorDomain domain) {
-            this.domain = domain;
-        }
-
-        PyMemAllocatorEx open() {
-            return PyMemRuntime.this.open(domain);
-        }
-
-        @Override
-        public long malloc(long size) {
-            return open().malloc(size);
-        }
-
-        @Override
-        public long calloc(long nelem, long elsize) {
-            return open().calloc(nelem, elsize);
-        }
-
-        @Override
-        public long realloc(long ptr, long newSize) {
-            return open().realloc(ptr, newSize);
-        }
-
-        @Override
-        public void free(long ptr) {
-            open().free(ptr);
         }
     }
 
@@ -610,21 +478,6 @@ public final class PyMemRuntime implements RuntimeView {
         @Override
         public void free(long ptr, long size) {
             arenaAllocator.free(ptr, size);
-        }
-    }
-
-    /** The arena allocator of a runtime without an arena provider: every request fails. */
-    private enum NoArenas implements PyObjectArenaAllocator {
-        INSTANCE;
-
-        @Override
-        public long alloc(long size) {
-            return 0;
-        }
-
-        @Override
-        public void free(long ptr, long size) {
-            throw new IllegalStateException("no arena was ever allocated");
         }
     }
 

@@ -38,7 +38,7 @@ import java.util.stream.Stream;
  *
  * <p>Skipped frames: classes that implement {@link PyMemAllocatorEx} (every layer and
  * adapter on the allocation path), {@link PyMemRuntime} and its nested classes, this
- * module's {@link Tracemalloc} and {@link TracemallocLayer}, and the JDK's
+ * module's {@link Tracemalloc}, {@link TraceStore} and {@link TracemallocLayer}, and the JDK's
  * {@code java.lang.invoke}, {@code java.lang.foreign} and {@code jdk.internal.foreign}
  * (method handles, {@code SegmentAllocator} defaults); and reflection's {@code Method.invoke},
  * {@code Constructor.newInstance} and {@code jdk.internal.reflect}, which a default
@@ -62,7 +62,7 @@ final class StackCapture implements Function<Stream<StackFrame>, StackCapture> {
     private static final Set<String> MACHINERY_PACKAGES = Set.of("java.lang.invoke", "java.lang.foreign",
             "jdk.internal.foreign", "jdk.internal.foreign.abi", "jdk.internal.reflect");
     private static final Set<Class<?>> MACHINERY_HOSTS = Set.of(PyMemRuntime.class, Tracemalloc.class,
-            TracemallocLayer.class, StackCapture.class);
+            TraceStore.class, TracemallocLayer.class, StackCapture.class);
     private static final ClassValue<Boolean> MACHINERY = new ClassValue<>() {
         @Override
         protected Boolean computeValue(Class<?> c) {

@@ -2,10 +2,7 @@ package io.pymem4j.tracemalloc;
 
 import io.pymem4j.api.AllocatorSetupException;
 import io.pymem4j.api.PyMemAllocatorDomain;
-import io.pymem4j.api.PyMemAllocatorEx;
 import io.pymem4j.runtime.PyMemRuntime;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.lang.ref.WeakReference;
 import java.util.ArrayList;
@@ -13,9 +10,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import java.util.TreeMap;
 import java.util.WeakHashMap;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Python's {@code tracemalloc} module for one {@link PyMemRuntime}: {@code Tracemalloc.of(runtime)}.
@@ -69,36 +64,15 @@ public final class Tracemalloc {
     /** The first line of {@link #formatBlockTraceback}. */
     public static final String BLOCK_TRACEBACK_HEADER = "Memory block allocated at (most recent call first):";
 
-    private static final Logger log = LoggerFactory.getLogger(Tracemalloc.class);
     private static final Map<PyMemRuntime, Tracemalloc> INSTANCES = new WeakHashMap<>();
-    private static final int RUNTIME_DOMAINS = PyMemAllocatorDomain.values().length;
 
     private final WeakReference<PyMemRuntime> runtime;
     private final Object startLock = new Object();
-    private final Object lock = new Object();
-    private final ThreadLocal<StackCapture> captures = ThreadLocal.withInitial(StackCapture::new);
-    private final ConcurrentHashMap<StackCapture.Location, Frame> frameTable = new ConcurrentHashMap<>();
-    /** Moves when the frame table is cleared, so that every thread drops its cached frames. */
-    private volatile int frameEpoch;
-
-    volatile boolean tracing;
-    private volatile int tracebackLimit = 1;
-    private volatile boolean countAllFrames;
-
-    // Guarded by lock.
-    private final TraceTable[] runtimeTables = new TraceTable[RUNTIME_DOMAINS];
-    private final Map<Integer, TraceTable> otherTables = new TreeMap<>();
-    private final TracebackInterner tracebacks = new TracebackInterner();
-    private long tracedMemory;
-    private long peakTracedMemory;
-    private long generation;
-    private boolean configured;
+    /** The traces, counters and the layer's calls; the layers hold it too. */
+    final TraceStore store = new TraceStore();
 
     private Tracemalloc(PyMemRuntime runtime) {
         this.runtime = new WeakReference<>(runtime);
-        for (int d = 0; d < RUNTIME_DOMAINS; d++) {
-            runtimeTables[d] = new TraceTable();
-        }
     }
 
     /** The tracer of {@code runtime}, created on first call; one per runtime. */
@@ -140,9 +114,7 @@ public final class Tracemalloc {
             if (!spec.hasHook(NAME)) {
                 rt.setupAllocators(spec.withHook(NAME).name());
             }
-            synchronized (lock) {
-                startLocked(nframe);
-            }
+            store.start(nframe);
         }
     }
 
@@ -152,34 +124,19 @@ public final class Tracemalloc {
         }
     }
 
-    private void startLocked(int nframe) {
-        if (!tracing) {
-            tracebackLimit = nframe;
-            clearLocked();
-            tracing = true;
-            log.debug("tracemalloc started, traceback limit {}", nframe);
-        }
-    }
-
     /** {@code stop()}: stops tracing and clears every trace and counter; the traceback limit is kept. */
     public void stop() {
-        synchronized (lock) {
-            if (tracing) {
-                tracing = false;
-                clearLocked();
-                log.debug("tracemalloc stopped");
-            }
-        }
+        store.stop();
     }
 
     /** {@code is_tracing()}. */
     public boolean isTracing() {
-        return tracing;
+        return store.tracing;
     }
 
     /** {@code get_traceback_limit()}: the limit of the last start, 1 before any. */
     public int getTracebackLimit() {
-        return tracebackLimit;
+        return store.tracebackLimit();
     }
 
     /**
@@ -189,24 +146,15 @@ public final class Tracemalloc {
      * unknown.
      */
     public void countAllFrames(boolean all) {
-        countAllFrames = all;
+        store.countAllFrames(all);
     }
 
     /** Called by the layer's hook at its creation: starts tracing if the runtime option says so, once per runtime. */
     void applyConfiguration() {
-        synchronized (lock) {
-            if (configured) {
-                return;
-            }
+        if (store.configured()) {
+            return;
         }
-        PyMemRuntime rt = runtime();
-        int nframe = parseOption(rt.option(OPTION));
-        synchronized (lock) {
-            configured = true;
-            if (nframe > 0) {
-                startLocked(nframe);
-            }
-        }
+        store.configure(parseOption(runtime().option(OPTION)));
     }
 
     static int parseOption(String value) {
@@ -247,40 +195,17 @@ public final class Tracemalloc {
 
     /** {@code get_traced_memory()}: the traced bytes and their peak; (0, 0) when not tracing. */
     public TracedMemory getTracedMemory() {
-        synchronized (lock) {
-            return tracing ? new TracedMemory(tracedMemory, peakTracedMemory) : new TracedMemory(0, 0);
-        }
+        return store.tracedMemory();
     }
 
     /** {@code reset_peak()}: the peak becomes the current size; nothing when not tracing. */
     public void resetPeak() {
-        synchronized (lock) {
-            if (tracing) {
-                peakTracedMemory = tracedMemory;
-            }
-        }
+        store.resetPeak();
     }
 
     /** {@code clear_traces()}: forgets every trace, traceback and frame; current and peak become 0. */
     public void clearTraces() {
-        synchronized (lock) {
-            if (tracing) {
-                clearLocked();
-            }
-        }
-    }
-
-    private void clearLocked() {
-        for (TraceTable t : runtimeTables) {
-            t.clear();
-        }
-        otherTables.clear();
-        tracebacks.clear();
-        frameTable.clear();
-        frameEpoch++;
-        tracedMemory = 0;
-        peakTracedMemory = 0;
-        generation++;
+        store.clearTraces();
     }
 
     /**
@@ -288,19 +213,7 @@ public final class Tracemalloc {
      * tracebacks and frames take on the Java heap; 0 when not tracing (as CPython 3.14).
      */
     public long getTracemallocMemory() {
-        synchronized (lock) {
-            if (!tracing) {
-                return 0;
-            }
-            long total = tracebacks.memoryUsage() + frameTable.size() * 160L;
-            for (TraceTable t : runtimeTables) {
-                total += t.memoryUsage();
-            }
-            for (TraceTable t : otherTables.values()) {
-                total += t.memoryUsage() + 48;
-            }
-            return total;
-        }
+        return store.memoryUsage();
     }
 
     // ------------------------------------------------------------------ traces
@@ -311,46 +224,12 @@ public final class Tracemalloc {
      * @throws IllegalStateException when not tracing (Python's RuntimeError, same text)
      */
     public Snapshot takeSnapshot() {
-        List<Trace> traces;
-        int limit;
-        synchronized (lock) {
-            if (!tracing) {
-                throw new IllegalStateException(
-                        "the tracemalloc module must be tracing memory allocations to take a snapshot");
-            }
-            int size = 0;
-            for (TraceTable t : runtimeTables) {
-                size += t.size();
-            }
-            for (TraceTable t : otherTables.values()) {
-                size += t.size();
-            }
-            traces = new ArrayList<>(size);
-            for (int d = 0; d < RUNTIME_DOMAINS; d++) {
-                runtimeTables[d].forEach(d, traces::add);
-            }
-            for (var e : otherTables.entrySet()) {
-                e.getValue().forEach(e.getKey(), traces::add);
-            }
-            limit = tracebackLimit;
-        }
-        return new Snapshot(traces, limit);
+        return store.snapshot();
     }
 
     /** The traceback of the live block at {@code address} in trace domain {@code domain}, or null. */
     public Traceback getTraceback(int domain, long address) {
-        synchronized (lock) {
-            if (!tracing) {
-                return null;
-            }
-            TraceTable t = tableOrNull(domain);
-            int slot = t == null ? -1 : t.find(address);
-            if (slot >= 0) {
-                return t.tracebackAt(slot);
-            }
-        }
-        StackCapture c = captures.get();
-        return c.freeingDomain == domain && c.freeingAddress == address ? c.freeingTraceback : null;
+        return store.traceback(domain, address);
     }
 
     /**
@@ -359,24 +238,7 @@ public final class Tracemalloc {
      * when not traced.
      */
     public Traceback getObjectTraceback(long address) {
-        synchronized (lock) {
-            if (!tracing) {
-                return null;
-            }
-            for (TraceTable t : runtimeTables) {
-                int slot = t.find(address);
-                if (slot >= 0) {
-                    return t.tracebackAt(slot);
-                }
-            }
-            for (TraceTable t : otherTables.values()) {
-                int slot = t.find(address);
-                if (slot >= 0) {
-                    return t.tracebackAt(slot);
-                }
-            }
-            return null;
-        }
+        return store.objectTraceback(address);
     }
 
     /**
@@ -391,12 +253,7 @@ public final class Tracemalloc {
         if (address == 0 || size < 0) {
             throw new IllegalArgumentException("cannot track the block 0x" + Long.toHexString(address) + " of size " + size);
         }
-        requireTracing("track");
-        StackCapture c = capture();
-        synchronized (lock) {
-            requireTracing("track");
-            putLocked(domain, address, size, internLocked(c), c.expectedScopes > 0);
-        }
+        store.track(domain, address, size);
     }
 
     /**
@@ -406,17 +263,7 @@ public final class Tracemalloc {
      * @throws IllegalStateException when not tracing (the C function's -2)
      */
     public void untrack(int domain, long address) {
-        synchronized (lock) {
-            requireTracing("untrack");
-            removeLocked(domain, address);
-        }
-    }
-
-    private void requireTracing(String what) {
-        if (!tracing) {
-            throw new IllegalStateException("the tracemalloc module must be tracing memory allocations to " + what
-                    + " a memory block");
-        }
+        store.untrack(domain, address);
     }
 
     /**
@@ -426,15 +273,7 @@ public final class Tracemalloc {
      * @return false when the block has no trace (not tracing, or not traced)
      */
     public boolean markExpected(int domain, long address) {
-        synchronized (lock) {
-            TraceTable t = tracing ? tableOrNull(domain) : null;
-            int slot = t == null ? -1 : t.find(address);
-            if (slot < 0) {
-                return false;
-            }
-            t.markExpectedAt(slot);
-            return true;
-        }
+        return store.markExpected(domain, address);
     }
 
     /**
@@ -442,7 +281,7 @@ public final class Tracemalloc {
      * {@link #track}s, are marked expected. Scopes nest; close them in reverse order.
      */
     public ExpectedScope expectedScope() {
-        StackCapture c = captures.get();
+        StackCapture c = store.threadCapture();
         c.expectedScopes++;
         return new ExpectedScope(c);
     }
@@ -500,158 +339,8 @@ public final class Tracemalloc {
         return lines;
     }
 
-    // ------------------------------------------------------------------ the layer's calls
-
-    /**
-     * Captures the calling thread's stack. Callers on the allocation path inline this instead
-     * (see {@link #addTrace}): every frame between the caller and the walk is one more frame
-     * the walk fetches.
-     */
-    private StackCapture capture() {
-        StackCapture c = captures.get();
-        c.capture(tracebackLimit, countAllFrames, frameTable, frameEpoch);
-        return c;
-    }
-
-    private Traceback internLocked(StackCapture c) {
-        return tracebacks.intern(c, c.total(countAllFrames));
-    }
-
-    private TraceTable tableOrNull(int domain) {
-        return domain >= 0 && domain < RUNTIME_DOMAINS ? runtimeTables[domain] : otherTables.get(domain);
-    }
-
-    private TraceTable table(int domain) {
-        return domain >= 0 && domain < RUNTIME_DOMAINS ? runtimeTables[domain]
-                : otherTables.computeIfAbsent(domain, d -> new TraceTable());
-    }
-
-    private void putLocked(int domain, long address, long size, Traceback tb, boolean expected) {
-        long old = table(domain).put(address, size, tb, expected);
-        if (old >= 0) {
-            tracedMemory -= old;
-        }
-        tracedMemory += size;
-        if (tracedMemory > peakTracedMemory) {
-            peakTracedMemory = tracedMemory;
-        }
-    }
-
-    /** Removes a trace; returns its traceback, or null when the block was not traced. */
-    private Traceback removeLocked(int domain, long address) {
-        TraceTable t = tableOrNull(domain);
-        int slot = t == null ? -1 : t.find(address);
-        if (slot < 0) {
-            return null;
-        }
-        Traceback tb = t.tracebackAt(slot);
-        tracedMemory -= t.sizeAt(slot);
-        t.removeAt(slot);
-        return tb;
-    }
-
-    /**
-     * Traces a block the layer below just handed out. Returns false when the trace could not
-     * be stored (the Java heap is exhausted): the layer then frees the block and returns
-     * NULL, as CPython does.
-     */
-    boolean addTrace(int domain, long address, long size) {
-        try {
-            StackCapture c = captures.get();
-            c.capture(tracebackLimit, countAllFrames, frameTable, frameEpoch);
-            synchronized (lock) {
-                if (tracing) {
-                    putLocked(domain, address, size, internLocked(c), c.expectedScopes > 0);
-                }
-            }
-            return true;
-        } catch (OutOfMemoryError e) {
-            return false;
-        }
-    }
-
-    /**
-     * A traced free: forgets the block's trace before the layer below frees it, so that no
-     * other thread can get the address back first and lose its new trace to us, while this
-     * thread can still find it during that free (see {@link StackCapture#freeingDomain}).
-     */
-    void free(int domain, PyMemAllocatorEx below, long address) {
-        Traceback tb;
-        synchronized (lock) {
-            tb = tracing ? removeLocked(domain, address) : null;
-        }
-        if (tb == null) {
-            below.free(address);
-            return;
-        }
-        StackCapture c = captures.get();
-        c.freeingDomain = domain;
-        c.freeingAddress = address;
-        c.freeingTraceback = tb;
-        try {
-            below.free(address);
-        } finally {
-            c.freeingDomain = -1;
-            c.freeingTraceback = null;
-        }
-    }
-
-    /**
-     * A traced realloc: takes the old trace out before the layer below may free the old
-     * block (so a thread that gets the address back cannot lose its trace to us), puts a
-     * new trace for the result, or the old one back when the realloc failed. The expected
-     * flag follows the block.
-     */
-    long realloc(int domain, PyMemAllocatorEx below, long ptr, long newSize) {
-        StackCapture c = captures.get();
-        c.capture(tracebackLimit, countAllFrames, frameTable, frameEpoch);
-        boolean scoped = c.expectedScopes > 0;
-        Traceback tb;
-        long oldSize = -1;
-        Traceback oldTb = null;
-        boolean oldExpected = false;
-        long gen;
-        synchronized (lock) {
-            tb = internLocked(c);
-            gen = generation;
-            TraceTable t = tracing && ptr != 0 ? tableOrNull(domain) : null;
-            int slot = t == null ? -1 : t.find(ptr);
-            if (slot >= 0) {
-                oldSize = t.sizeAt(slot);
-                oldTb = t.tracebackAt(slot);
-                oldExpected = t.expectedAt(slot);
-                tracedMemory -= oldSize;
-                t.removeAt(slot);
-            }
-        }
-        long result;
-        if (oldTb == null) {
-            result = below.realloc(ptr, newSize);
-        } else {
-            c.freeingDomain = domain;
-            c.freeingAddress = ptr;
-            c.freeingTraceback = oldTb;
-            try {
-                result = below.realloc(ptr, newSize);
-            } finally {
-                c.freeingDomain = -1;
-                c.freeingTraceback = null;
-            }
-        }
-        synchronized (lock) {
-            if (tracing) {
-                if (result != 0) {
-                    putLocked(domain, result, newSize, tb, oldExpected || scoped);
-                } else if (oldSize >= 0 && generation == gen) {
-                    putLocked(domain, ptr, oldSize, oldTb, oldExpected);
-                }
-            }
-        }
-        return result;
-    }
-
     @Override
     public String toString() {
-        return "Tracemalloc[tracing=" + tracing + ", tracebackLimit=" + tracebackLimit + "]";
+        return "Tracemalloc[tracing=" + store.tracing + ", tracebackLimit=" + store.tracebackLimit() + "]";
     }
 }

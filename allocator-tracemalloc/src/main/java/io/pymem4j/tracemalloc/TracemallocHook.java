@@ -28,7 +28,7 @@ final class TracemallocHook implements Hook, BlockTracebacks {
 
     @Override
     public PyMemAllocatorEx wrap(PyMemAllocatorDomain domain, PyMemAllocatorEx below) {
-        return new TracemallocLayer(tracer, domain.ordinal(), below);
+        return new TracemallocLayer(tracer.store, domain.ordinal(), below);
     }
 
     @Override

@@ -4,17 +4,17 @@ import io.pymem4j.api.PyMemAllocatorEx;
 
 /**
  * The {@code tracemalloc} hook over one domain: forwards every call to the allocator below
- * and, while its tracer is tracing, records or forgets the block's trace. Blocks pass
- * through unchanged (the layer is transparent). While not tracing, a call costs one read
- * of a volatile flag.
+ * and, while its tracer is tracing, records or forgets the block's trace in the tracer's
+ * {@link TraceStore}. Blocks pass through unchanged (the layer is transparent). While not
+ * tracing, a call costs one read of a volatile flag.
  */
 final class TracemallocLayer implements PyMemAllocatorEx {
 
-    private final Tracemalloc tracer;
+    private final TraceStore tracer;
     private final int domain;
     private final PyMemAllocatorEx below;
 
-    TracemallocLayer(Tracemalloc tracer, int domain, PyMemAllocatorEx below) {
+    TracemallocLayer(TraceStore tracer, int domain, PyMemAllocatorEx below) {
         this.tracer = tracer;
         this.domain = domain;
         this.below = below;

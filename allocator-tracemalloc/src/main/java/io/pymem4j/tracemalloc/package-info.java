@@ -47,7 +47,7 @@
  * thread's recent captures needed (machinery frames + limit + 1), and the walk stops there.
  * Reflection frames are shown to the walk and skipped by it, so that they count in that
  * size too. The layer calls the tracer directly, so only four machinery frames
- * ({@code StackCapture.capture}, {@code Tracemalloc.addTrace}, the layer's method, the
+ * ({@code StackCapture.capture}, {@code TraceStore.addTrace}, the layer's method, the
  * runtime's) come before the caller's. A kept frame's {@code StackTraceElement} is looked up
  * by (class, method, line) in the thread's cache, then in the shared table: a hit builds no
  * string and allocates nothing beyond the JDK's own objects, and the cache keeps the frame's

@@ -34,7 +34,7 @@ class TracingContractTest {
         @Override
         protected PyMemAllocatorEx allocator() {
             tm = tracing(PyMemRuntime.create("malloc"));
-            return new TracemallocLayer(tm, PyMemAllocatorDomain.MEM.ordinal(), LibcAllocator.INSTANCE);
+            return new TracemallocLayer(tm.store, PyMemAllocatorDomain.MEM.ordinal(), LibcAllocator.INSTANCE);
         }
 
         @AfterEach
