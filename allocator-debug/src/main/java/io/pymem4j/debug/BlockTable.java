@@ -11,13 +11,22 @@ import java.util.concurrent.atomic.AtomicLong;
  * What the layer knows of every address it handed out: a record per block, found by the
  * address itself through a radix tree (as CPython 3.10+ finds an arena through its arena
  * map) or, most of the time, through a cache of the tree's leaves that all tables share
- * ({@link #RECENT}), and per thread a ring of the last {@code debug.history} blocks it gave back. Nothing lives on the
- * native heap and no Java object is made per block. The diagram is in the package
- * documentation.
+ * ({@link #RECENT}), and a {@linkplain History history} of the last {@code debug.history}
+ * blocks given back. Nothing lives on the native heap and no Java object is made per block.
+ * The diagram is in the package documentation.
  *
  * <p>Hot paths ({@link #adopt}, {@link #take}) allocate nothing and take no lock: a block
  * changes hands with one compare-and-set of its record, so of two threads freeing one block
  * exactly one passes it down.
+ *
+ * <p>The tree is bounded by what is live, not by the addresses ever used: when it has made
+ * twice as many leaves as it kept at its last sweep (and at least {@value #SWEEP_MIN_LEAVES}),
+ * the next leaf it makes first sweeps it, giving back every leaf that holds no live, pinned or
+ * leaked record (a freed record's story is then the history's), and every mid node left
+ * empty. A swept leaf is retired record by record with a compare-and-set, as {@link #adopt}
+ * writes its record with one, so an adopt racing the sweep either keeps the leaf or finds it
+ * retired and goes to the tree for a new one. When the Java heap cannot hold a new leaf,
+ * {@link #adopt} says so instead of throwing, and the layer hands the block back.
  */
 final class BlockTable {
 
@@ -32,6 +41,9 @@ final class BlockTable {
         /** Failed a check: reported and leaked, never passed down. Kept for good. */
         LEAKED
     }
+
+    /** {@link #adopt}: the table could not grow to record the block (the Java heap is full). */
+    static final boolean NO_ROOM = false;
 
     /** {@link #take}: the pointer is not a live block (the record, if any, is unchanged). */
     static final long NOT_LIVE = -1;
@@ -54,7 +66,8 @@ final class BlockTable {
      * @param through    the domain of the call that ended it (LIVE: {@code domain})
      * @param movedTo    the new address for {@link Kind#MOVED}, else 0
      * @param remembered false for a FREED or MOVED record older than the history: the table no
-     *                   longer vouches for it, as the address may have been handed out by another allocator
+     *                   longer vouches for it, as the address may have been handed out by another
+     *                   allocator (its first free has aged out of the history)
      */
     record Entry(long address, Kind kind, long size, long serial, PyMemAllocatorDomain domain,
                  PyMemAllocatorDomain through, long movedTo, boolean remembered) {
@@ -103,6 +116,8 @@ final class BlockTable {
     private static final int FREED = 3;
     private static final int MOVED = 4;
     private static final int LEAKED = 5;
+    /** A record of a leaf given back by a sweep: no adopt writes it, every lookup misses it. */
+    private static final int RETIRED = 6;
     private static final int DOMAIN_SHIFT = 3;
     private static final int THROUGH_SHIFT = 5;
     private static final int OFFSET_SHIFT = 7;
@@ -120,6 +135,13 @@ final class BlockTable {
 
     /** Where a leaf keeps its key, in the padding before its records: its table's id, then its region ({@code p >>> 16}). */
     private static final int KEY = 0;
+    /** A retired leaf's key, which no table's lookup matches. */
+    private static final long RETIRED_KEY = -1;
+    /** A sweep runs when the tree has made this many leaves at least (2 MiB of them). */
+    static final int SWEEP_MIN_LEAVES = 64;
+    /** Each thread's frees not yet moved to the shared history, at most. */
+    static final int PENDING = 16;
+    private static final int HISTORY_FIELDS = 4;
     private static final int TABLE_SHIFT = ADDRESS_BITS - REGION_SHIFT;
     static final int RECENT_SLOTS = 1 << 14;
     /**
@@ -140,40 +162,110 @@ final class BlockTable {
     final long tableKey;
     /** Takes this table's leaves out of {@link #RECENT}: run once, when the table is collected (or by a test). */
     private final Cleaner.Cleanable forget;
-    /** root[p >>> 32][(p >>> 16) & 0xffff] is the leaf of p's region; nodes are made under {@link #grow}'s lock, never freed. */
+    /**
+     * root[p >>> 32][(p >>> 16) & 0xffff] is the leaf of p's region; nodes are made and given
+     * back under {@link #grow}'s lock.
+     */
     private final long[][][] root = new long[ROOT_NODES][][];
     private final Object grow = new Object();
-    /** How many of the last blocks each thread gave back are remembered. */
+    /** Leaves in the tree (under {@link #grow}). */
+    private int leafCount;
+    /** {@link #makeLeaf} sweeps the tree first when it holds this many leaves (under {@link #grow}). */
+    private int sweepAt = SWEEP_MIN_LEAVES;
+    /** Makes a leaf's array (a test makes it fail as a full heap would). */
+    java.util.function.IntFunction<long[]> newLeaf = long[]::new;
+    /** How many of the last blocks given back are remembered. */
     private final int history;
-    private final int ringMask;
-    /** Each thread's ring of the blocks it gave back (none when the history is 0). */
-    private final PerThread<Ring> rings;
+    /** The blocks given back (null when the history is 0). */
+    private final History given;
+    /** Each thread's frees not yet in {@link #given} (null when the history is 0). */
+    private final PerThread<Pending> pending;
 
     /**
-     * One thread's last frees: per entry the address, the serial of the block that lived
-     * there (so an entry names one incarnation of an address) and where a realloc moved it
-     * (or 0); a power of two at least {@code history} entries long, of which the last
-     * {@code history} count. The owner alone writes it, so a free takes no atomic instruction
-     * and threads never share its cache lines.
+     * One thread's last frees, not yet moved to the shared {@link History}: per entry the
+     * address, its record's final meta word (kind, domains, serial: one incarnation of the
+     * address), its size and where a realloc moved it (or 0). The owner alone writes it, so a
+     * free takes no atomic instruction and threads never share its cache lines; once every
+     * {@link #capacity} frees it is flushed under the history's lock. A new thread takes over
+     * an ended thread's buffer ({@link PerThread}), entries and all.
      */
-    private static final class Ring {
-        private static final VarHandle WRITTEN;
+    private static final class Pending {
+        private static final VarHandle COUNT;
 
         static {
             try {
-                WRITTEN = MethodHandles.lookup().findVarHandle(Ring.class, "written", long.class);
+                COUNT = MethodHandles.lookup().findVarHandle(Pending.class, "count", int.class);
             } catch (ReflectiveOperationException e) {
                 throw new ExceptionInInitializerError(e);
             }
         }
 
         final long[] entries;
-        /** Entries written so far; read opaquely by reports. */
-        @SuppressWarnings("unused") // through WRITTEN
+        final int capacity;
+        /** Entries held; read opaquely by reports. */
+        int count;
+
+        Pending(int capacity) {
+            this.capacity = capacity;
+            this.entries = new long[HISTORY_FIELDS * capacity];
+        }
+    }
+
+    /**
+     * The last {@code debug.history} frees of all threads together, in a ring (a power of two
+     * at least that long, of which the last {@code history} entries count) made at the first
+     * flush; entries as {@link Pending}'s. Written and read under its own lock: threads come
+     * here once every {@value #PENDING} frees, reports when they look a block up.
+     */
+    private static final class History {
+        private final int history;
+        private final int mask;
+        private long[] ring;
         private long written;
 
-        Ring(int size) {
-            entries = new long[3 * size];
+        History(int history) {
+            this.history = history;
+            this.mask = (history <= 1 ? 1 : Integer.highestOneBit(history - 1) << 1) - 1;
+        }
+
+        synchronized void flush(Pending q, int n) {
+            if (ring == null) {
+                ring = new long[HISTORY_FIELDS * (mask + 1)];
+            }
+            for (int k = 0; k < n; k++) {
+                System.arraycopy(q.entries, HISTORY_FIELDS * k, ring, HISTORY_FIELDS * (int) (written++ & mask),
+                        HISTORY_FIELDS);
+            }
+        }
+
+        /** The newest entry for {@code p} (of serial {@code serial}, or any when {@code serial < 0}), copied into {@code best}. */
+        synchronized void find(long p, long serial, long[] best) {
+            if (ring == null) {
+                return;
+            }
+            for (long k = written - 1; k >= 0 && k >= written - history; k--) {
+                consider(ring, HISTORY_FIELDS * (int) (k & mask), p, serial, best);
+            }
+        }
+
+        synchronized long bytes() {
+            return ring == null ? 0 : (long) ring.length * Long.BYTES;
+        }
+    }
+
+    /**
+     * Keeps the entry at {@code at} of {@code entries} in {@code best} when it is the free of
+     * {@code p}: of serial {@code serial} (the first found), or when {@code serial < 0} the
+     * newest block's (the highest serial).
+     */
+    private static void consider(long[] entries, int at, long p, long serial, long[] best) {
+        if (entries[at] != p) {
+            return;
+        }
+        long s = entries[at + 1] >>> SERIAL_SHIFT;
+        boolean keep = serial >= 0 ? s == serial && best[1] == 0 : best[1] == 0 || s > best[1] >>> SERIAL_SHIFT;
+        if (keep) {
+            System.arraycopy(entries, at, best, 0, HISTORY_FIELDS);
         }
     }
 
@@ -185,9 +277,9 @@ final class BlockTable {
         this.tableKey = id << TABLE_SHIFT;
         this.forget = CLEANER.register(this, new Forget(tableKey));
         this.history = history;
-        int ring = history <= 1 ? history : Integer.highestOneBit(history - 1) << 1;
-        this.ringMask = ring - 1;
-        this.rings = history == 0 ? null : new PerThread<>(() -> new Ring(ring));
+        this.given = history == 0 ? null : new History(history);
+        int buffer = Math.min(PENDING, history);
+        this.pending = history == 0 ? null : new PerThread<>(() -> new Pending(buffer));
     }
 
     /** {@code serial} modulo 2^52, the most a record keeps. */
@@ -195,7 +287,7 @@ final class BlockTable {
         return serial & SERIAL_MASK;
     }
 
-    /** How many of the last blocks each thread gave back are remembered. */
+    /** How many of the last blocks given back (by all threads together) are remembered at least. */
     long history() {
         return history;
     }
@@ -204,15 +296,36 @@ final class BlockTable {
      * A block was made (or moved) at {@code p}: its record replaces whatever the address had
      * (the address was given back).
      *
+     * @return true, or {@link #NO_ROOM} when the Java heap cannot hold the leaf the record
+     *         needs (nothing is recorded)
      * @throws IllegalStateException when {@code p} is not below 2^48, the user address space of 4-level paging
      */
-    void adopt(long p, long size, long serial, PyMemAllocatorDomain domain) {
-        long[] leaf = leaf(p, true);
+    boolean adopt(long p, long size, long serial, PyMemAllocatorDomain domain) {
+        long meta = LIVE | offset(p) | (long) domain.ordinal() << DOMAIN_SHIFT | serial << SERIAL_SHIFT;
         int i = index(p);
-        leaf[i + SIZE] = size;
-        // Release: a thread that sees LIVE sees the size.
-        RECORDS.setRelease(leaf, i + META, LIVE | offset(p) | (long) domain.ordinal() << DOMAIN_SHIFT
-                | serial << SERIAL_SHIFT);
+        long[] leaf = leaf(p, true);
+        while (leaf != null) {
+            long old = (long) RECORDS.getAcquire(leaf, i + META);
+            if (kind(old) == RETIRED) {
+                leaf = afterSweep(p);
+                continue;
+            }
+            leaf[i + SIZE] = size;
+            // A compare-and-set, as a sweep retires the record with one; release: a thread that
+            // sees LIVE sees the size.
+            if (RECORDS.compareAndSet(leaf, i + META, old, meta)) {
+                return true;
+            }
+        }
+        return NO_ROOM;
+    }
+
+    /** The leaf of {@code p} once the sweep that retired the one found is over. */
+    private long[] afterSweep(long p) {
+        synchronized (grow) {
+            // The sweep holds the lock from the first record it retires until the leaf has left the tree.
+            return leafOfTree(p, true);
+        }
     }
 
     /**
@@ -247,7 +360,7 @@ final class BlockTable {
             return -2 - problem.ordinal();
         }
         if (!pin) {
-            remember(p, meta >>> SERIAL_SHIFT, 0);
+            remember(p, ended | FREED, size, 0);
             RECORDS.setRelease(leaf, i + META, ended | FREED);
         }
         return size;
@@ -285,35 +398,50 @@ final class BlockTable {
         if (kind == LIVE) {
             kept &= ~(0b11L << THROUGH_SHIFT);
         }
-        RECORDS.setRelease(leaf, i + META, kept | kind);
         if (kind == FREED || kind == MOVED) {
-            remember(p, meta >>> SERIAL_SHIFT, movedTo);
+            remember(p, kept | kind, leaf[i + SIZE], movedTo);
         }
+        RECORDS.setRelease(leaf, i + META, kept | kind);
     }
 
-    /** Puts the block of {@code serial} at {@code p} in the calling thread's ring of blocks given back. */
-    private void remember(long p, long serial, long movedTo) {
-        if (rings == null) {
+    /**
+     * Puts the block at {@code p}, ended as {@code meta} says, in the calling thread's
+     * pending frees, flushing them to the shared history when they fill the buffer.
+     */
+    private void remember(long p, long meta, long size, long movedTo) {
+        if (pending == null) {
             return;
         }
-        Ring r = rings.get();
-        long n = (long) Ring.WRITTEN.get(r);
-        int at = 3 * (int) (n & ringMask);
-        r.entries[at] = p;
-        r.entries[at + 1] = serial;
-        r.entries[at + 2] = movedTo;
-        Ring.WRITTEN.setOpaque(r, n + 1);
+        Pending q = pending.get();
+        int n = q.count;
+        if (n == q.capacity) {
+            given.flush(q, n);
+            n = 0;
+        }
+        int at = HISTORY_FIELDS * n;
+        q.entries[at] = p;
+        q.entries[at + 1] = meta;
+        q.entries[at + 2] = size;
+        q.entries[at + 3] = movedTo;
+        Pending.COUNT.setOpaque(q, n + 1);
     }
 
-    /** The record of {@code p}, or null. */
+    /**
+     * The record of {@code p}, or null; when the table holds none (its leaf was given back, or
+     * another block's record took its granule), the newest free of {@code p} the history holds.
+     */
     Entry lookup(long p) {
         long[] leaf = leaf(p, false);
-        if (leaf == null) {
-            return null;
+        if (leaf != null) {
+            int i = index(p);
+            long meta = (long) RECORDS.getAcquire(leaf, i + META);
+            int k = kind(meta);
+            if (k != EMPTY && k != RETIRED && (meta & OFFSET_MASK) == offset(p)) {
+                return entry(p, leaf[i + SIZE], meta);
+            }
         }
-        int i = index(p);
-        long meta = (long) RECORDS.getAcquire(leaf, i + META);
-        return kind(meta) == EMPTY || (meta & OFFSET_MASK) != offset(p) ? null : entry(p, leaf[i + SIZE], meta);
+        long[] found = given(p, -1);
+        return found == null ? null : entry(p, found[2], found[1]);
     }
 
     /** The live block whose data or pads hold {@code p} (not its start), or null: a scan of every record, for reports only. */
@@ -349,10 +477,11 @@ final class BlockTable {
     /**
      * The Java heap the tree's arrays hold, their headers left out and references counted
      * as 4 bytes (compressed, the JVM's default below 32 GiB of heap): {@value #LEAF_BYTES}
-     * bytes a leaf, one per 64 KiB region the layer ever handed out a block in, and 256 KiB
-     * a mid node, one per 4 GiB. Nothing is given back while the layer lives: a record half
-     * the size of the addresses it covers is the price of finding any pointer's record
-     * without reading the pointer.
+     * bytes a leaf, one per 64 KiB region that holds a live (or leaked) block or did since the
+     * last sweep, and 256 KiB a mid node, one per 4 GiB that holds a leaf. A record half the
+     * size of the addresses it covers is the price of finding any pointer's record without
+     * reading the pointer; sweeps keep the leaves within about twice those of live regions
+     * (or {@value #SWEEP_MIN_LEAVES}).
      */
     long javaHeapBytes() {
         long[] n = new long[2];
@@ -380,30 +509,39 @@ final class BlockTable {
         if (k == FREED || k == MOVED) {
             long[] found = given(p, meta >>> SERIAL_SHIFT);
             remembered = found != null;
-            movedTo = remembered ? found[0] : 0;
+            movedTo = remembered ? found[3] : 0;
         }
         return new Entry(p, kind, size, meta >>> SERIAL_SHIFT, domain, through, movedTo, remembered);
     }
 
     /**
-     * Where the block of {@code serial} at {@code p} was moved ({@code {movedTo}}, 0 when it
-     * was freed) if a thread's ring still holds its free, else null.
+     * The free of the block of {@code serial} at {@code p} (of the newest block at {@code p}
+     * when {@code serial < 0}) if the history or a thread's pending frees still hold it, as
+     * {@code {p, meta, size, movedTo}}, else null.
      */
     private long[] given(long p, long serial) {
-        if (rings == null) {
+        if (given == null) {
             return null;
         }
-        long[][] found = new long[1][];
-        rings.forEach(r -> {
-            long n = (long) Ring.WRITTEN.getOpaque(r);
-            for (long k = n - 1; k >= 0 && k >= n - history && found[0] == null; k--) {
-                int at = 3 * (int) (k & ringMask);
-                if (r.entries[at] == p && r.entries[at + 1] == serial) {
-                    found[0] = new long[] {r.entries[at + 2]};
-                }
+        long[] best = new long[HISTORY_FIELDS];
+        given.find(p, serial, best);
+        pending.forEach(q -> {
+            int n = (int) Pending.COUNT.getOpaque(q);
+            for (int k = n - 1; k >= 0; k--) {
+                consider(q.entries, HISTORY_FIELDS * k, p, serial, best);
             }
         });
-        return found[0];
+        return best[1] == 0 ? null : best;
+    }
+
+    /** The Java heap the history holds: the shared ring and every thread's pending frees (for tests and statistics). */
+    long historyBytes() {
+        if (given == null) {
+            return 0;
+        }
+        long[] n = {given.bytes()};
+        pending.forEach(q -> n[0] += (long) q.entries.length * Long.BYTES + 16);
+        return n[0];
     }
 
     @FunctionalInterface
@@ -421,7 +559,7 @@ final class BlockTable {
             for (int g = 0; g < LEAF_RECORDS; g++) {
                 int i = record(g);
                 long meta = (long) RECORDS.getAcquire(leaf, i + META);
-                if (kind(meta) != EMPTY) {
+                if (kind(meta) != EMPTY && kind(meta) != RETIRED) {
                     long p = base + ((long) g << GRANULE_SHIFT) + ((meta & OFFSET_MASK) >>> OFFSET_SHIFT);
                     visitor.visit(p, leaf[i + SIZE], meta);
                 }
@@ -477,26 +615,122 @@ final class BlockTable {
             leaf = makeLeaf(r, m);
         }
         if (leaf != null) {
-            LEAVES.setRelease(RECENT, recentSlot(p >>> REGION_SHIFT), leaf);
+            int slot = recentSlot(p >>> REGION_SHIFT);
+            LEAVES.setRelease(RECENT, slot, leaf);
+            if ((long) RECORDS.getVolatile(leaf, KEY) == RETIRED_KEY) {
+                // Swept since this thread found it: it must not stay in the cache.
+                LEAVES.compareAndSet(RECENT, slot, leaf, null);
+            }
         }
         return leaf;
     }
 
+    /** The leaf of region {@code m} of mid node {@code r}, made if need be; null when the heap cannot hold it. */
     private long[] makeLeaf(int r, int m) {
         synchronized (grow) {
             long[][] mid = root[r];
-            if (mid == null) {
-                mid = new long[MID_NODES][];
-                MIDS.setRelease(root, r, mid);
+            long[] leaf = mid == null ? null : mid[m];
+            if (leaf != null) {
+                return leaf;
             }
-            long[] leaf = mid[m];
-            if (leaf == null) {
-                leaf = new long[LEAF_LENGTH];
-                leaf[KEY] = tableKey | (long) r << (MID_SHIFT - REGION_SHIFT) | m;
-                LEAVES.setRelease(mid, m, leaf);
+            if (leafCount >= sweepAt) {
+                sweep();
             }
-            return leaf;
+            try {
+                return addLeaf(r, m);
+            } catch (OutOfMemoryError full) {
+                // Leaves no live block needs may make room: retry once after a sweep.
+                sweep();
+                try {
+                    return addLeaf(r, m);
+                } catch (OutOfMemoryError stillFull) {
+                    return null;
+                }
+            }
         }
+    }
+
+    /** Makes the leaf (and mid node) of region {@code m} of mid node {@code r}; under {@link #grow}. */
+    private long[] addLeaf(int r, int m) {
+        long[][] mid = root[r];
+        if (mid == null) {
+            mid = new long[MID_NODES][];
+            MIDS.setRelease(root, r, mid);
+        }
+        long[] leaf = newLeaf.apply(LEAF_LENGTH);
+        leaf[KEY] = tableKey | (long) r << (MID_SHIFT - REGION_SHIFT) | m;
+        LEAVES.setRelease(mid, m, leaf);
+        leafCount++;
+        return leaf;
+    }
+
+    /**
+     * Gives back every leaf with no live, pinned or leaked record, and every mid node left
+     * with no leaf; the next sweep waits for twice the leaves kept. Under {@link #grow}.
+     */
+    private void sweep() {
+        long[] was = new long[LEAF_RECORDS];
+        for (int r = 0; r < ROOT_NODES; r++) {
+            long[][] mid = root[r];
+            if (mid == null) {
+                continue;
+            }
+            boolean kept = false;
+            for (int m = 0; m < MID_NODES; m++) {
+                long[] leaf = mid[m];
+                if (leaf == null) {
+                    continue;
+                }
+                if (retire(leaf, was)) {
+                    LEAVES.setRelease(mid, m, null);
+                    LEAVES.compareAndSet(RECENT, recentSlot(leafRegion(r, m)), leaf, null);
+                    leafCount--;
+                } else {
+                    kept = true;
+                }
+            }
+            if (!kept) {
+                MIDS.setRelease(root, r, null);
+            }
+        }
+        sweepAt = Math.max(SWEEP_MIN_LEAVES, 2 * leafCount);
+    }
+
+    private static long leafRegion(int r, int m) {
+        return (long) r << (MID_SHIFT - REGION_SHIFT) | m;
+    }
+
+    /**
+     * Retires every record of {@code leaf} and its key when none is live, pinned or leaked
+     * (each with a compare-and-set, against {@link #adopt}'s); else leaves it as it was.
+     */
+    private static boolean retire(long[] leaf, long[] was) {
+        for (int g = 0; g < LEAF_RECORDS; g++) {
+            if (holds(kind((long) RECORDS.getAcquire(leaf, record(g) + META)))) {
+                return false;
+            }
+        }
+        for (int g = 0; g < LEAF_RECORDS; g++) {
+            int i = record(g) + META;
+            long meta;
+            do {
+                meta = (long) RECORDS.getAcquire(leaf, i);
+                if (holds(kind(meta))) {
+                    for (int h = 0; h < g; h++) { // an adopt came first: the leaf stays
+                        RECORDS.setRelease(leaf, record(h) + META, was[h]);
+                    }
+                    return false;
+                }
+            } while (!RECORDS.compareAndSet(leaf, i, meta, (long) RETIRED));
+            was[g] = meta;
+        }
+        RECORDS.setVolatile(leaf, KEY, RETIRED_KEY);
+        return true;
+    }
+
+    /** Whether a record of this kind keeps its leaf. */
+    private static boolean holds(int kind) {
+        return kind == LIVE || kind == PINNED || kind == LEAKED;
     }
 
     /** A collected table's cleaning: its leaves leave {@link #RECENT} (it must not refer to the table). */
@@ -505,7 +739,7 @@ final class BlockTable {
         public void run() {
             for (int i = 0; i < RECENT_SLOTS; i++) {
                 long[] leaf = (long[]) LEAVES.getAcquire(RECENT, i);
-                if (isOfTable(leaf, tableKey)) {
+                if (isOfTable(leaf, tableKey) || leaf != null && leaf[KEY] == RETIRED_KEY) {
                     LEAVES.compareAndSet(RECENT, i, leaf, null);
                 }
             }

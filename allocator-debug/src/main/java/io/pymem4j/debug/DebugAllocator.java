@@ -102,7 +102,10 @@ public final class DebugAllocator implements PyMemAllocatorEx {
             BlockLayout.fill(p, size, CLEANBYTE);
         }
         layout.writeTrailer(p, size, serial);
-        hook.adopt(p, size, serial, domain);
+        if (!hook.adopt(p, size, serial, domain)) {
+            below.free(base);
+            return 0;
+        }
         return p;
     }
 
@@ -166,7 +169,11 @@ public final class DebugAllocator implements PyMemAllocatorEx {
         if (q != p) {
             hook.moved(p, q);
         }
-        hook.adopt(q, size, serial, domain);
+        if (!hook.adopt(q, size, serial, domain)) {
+            // The backend freed p when it moved the block: no NULL can keep the caller's block.
+            throw new OutOfMemoryError("the debug layer's block table cannot grow to record the block"
+                    + " a realloc moved to " + BlockReport.hex(q));
+        }
         return q;
     }
 

@@ -45,6 +45,7 @@ public final class DebugHook implements Hook {
     public static final String REPORT_LOGGER = "io.pymem4j.debug.report";
 
     private static final Logger reportLog = LoggerFactory.getLogger(REPORT_LOGGER);
+    private static final Logger log = LoggerFactory.getLogger(DebugHook.class);
 
     /** {@code _PyMem_DebugRawFree}: the function CPython names for every failed free. */
     static final String RAW_FREE = "_PyMem_DebugRawFree";
@@ -100,11 +101,21 @@ public final class DebugHook implements Hook {
 
     /**
      * The Java heap the block table holds: about 16 bytes per 32 bytes of every 64 KiB region
-     * the layer ever handed out a block in, kept while the layer lives (see the package
-     * documentation).
+     * that holds a live block, or did lately: leaves that empty are given back as the table
+     * grows (see the package documentation).
      */
     public long tableBytes() {
         return table.javaHeapBytes();
+    }
+
+    /** The block table (for tests). */
+    BlockTable table() {
+        return table;
+    }
+
+    /** The Java heap the history of frees holds: its shared ring and each thread's few pending frees. */
+    long historyBytes() {
+        return table.historyBytes();
     }
 
     /** The serial number of the last successful debug malloc/calloc/realloc. */
@@ -139,9 +150,20 @@ public final class DebugHook implements Hook {
         return serialno.next();
     }
 
-    /** A block of {@code size} bytes with {@code serial} was made (or moved) at {@code p} through {@code domain}. */
-    void adopt(long p, long size, long serial, PyMemAllocatorDomain domain) {
-        table.adopt(p, size, serial, domain);
+    /**
+     * A block of {@code size} bytes with {@code serial} was made (or moved) at {@code p}
+     * through {@code domain}.
+     *
+     * @return false when the table could not record it (the Java heap is full): the caller
+     *         gives the block back and fails the call
+     */
+    boolean adopt(long p, long size, long serial, PyMemAllocatorDomain domain) {
+        if (table.adopt(p, size, serial, domain)) {
+            return true;
+        }
+        log.warn("the debug layer's block table cannot grow (Java heap full): the block at {} is given back and the call fails",
+                BlockReport.hex(p));
+        return false;
     }
 
     /**
@@ -280,6 +302,10 @@ public final class DebugHook implements Hook {
         } else {
             why.add("This layer did not make it, or freed it too long ago to remember (it remembers the last "
                     + table.history() + " frees).");
+            if (fate != null && (fate.kind() == BlockTable.Kind.FREED || fate.kind() == BlockTable.Kind.MOVED)) {
+                why.add("This layer did free a block at this address, but that first free is older than the frees"
+                        + " it remembers: where it was freed is no longer known.");
+            }
             problem = Problem.NOT_LIVE;
             message = "not a live block of this layer";
         }

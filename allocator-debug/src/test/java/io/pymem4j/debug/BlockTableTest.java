@@ -61,14 +61,18 @@ class BlockTableTest {
     }
 
     @Test
-    void historyRemembersExactlyTheLastNBlocksGivenBack() {
+    void historyRemembersTheLastNBlocksGivenBackAndForgetsThoseBeforeTheThreadsPendingOnes() {
+        // history 3: a thread keeps its last frees (up to 3) pending, then moves them to the
+        // shared history of 3; 7 frees leave blocks 3 to 5 in the history and 6 pending.
         BlockTable t = new BlockTable(3);
-        for (int i = 0; i < 4; i++) {
+        for (int i = 0; i < 7; i++) {
             t.adopt(address(i), 16, i + 1, MEM);
             t.take(address(i), MEM, false, PASSES);
         }
-        assertFalse(t.lookup(address(0)).remembered());
-        for (int i = 1; i < 4; i++) {
+        for (int i = 0; i < 3; i++) {
+            assertFalse(t.lookup(address(i)).remembered(), "block " + i);
+        }
+        for (int i = 3; i < 7; i++) {
             assertTrue(t.lookup(address(i)).remembered(), "block " + i);
         }
     }
@@ -94,11 +98,11 @@ class BlockTableTest {
         assertTrue(t.lookup(BASE).remembered());
         t.returned(BASE);
         assertTrue(t.lookup(BASE).remembered(), "the last given back");
-        t.adopt(address(-1), 16, 0, MEM);
-        t.take(address(-1), MEM, false, PASSES);
-        t.adopt(address(-2), 16, 0, MEM);
-        t.take(address(-2), MEM, false, PASSES);
-        assertFalse(t.lookup(BASE).remembered(), "two more given back since");
+        for (int i = 1; i <= 4; i++) { // its pending frees (2) and the history (2) move on
+            t.adopt(address(-i), 16, 0, MEM);
+            t.take(address(-i), MEM, false, PASSES);
+        }
+        assertFalse(t.lookup(BASE).remembered(), "four more given back since");
     }
 
     @Test
