@@ -19,10 +19,13 @@ import java.util.function.Function;
  *       (powers of 1024)</td><td>0: freed blocks go back to the backend at once. Otherwise freed
  *       blocks wait, filled with DEADBYTE, and a write after free is reported by the free
  *       that pushes the written block out (or by {@link DebugHook#flushQuarantine()})</td></tr>
- *   <tr><td>{@code debug.history}</td><td>how many of the last blocks each thread gave back to the
- *       backend are remembered, to name a double free or a use after free, up to 4m (24 bytes
- *       each, per thread that frees; a new thread takes over the ring of one that ended; 0 turns it off; blocks in
- *       quarantine and leaked blocks are remembered whatever this is)</td><td>16384</td></tr>
+ *   <tr><td>{@code debug.history}</td><td>how many of the last blocks given back to the backend, by all
+ *       threads together, are remembered, to name a double free or a use after free (and, when
+ *       the free is older, to say so), up to 4m: one shared history of 32 bytes a free, made at
+ *       the first free, plus each thread's newest frees (up to 16, or this if less) not yet moved
+ *       to it, about 0.5 KiB a thread that frees (a new thread takes over the buffer of one that
+ *       ended); 0 turns it off; blocks in quarantine and leaked blocks are remembered whatever
+ *       this is</td><td>16384</td></tr>
  * </table>
  *
  * @param serialNumbers   whether blocks carry a serial number
@@ -39,7 +42,7 @@ public record DebugConfig(boolean serialNumbers, CorruptionPolicy policy, long q
 
     /** Serial numbers on, throw, no quarantine, 16384 remembered frees. */
     public static final DebugConfig DEFAULT = new DebugConfig(true, CorruptionPolicy.THROW, 0, 16384);
-    /** The longest {@code debug.history}: a thread's ring takes 24 bytes a free, up to 96 MiB. */
+    /** The longest {@code debug.history}: the shared history takes 32 bytes a free, up to 128 MiB. */
     public static final int MAX_HISTORY = 1 << 22;
 
     public DebugConfig {

@@ -89,30 +89,42 @@
  *         +------------------+----------------------------------------------------------+
  *         | size             | serial (52 bits) | offset in granule (5) | through (2) | domain (2) | kind (3) |
  *         +------------------+----------------------------------------------------------+
- *   kind: EMPTY, LIVE, PINNED (taken, not given back yet), FREED, MOVED, LEAKED
+ *   kind: EMPTY, LIVE, PINNED (taken, not given back yet), FREED, MOVED, LEAKED, RETIRED (leaf swept)
  *
- *   each thread's ring of the last debug.history blocks it gave back: | p | serial | movedTo | p' | serial' | 0 | ...
+ *   each thread's pending frees (up to 16): | p | meta | size | movedTo | p' | meta' | size' | 0 | ...
+ *       ──► every 16th free, under a lock ──► the shared history of the last debug.history frees (same entries)
  * </pre>
  * <ul>
  *   <li>malloc, calloc and a moving realloc <em>adopt</em> the address: the size, then (a
  *       release store) the record LIVE with the serial and domain, whatever it was before
- *       (the address was given back, or never used). Leaves are made on first use and kept
- *       until the layer is gone; a leaf of untouched addresses is never made. A leaf is 32 KiB
- *       of records for 64 KiB of addresses, so the table holds on the Java heap half the
- *       address range the layer ever handed blocks out in ({@code debug.table.bytes}).</li>
+ *       (the address was given back, or never used), with a compare-and-set against a sweep.
+ *       Leaves are made on first use; a leaf of untouched addresses is never made. A leaf is
+ *       32 KiB of records for 64 KiB of addresses. When the tree has twice the leaves it kept
+ *       at its last sweep (64 at least), making a leaf first sweeps it: every leaf with no
+ *       LIVE, PINNED or LEAKED record is retired record by record (a compare-and-set each,
+ *       undone if an adopt came first) and leaves the tree and {@code RECENT}, and so does a
+ *       mid node left empty. The table holds then about twice the leaves of the regions with
+ *       live blocks, not the address range ever used ({@code debug.table.bytes}). When the Java
+ *       heap cannot hold a new leaf (after a sweep), malloc and calloc give the backend's block
+ *       back and return NULL; a moving realloc, whose old block the backend has freed,
+ *       throws {@link java.lang.OutOfMemoryError}.</li>
  *   <li>free <em>takes</em> it with one compare-and-set of the record from LIVE to PINNED
- *       (FREED once the free is in its thread's ring, unless a realloc or the quarantine still
+ *       (FREED once the free is in the history, unless a realloc or the quarantine still
  *       holds the block), so of two threads freeing one block exactly one passes it down, and
  *       the other names a double free; then the block is checked against the
  *       record ({@code _PyMem_DebugCheckAddress}, then the size field and the serial), and a
  *       failed check turns the record LEAKED, kept for good as its block is.</li>
- *   <li>A block given back to the backend goes into its thread's ring, by address and serial
- *       (one incarnation of the address), written by that thread alone: no atomic
- *       instruction and no cache line shared between threads. A FREED or MOVED record is
- *       named a double free or a use after free only while some thread's last
- *       {@code debug.history} frees hold it; older ones are "not a live block", as the
- *       backend may have handed the address to someone else. A PINNED record (a free under
- *       way, a realloc, the quarantine) is named whatever its age.</li>
+ *   <li>A block given back to the backend goes into its thread's pending frees, by address
+ *       and final record (kind, domains, serial: one incarnation of the address), size and
+ *       new address, written by that thread alone: no atomic instruction and no cache line
+ *       shared between threads. Every 16th free of a thread moves them, under a lock, to the
+ *       history shared by all threads, a ring of the last {@code debug.history} frees. A FREED
+ *       or MOVED record is named a double free or a use after free only while the history or a
+ *       thread's pending frees hold it, and so is an address whose leaf was swept; older ones
+ *       are "not a live block", as the backend may have handed the address to someone else,
+ *       and the report says the first free has aged out when the record is still there. A
+ *       PINNED record (a free under way, a realloc, the quarantine) is named whatever its
+ *       age.</li>
  *   <li>Reports, the count of live blocks and the search for the block around an interior
  *       pointer scan the leaves: slow, and off the hot paths.</li>
  * </ul>
