@@ -17,7 +17,7 @@ final class PymallocNoGilProgram {
 
     static final String DONE = "done; blocks handed out without the lock: ";
     static final int ROUNDS = 2_000_000;
-    static final long MAX_MILLIS = 3_000;
+    static final long MAX_MILLIS = 1_500;
 
     private PymallocNoGilProgram() {
     }
