@@ -16,7 +16,12 @@ public enum CorruptionPolicy {
      * to stderr, then halt the JVM with exit status 134 (SIGABRT's), running no shutdown hook.
      */
     ABORT,
-    /** Leak the block and carry on: the report's log event is all that is left of it. */
+    /**
+     * Leak the block and carry on: the report's log event is all that is left of it. A MEM
+     * or OBJ call made in GIL mode without the interpreter lock is refused after its report:
+     * malloc, calloc and realloc return NULL (realloc's block stays as it was) and free keeps
+     * the block, since the allocator below takes no lock and would be corrupted.
+     */
     LOG;
 
     private final Marker marker = MarkerFactory.getMarker("debug.policy=" + optionValue());

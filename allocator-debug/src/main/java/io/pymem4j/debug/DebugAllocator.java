@@ -49,11 +49,18 @@ public final class DebugAllocator implements PyMemAllocatorEx {
         this.check = (p, size, serial) -> hook.check(p, size, serial, apiId);
     }
 
-    /** {@code _PyMem_DebugCheckGIL}, named after the hook function as CPython names it. */
-    private void checkGil(String function) {
+    /**
+     * {@code _PyMem_DebugCheckGIL}, named after the hook function as CPython names it: true
+     * when the caller lacks the interpreter lock and the policy ({@code log}) let the report
+     * return. The call is then refused, never passed down: the allocator below (pymalloc in
+     * GIL mode) takes no lock of its own and would be corrupted by two threads at once.
+     */
+    private boolean refusedWithoutGil(String function) {
         if (gil != null && !gil.isHeldByCurrentThread()) {
             hook.noGil(function);
+            return true;
         }
+        return false;
     }
 
     /** The layer this allocator belongs to. */
@@ -72,13 +79,17 @@ public final class DebugAllocator implements PyMemAllocatorEx {
 
     @Override
     public long malloc(long size) {
-        checkGil("_PyMem_DebugMalloc");
+        if (refusedWithoutGil("_PyMem_DebugMalloc")) {
+            return 0;
+        }
         return allocate(false, size);
     }
 
     @Override
     public long calloc(long nelem, long elsize) {
-        checkGil("_PyMem_DebugCalloc");
+        if (refusedWithoutGil("_PyMem_DebugCalloc")) {
+            return 0;
+        }
         if (PyMemAllocatorEx.callocOverflows(nelem, elsize)) {
             return 0;
         }
@@ -112,8 +123,8 @@ public final class DebugAllocator implements PyMemAllocatorEx {
     /** {@code _PyMem_DebugRawFree}. */
     @Override
     public void free(long p) {
-        checkGil("_PyMem_DebugFree");
-        if (p == 0) {
+        if (refusedWithoutGil("_PyMem_DebugFree") || p == 0) {
+            // Without the lock the block is kept: it stays live, and a later free holding the lock frees it.
             return;
         }
         long size = hook.take(p, domain, false, check);
@@ -132,7 +143,9 @@ public final class DebugAllocator implements PyMemAllocatorEx {
      */
     @Override
     public long realloc(long p, long newSize) {
-        checkGil("_PyMem_DebugRealloc");
+        if (refusedWithoutGil("_PyMem_DebugRealloc")) {
+            return 0; // the block stays as it was, as after a failed resize
+        }
         if (p == 0) {
             return allocate(false, newSize);
         }

@@ -320,7 +320,8 @@ public final class DebugHook implements Hook {
     /**
      * {@code _PyMem_DebugCheckGIL}: in GIL mode, a MEM or OBJ call from a thread that does not
      * hold the interpreter lock. CPython's message names the hook function; the policy then
-     * applies (under {@code log} the call goes on, as nothing is corrupt yet).
+     * applies. Under {@code log} the call returns here and is refused (NULL, or the block
+     * kept): going on would run the lock-free allocator below from two threads at once.
      */
     void noGil(String function) {
         String report = "Fatal Python error: " + function + ": Python memory allocator called without holding the GIL\n";

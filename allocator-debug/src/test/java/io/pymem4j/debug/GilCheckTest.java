@@ -1,5 +1,6 @@
 package io.pymem4j.debug;
 
+import io.pymem4j.api.NativeMemory;
 import io.pymem4j.runtime.PyMemRuntime;
 import org.junit.jupiter.api.Test;
 
@@ -64,11 +65,28 @@ class GilCheckTest {
         rt.rawFree(p);
     }
 
+    /** Going on would run the lock-free allocator below from two threads at once. */
     @Test
-    void underTheLogPolicyTheCallGoesOn() {
+    void underTheLogPolicyAnAllocationWithoutTheGilIsRefusedWithNull() {
         PyMemRuntime rt = gilRuntime("log");
-        long p = rt.memMalloc(16);
-        assertNotEquals(0, p);
-        rt.memFree(p);
+        assertEquals(0, rt.memMalloc(16));
+        assertEquals(0, rt.objectCalloc(2, 8));
+        assertEquals(0, rt.memRealloc(0, 16));
+    }
+
+    @Test
+    void underTheLogPolicyAFreeOrReallocWithoutTheGilKeepsTheBlock() {
+        PyMemRuntime rt = gilRuntime("log");
+        long p;
+        try (var _ = rt.interpreterLock().hold()) {
+            p = rt.objectMalloc(8);
+            NativeMemory.putLong(p, 0x1122334455667788L);
+        }
+        assertEquals(0, rt.objectRealloc(p, 4096));
+        rt.objectFree(p);
+        try (var _ = rt.interpreterLock().hold()) {
+            assertEquals(0x1122334455667788L, NativeMemory.getLong(p));
+            rt.objectFree(p); // still live: freed once, no double free reported
+        }
     }
 }

@@ -3,6 +3,8 @@ package io.pymem4j.pymalloc;
 import io.pymem4j.api.NativeMemory;
 import io.pymem4j.api.PyMemAllocatorEx;
 
+import java.lang.foreign.Arena;
+
 /**
  * The arena map of CPython 3.10+ ({@code WITH_PYMALLOC_RADIX_TREE}): a three-level radix
  * tree over the address space at arena granularity that answers "is this address inside
@@ -25,10 +27,18 @@ final class ArenaMap {
     private static final int TAIL_LO = 4;
     private static final int COVERAGE_SIZE = 8;
 
+    /**
+     * The root every map has after {@link #free()}: one zeroed slot, never freed, under a
+     * top mask of 0, so that {@link #isUsed} answers false for every address without reading
+     * freed memory and without a check of its own.
+     */
+    private static final long EMPTY_ROOT = Arena.global().allocate(8).address();
+
     private final PyMemAllocatorEx raw;
-    private final long root;
+    // Not final: free() points them at EMPTY_ROOT.
+    private long root;
     private final int topShift;
-    private final long topMask;
+    private long topMask;
     private final int midShift;
     private final long midMask;
     private final int botShift;
@@ -160,7 +170,10 @@ final class ArenaMap {
         return botBytes;
     }
 
-    /** Frees every node ({@code free_obmalloc_arenas}'s part for the map). */
+    /**
+     * Frees every node ({@code free_obmalloc_arenas}'s part for the map); from then on the
+     * map is empty and {@link #isUsed} false everywhere. Not to be called twice.
+     */
     void free() {
         for (long i = 0; i <= topMask; i++) {
             long mid = NativeMemory.getLong(root + (i << 3));
@@ -175,6 +188,9 @@ final class ArenaMap {
             }
             raw.free(mid);
         }
-        raw.free(root);
+        long old = root;
+        topMask = 0;
+        root = EMPTY_ROOT;
+        raw.free(old);
     }
 }

@@ -51,6 +51,12 @@ abstract sealed class Heaps permits Pymalloc {
     final ReentrantLock lock;
     /** GIL mode's one heap, used by whoever holds the interpreter lock; null in threaded mode. */
     final Heap gilHeap;
+    /**
+     * What {@link #heap()} hands out in GIL mode: {@link #gilHeap} until {@code close()},
+     * which sets it to null so that the next request falls into the slow path and is refused
+     * there, with no check of its own on the fast path.
+     */
+    private Heap openGilHeap;
     /** Threaded mode: each thread's heap, taken on its first small request. */
     private final ThreadLocal<Heap> threadHeap;
     /** Threaded mode: heaps by {@code threadId & (HEAP_CACHE_SLOTS - 1)}, a shortcut past the ThreadLocal. */
@@ -59,8 +65,11 @@ abstract sealed class Heaps permits Pymalloc {
     volatile Heap[] heaps = new Heap[1];
     /** Heaps with no owner, ready to be taken by a thread's first request (lock held). */
     private final ArrayDeque<Heap> unownedHeaps = new ArrayDeque<>();
-    /** Set by {@code close()} (lock held): no heap is taken after it. */
-    boolean closed;
+    /**
+     * Set by {@code close()} (lock held): no heap is taken after it. Read by the slow paths
+     * alone, which close() makes every later call reach (see {@link #closeHeapsLocked()}).
+     */
+    volatile boolean closed;
 
     /** Where heaps' native blocks come from, and their size. */
     private final PyMemAllocatorEx raw;
@@ -89,6 +98,7 @@ abstract sealed class Heaps permits Pymalloc {
         } else {
             this.lock = null;
             this.gilHeap = newHeap();
+            this.openGilHeap = gilHeap;
             this.threadHeap = null;
         }
     }
@@ -110,8 +120,9 @@ abstract sealed class Heaps permits Pymalloc {
 
     /** The calling thread's heap (GIL mode: the one heap); null only if none could be made. */
     final Heap heap() {
-        if (gilHeap != null) {
-            return gilHeap;
+        Heap g = openGilHeap;
+        if (g != null) {
+            return g;
         }
         // A direct-mapped cache by thread id before the ThreadLocal: one load and a compare.
         // A thread reads its own id in ownerTid only from a heap it owns (ids are never
@@ -130,6 +141,9 @@ abstract sealed class Heaps permits Pymalloc {
     }
 
     private Heap heapSlow(long tid) {
+        // Also where every request lands after close(), GIL mode's too: it cleared what the
+        // fast path above reads.
+        checkOpen();
         Heap h = threadHeap.get();
         if (h == null) {
             h = takeHeap();
@@ -149,9 +163,7 @@ abstract sealed class Heaps permits Pymalloc {
     private Heap takeHeap() {
         lock.lock();
         try {
-            if (closed) {
-                throw new IllegalStateException("pymalloc is closed");
-            }
+            checkOpen();
             Heap h = unownedHeaps.pollLast();
             if (h == null) {
                 for (Heap other : heaps) {
@@ -272,10 +284,25 @@ abstract sealed class Heaps permits Pymalloc {
         return n;
     }
 
-    /** Gives every heap's native block back (lock held, at close). */
-    final void freeHeapsLocked() {
+    /** Throws if {@code close()} ran: the slow paths' check, which the fast paths need not make. */
+    final void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("pymalloc is closed: no call may be made on it");
+        }
+    }
+
+    /**
+     * At close (lock held, {@link #closed} set): makes every later {@link #heap()} miss, so
+     * that it reaches {@link #checkOpen()} (GIL mode's heap is no longer handed out; the
+     * cache is emptied and every heap disowned, so a thread's own id no longer matches), then
+     * gives every heap's native block back.
+     */
+    final void closeHeapsLocked() {
+        openGilHeap = null;
+        Arrays.fill(heapCache, null);
         for (Heap h : heaps) {
             if (h != null) {
+                h.disown();
                 raw.free(h.usedpools);
             }
         }

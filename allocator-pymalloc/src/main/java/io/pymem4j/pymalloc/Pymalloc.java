@@ -19,6 +19,11 @@ import java.util.Optional;
  * the small ones when no arena can be had, go to the raw backend and are counted in
  * {@code raw_allocated_blocks}. Pointers this allocator does not own (told in O(1) by the
  * {@link ArenaMap}) are passed to the raw backend by {@code free} and {@code realloc}.
+ * {@code free} refuses, with an {@link IllegalArgumentException}, a pointer in its arenas
+ * that is not the start of a block of its pool, or lies in a pool no heap owns; a double
+ * free is not detected (the debug layer's job, as in CPython). Every call after
+ * {@link #close()} throws {@link IllegalStateException}. The package documentation says how
+ * these checks cost the fast paths nothing, or next to nothing.
  *
  * <p>The rest is in classes of its own: the heaps table (the superclass {@link Heaps}, so
  * that the fast path reads its fields through {@code this}), the pool header's layout and
@@ -44,6 +49,12 @@ public final class Pymalloc extends Heaps implements PyMemAllocatorEx, AutoClose
     private final int poolSize;
     private final long poolMask;
     private final int poolOverhead;
+    private final long poolSizeMask;
+    /**
+     * Per size class {@code i}, at {@code [2i]} and {@code [2i + 1]}: the multiplier and the
+     * limit of free's block-boundary check (see {@link #blockChecks(Geometry)}).
+     */
+    private final long[] blockCheck;
 
     /**
      * A pymalloc with geometry {@code geometry}, sending 0-byte, large and foreign requests
@@ -74,6 +85,8 @@ public final class Pymalloc extends Heaps implements PyMemAllocatorEx, AutoClose
         this.poolSize = geometry.poolSize;
         this.poolMask = ~geometry.poolSizeMask;
         this.poolOverhead = geometry.poolOverhead;
+        this.poolSizeMask = geometry.poolSizeMask;
+        this.blockCheck = blockChecks(geometry);
         if (!threaded && gilHeap == null) {
             arenaMap.free();
             throw new OutOfMemoryError("pymalloc: cannot allocate usedpools");
@@ -134,6 +147,7 @@ public final class Pymalloc extends Heaps implements PyMemAllocatorEx, AutoClose
                 return bp;
             }
         }
+        checkOpen();
         long p = raw.calloc(nelem, elsize);
         if (p != 0) {
             countRaw(1);
@@ -151,10 +165,18 @@ public final class Pymalloc extends Heaps implements PyMemAllocatorEx, AutoClose
         }
         if (!arenaMap.isUsed(p)) {
             // Never adopt a foreign block, even a small one: how many of its bytes are
-            // valid to copy is unknown (CPython bug 1185883).
+            // valid to copy is unknown (CPython bug 1185883). After close the arena map is
+            // empty, so every pointer lands here.
+            checkOpen();
             return raw.realloc(p, nbytes);
         }
-        long size = geometry.index2size(NativeMemory.getInt((p & poolMask) + PoolHeader.SZIDX));
+        // Refused before anything moves: a failing free after the copy would leak the new block.
+        long pool = p & poolMask;
+        if (ownerOf(pool) == null) {
+            throw badFree(p, NO_OWNER);
+        }
+        checkBoundary(pool, p);
+        long size = geometry.index2size(NativeMemory.getInt(pool + PoolHeader.SZIDX));
         if (nbytes <= size) {
             // Shrinking (or the same): stay unless at least a quarter of the block is shaved.
             if (4 * nbytes > 3 * size) {
@@ -176,19 +198,86 @@ public final class Pymalloc extends Heaps implements PyMemAllocatorEx, AutoClose
             return;
         }
         if (!arenaMap.isUsed(p)) {
+            // After close the arena map is empty, so every pointer lands here.
+            checkOpen();
             raw.free(p);
             countRaw(-1);
-        } else if (gilHeap != null) {
-            pymallocFree(gilHeap, p);
-        } else {
-            // The pool's owner does not change while the pool holds a live block such as p.
-            Heap owner = heaps[NativeMemory.getInt((p & poolMask) + PoolHeader.OWNER)];
-            if (owner.ownerTid == Thread.currentThread().threadId()) {
-                pymallocFree(owner, p);
-            } else {
-                freeForOtherHeap(owner, p);
-            }
+            return;
         }
+        long pool = p & poolMask;
+        int ownerId = NativeMemory.getInt(pool + PoolHeader.OWNER);
+        if (gilHeap != null) {
+            if (ownerId != gilHeap.id) {
+                throw badFree(p, NO_OWNER);
+            }
+            checkBoundary(pool, p);
+            pymallocFree(gilHeap, p);
+            return;
+        }
+        // The pool's owner does not change while the pool holds a live block such as p. The
+        // range test stands in for the array's own bounds check, the null test for the
+        // implicit one of owner.ownerTid: a pool never handed out has no owner.
+        Heap[] table = heaps;
+        Heap owner = Integer.compareUnsigned(ownerId, table.length) < 0 ? table[ownerId] : null;
+        if (owner == null) {
+            throw badFree(p, NO_OWNER);
+        }
+        checkBoundary(pool, p);
+        if (owner.ownerTid == Thread.currentThread().threadId()) {
+            pymallocFree(owner, p);
+        } else {
+            freeForOtherHeap(owner, p);
+        }
+    }
+
+    /**
+     * The multipliers and limits of {@link #checkBoundary}: for a block size {@code d}, the
+     * multiplier {@code c = floor(2^64 / d) + 1} and {@code e = c * d - 2^64}, in (0, d].
+     * For an offset {@code n < 2^32} from the pool's first block, {@code n * c mod 2^64} is
+     * {@code k * e} when {@code n = k * d}, and at least {@code c} (above 2^55) otherwise,
+     * so one unsigned compare with {@code (numBlocks - 1) * e} tells that {@code n} is the
+     * offset of one of the pool's blocks, without a division.
+     */
+    private static long[] blockChecks(Geometry g) {
+        long[] checks = new long[2 * g.nbSmallSizeClasses];
+        for (int i = 0; i < g.nbSmallSizeClasses; i++) {
+            long d = g.index2size(i);
+            long floor = Long.divideUnsigned(-1L, d) + ((d & (d - 1)) == 0 ? 1 : 0);
+            long c = floor + 1;
+            long e = c * d;
+            checks[2 * i] = c;
+            checks[2 * i + 1] = (g.numBlocks(i) - 1) * e;
+        }
+        return checks;
+    }
+
+    /**
+     * Refuses a pointer that is not the start of one of its pool's blocks (an interior
+     * pointer, or one into the header or the tail the blocks leave): a multiply and a compare.
+     */
+    private void checkBoundary(long pool, long p) {
+        int szidx = NativeMemory.getInt(pool + PoolHeader.SZIDX);
+        long n = ((p & poolSizeMask) - poolOverhead) & 0xFFFF_FFFFL;
+        if (Long.compareUnsigned(n * blockCheck[2 * szidx], blockCheck[2 * szidx + 1]) > 0) {
+            throw badFree(p, "it is not the start of a block of its pool (blocks of "
+                    + geometry.index2size(szidx) + " bytes from offset " + poolOverhead + ")");
+        }
+    }
+
+    /** The heap owning {@code pool}, or null if none does (the pool was never handed out). */
+    private Heap ownerOf(long pool) {
+        int ownerId = NativeMemory.getInt(pool + PoolHeader.OWNER);
+        if (gilHeap != null) {
+            return ownerId == gilHeap.id ? gilHeap : null;
+        }
+        Heap[] table = heaps;
+        return Integer.compareUnsigned(ownerId, table.length) < 0 ? table[ownerId] : null;
+    }
+
+    private static final String NO_OWNER = "it lies in a pool never handed out (no heap owns it)";
+
+    private static IllegalArgumentException badFree(long p, String why) {
+        return new IllegalArgumentException("pymalloc: cannot free 0x" + Long.toHexString(p) + ": " + why);
     }
 
     /** Frees a block of another thread's heap (a lock-free push), or of a heap with no live owner (under the lock). */
@@ -225,6 +314,7 @@ public final class Pymalloc extends Heaps implements PyMemAllocatorEx, AutoClose
      * nothing to collect. Call it when a phase of work ends, before reading {@link #stats()}.
      */
     public void collect() {
+        checkOpen();
         if (gilHeap != null) {
             return;
         }
@@ -241,6 +331,7 @@ public final class Pymalloc extends Heaps implements PyMemAllocatorEx, AutoClose
     }
 
     private long rawMalloc(long nbytes) {
+        checkOpen();
         long p = raw.malloc(nbytes);
         if (p != 0) {
             countRaw(1);
@@ -456,6 +547,7 @@ public final class Pymalloc extends Heaps implements PyMemAllocatorEx, AutoClose
     public List<Integer> usableArenaFreePools() {
         lock();
         try {
+            checkOpen();
             return arenas.usableFreePools();
         } finally {
             unlock();
@@ -470,6 +562,7 @@ public final class Pymalloc extends Heaps implements PyMemAllocatorEx, AutoClose
     public PymallocStats stats() {
         lock();
         try {
+            checkOpen();
             return arenas.stats(pendingRemoteFrees(), warmPools(), rawAllocatedBlocks());
         } finally {
             unlock();
@@ -483,9 +576,10 @@ public final class Pymalloc extends Heaps implements PyMemAllocatorEx, AutoClose
 
     /**
      * Gives every arena, the arena map, the {@code arenas} vector and {@code usedpools}
-     * back, whatever blocks are still live. Nothing may be called on this allocator after
-     * it, and its blocks must no longer be used. Raw blocks it handed out stay valid and
-     * belong to the raw backend. Closing twice does nothing.
+     * back, whatever blocks are still live. Every later call on this allocator, from any
+     * thread, throws {@link IllegalStateException} (a call racing with close is not
+     * covered), and its blocks must no longer be used. Raw blocks it handed out stay valid
+     * and belong to the raw backend. Closing twice does nothing.
      */
     @Override
     public void close() {
@@ -497,7 +591,7 @@ public final class Pymalloc extends Heaps implements PyMemAllocatorEx, AutoClose
             closed = true;
             arenas.freeAll();
             arenaMap.free();
-            freeHeapsLocked();
+            closeHeapsLocked();
         } finally {
             unlock();
         }

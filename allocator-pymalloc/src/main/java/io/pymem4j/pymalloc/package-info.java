@@ -165,5 +165,24 @@
  *       {@code szidx} and owner, which do not change while it is live.</li>
  * </ul>
  * The hot paths allocate no Java objects.
+ *
+ * <h2>Misuse it refuses, and what is the debug layer's</h2>
+ * {@code free} (and {@code realloc}) of a pointer in one of its arenas checks what the fast
+ * path can check without a division and without a load from another cache line than the
+ * pool header's: the pool must have an owner (a pointer into a pool never handed out is
+ * refused), and the pointer must be the start of one of the pool's blocks, not inside a
+ * block, the header or the tail the blocks leave (a multiply by the size class's
+ * precomputed reciprocal and one compare). Either refusal is an
+ * {@link java.lang.IllegalArgumentException} naming the address and why; nothing is freed.
+ * A double free, or a free of a block that is no longer live, is not detected: pymalloc
+ * does not know which blocks are live, and would hand the block out twice. That is the
+ * debug layer's to find ({@code pymalloc_debug}), as in CPython.
+ *
+ * <p>After {@link io.pymem4j.pymalloc.Pymalloc#close()} every call (malloc, calloc, realloc,
+ * free, collect, stats) throws {@link java.lang.IllegalStateException}, from any thread,
+ * whether or not it had a heap, at no cost on the fast paths: close empties what they read
+ * (GIL mode's heap, the heap cache, each heap's owner, the arena map's root, which becomes
+ * an empty one that is never freed), so every later call falls into a slow path, which checks.
+ * A call racing with {@code close()} itself is not covered.
  */
 package io.pymem4j.pymalloc;
