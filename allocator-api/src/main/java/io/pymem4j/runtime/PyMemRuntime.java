@@ -97,7 +97,7 @@ public final class PyMemRuntime implements RuntimeView {
     private PyMemRuntime(Builder b) {
         this.registry = b.registry != null ? b.registry : ProviderRegistry.getDefault();
         this.options = Map.copyOf(b.options);
-        this.gil = b.gil != null ? b.gil : Boolean.parseBoolean(option(GIL_OPTION)) ? InterpreterLock.reentrant() : null;
+        this.gil = b.gil != null ? b.gil : booleanOption(GIL_OPTION) ? InterpreterLock.reentrant() : null;
         this.arenaAllocator = b.arenaAllocator != null ? b.arenaAllocator : defaultArena(registry);
         this.assembler = new StackAssembler(registry, this, arenaView);
         setupAllocators(b.allocator);
@@ -158,8 +158,10 @@ public final class PyMemRuntime implements RuntimeView {
      * class doc for what is allowed once the runtime has been used.
      *
      * @throws AllocatorSetupException for an unknown or unavailable name, or a refused change
+     * @throws NullPointerException     for a null name (the default stack is {@code ""} or {@code "default"})
      */
     public void setupAllocators(String name) {
+        Objects.requireNonNull(name, "name: give \"\" or \"default\" for the default stack");
         synchronized (lock) {
             StackSpec spec = assembler.withConfiguredHooks(StackSpec.parse(name, registry));
             BuiltStack next = used ? assembler.rebuildAbove(stack, customized, spec) : assembler.build(spec);
@@ -317,6 +319,32 @@ public final class PyMemRuntime implements RuntimeView {
             v = System.getenv("PYMEM4J_" + key.toUpperCase(Locale.ROOT).replace('.', '_'));
         }
         return v;
+    }
+
+    /**
+     * The option {@code key} as a boolean: {@code true} or {@code false} in any case, false when
+     * it is not set.
+     *
+     * @throws AllocatorSetupException for any other value, naming the option and the value
+     */
+    public boolean booleanOption(String key) {
+        return parseBoolean(key, option(key));
+    }
+
+    /**
+     * {@code value} of the option {@code key} as a boolean: {@code true} or {@code false} in
+     * any case; null is false.
+     *
+     * @throws AllocatorSetupException for any other value, naming the option and the value
+     */
+    public static boolean parseBoolean(String key, String value) {
+        if (value == null || value.strip().equalsIgnoreCase("false")) {
+            return false;
+        }
+        if (value.strip().equalsIgnoreCase("true")) {
+            return true;
+        }
+        throw new AllocatorSetupException("option " + key + "='" + value + "': expected true or false");
     }
 
     // ---------------------------------------------------------------- allocation

@@ -10,6 +10,8 @@ import io.pymem4j.spi.Hook;
 import io.pymem4j.spi.HookContext;
 import io.pymem4j.spi.RuntimeView;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -389,5 +391,29 @@ class PyMemRuntimeTest {
         InterpreterLock mine = InterpreterLock.reentrant();
         PyMemRuntime rt = PyMemRuntime.builder().registry(StackSpecTest.cpythonLike()).allocator("malloc").gil(mine).build();
         assertSame(mine, rt.interpreterLock());
+    }
+
+    @Test
+    void setupAllocatorsOfNullIsAnErrorNotTheDefault() {
+        PyMemRuntime rt = runtime("malloc");
+        var e = assertThrows(NullPointerException.class, () -> rt.setupAllocators(null));
+        assertEquals("name: give \"\" or \"default\" for the default stack", e.getMessage());
+        assertEquals("malloc", rt.currentAllocatorName());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"true", "TRUE", "True"})
+    void theGilOptionAcceptsTrueInAnyCase(String value) {
+        PyMemRuntime rt = PyMemRuntime.builder().registry(StackSpecTest.cpythonLike()).allocator("malloc")
+                .option(PyMemRuntime.GIL_OPTION, value).build();
+        assertTrue(rt.gilMode());
+    }
+
+    @Test
+    void aGilOptionThatIsNeitherTrueNorFalseIsAnError() {
+        var b = PyMemRuntime.builder().registry(StackSpecTest.cpythonLike()).allocator("malloc")
+                .option(PyMemRuntime.GIL_OPTION, "maybe");
+        var e = assertThrows(AllocatorSetupException.class, b::build);
+        assertEquals("option gil='maybe': expected true or false", e.getMessage());
     }
 }

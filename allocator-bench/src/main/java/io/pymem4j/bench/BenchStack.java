@@ -58,7 +58,7 @@ public record BenchStack(String label, String stack, Map<String, String> options
 
     /** True when the runtime is in GIL mode: its MEM and OBJ callers hold the interpreter lock. */
     public boolean gil() {
-        return Boolean.parseBoolean(options.getOrDefault(PyMemRuntime.GIL_OPTION, "false"));
+        return PyMemRuntime.parseBoolean(PyMemRuntime.GIL_OPTION, options.get(PyMemRuntime.GIL_OPTION));
     }
 
     /**
