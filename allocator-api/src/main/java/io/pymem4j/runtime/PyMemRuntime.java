@@ -21,6 +21,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * One allocator runtime: an allocator per domain, the arena allocator, and the stack they
@@ -71,6 +72,12 @@ public final class PyMemRuntime implements RuntimeView {
     public static final String MALLOC_ENV = "PYMEM4J_MALLOC";
     /** The option that puts a runtime in GIL mode with a lock of its own: {@code pymem4j.gil=true}. */
     public static final String GIL_OPTION = "gil";
+    /**
+     * The options the runtime itself reads: {@value #GIL_OPTION}, {@code malloc} (the default
+     * runtime's stack, {@value #MALLOC_PROPERTY}) and {@code max.block}. A layer's options come
+     * from its provider ({@link io.pymem4j.spi.AllocatorProvider#optionKeys()}).
+     */
+    public static final Set<String> RUNTIME_OPTION_KEYS = Set.of(GIL_OPTION, "malloc", "max.block");
 
     private static final Logger log = LoggerFactory.getLogger(PyMemRuntime.class);
     private static final long MAX_ALIGNMENT = 16;
@@ -97,6 +104,8 @@ public final class PyMemRuntime implements RuntimeView {
     private PyMemRuntime(Builder b) {
         this.registry = b.registry != null ? b.registry : ProviderRegistry.getDefault();
         this.options = Map.copyOf(b.options);
+        OptionKeys.checkGiven(registry, options);
+        OptionKeys.warnConfigured(registry);
         this.gil = b.gil != null ? b.gil : booleanOption(GIL_OPTION) ? InterpreterLock.reentrant() : null;
         this.arenaAllocator = b.arenaAllocator != null ? b.arenaAllocator : defaultArena(registry);
         this.assembler = new StackAssembler(registry, this, arenaView);

@@ -64,6 +64,26 @@ class BenchCommandTest {
         assertEquals(message, r.err().strip());
     }
 
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "pymalloc:foo=bar            | pymem: --stacks: unknown option 'foo'; known options: [",
+        "pymalloc:pymalloc.geomtry=x | pymem: --stacks: unknown option 'pymalloc.geomtry'; known options: [",
+        "pymalloc:debug.policy=log   | pymem: --stacks: stack 'pymalloc:debug.policy=log': the option debug.policy is"
+                + " for the debug layer, and pymalloc has no debug layer",
+        "pymalloc:gil=maybe          | pymem: --stacks: option gil='maybe': expected true or false"})
+    void aStackOptionThatIsUnknownOrForAMissingLayerIsAUsageError(String stack, String message) {
+        CliRun r = pymem("bench", "--stacks", stack, "--no-jmh", "--traces", "none", "--out", dir.toString());
+        assertEquals(Pymem.EXIT_USAGE, r.status());
+        assertTrue(r.err().startsWith(message), r.err());
+    }
+
+    @Test
+    void aStackOptionOfItsOwnLayerIsAccepted() {
+        CliRun r = pymem("bench", "--stacks", "pymalloc_debug:debug.policy=log", "--peers", "none", "--no-jmh",
+                "--traces", "none", "--out", dir.resolve("out").toString());
+        assertEquals(0, r.status(), r.err());
+    }
+
     @Test
     void aFileThatIsNoTraceIsAUsageErrorBeforeAnythingRuns() throws Exception {
         Path corrupt = Files.writeString(dir.resolve("corrupt.pymt"), "not a trace");
