@@ -170,15 +170,20 @@ public final class StressEngine {
                 }
             }));
         }
-        threads.forEach(Thread::start);
+        int started = 0;
+        // Starting thousands of threads on a busy machine takes a while: none start after the deadline.
+        while (started < threads.size() && !pastDeadline()) {
+            threads.get(started++).start();
+        }
+        List<Thread> running = threads.subList(0, started);
         long nextReport = System.nanoTime() + progressEveryNanos;
-        for (Thread t : threads) {
+        for (Thread t : running) {
             boolean interrupted = false;
             while (true) {
                 try {
                     long wait = nextReport - System.nanoTime();
                     if (wait <= 0) {
-                        reportProgress(round, threads);
+                        reportProgress(round, running);
                         nextReport = System.nanoTime() + progressEveryNanos;
                         continue;
                     }
