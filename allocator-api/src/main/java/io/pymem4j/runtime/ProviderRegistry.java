@@ -115,6 +115,14 @@ public final class ProviderRegistry {
         return loadFailures;
     }
 
+    /**
+     * The provider that reads the option {@code key} ({@link AllocatorProvider#optionKeys()}),
+     * if any; the runtime's own options ({@link PyMemRuntime#RUNTIME_OPTION_KEYS}) have none.
+     */
+    public Optional<AllocatorProvider> optionOwner(String key) {
+        return OptionKeys.owner(this, key);
+    }
+
     /** True when a provider of this name and kind is registered, available or not. */
     public boolean has(String name, Class<? extends AllocatorProvider> kind) {
         return kind.isInstance(byName.get(name));

@@ -21,6 +21,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * One allocator runtime: an allocator per domain, the arena allocator, and the stack they
@@ -71,6 +72,12 @@ public final class PyMemRuntime implements RuntimeView {
     public static final String MALLOC_ENV = "PYMEM4J_MALLOC";
     /** The option that puts a runtime in GIL mode with a lock of its own: {@code pymem4j.gil=true}. */
     public static final String GIL_OPTION = "gil";
+    /**
+     * The options the runtime itself reads: {@value #GIL_OPTION}, {@code malloc} (the default
+     * runtime's stack, {@value #MALLOC_PROPERTY}) and {@code max.block}. A layer's options come
+     * from its provider ({@link io.pymem4j.spi.AllocatorProvider#optionKeys()}).
+     */
+    public static final Set<String> RUNTIME_OPTION_KEYS = Set.of(GIL_OPTION, "malloc", "max.block");
 
     private static final Logger log = LoggerFactory.getLogger(PyMemRuntime.class);
     private static final long MAX_ALIGNMENT = 16;
@@ -97,7 +104,9 @@ public final class PyMemRuntime implements RuntimeView {
     private PyMemRuntime(Builder b) {
         this.registry = b.registry != null ? b.registry : ProviderRegistry.getDefault();
         this.options = Map.copyOf(b.options);
-        this.gil = b.gil != null ? b.gil : Boolean.parseBoolean(option(GIL_OPTION)) ? InterpreterLock.reentrant() : null;
+        OptionKeys.checkGiven(registry, options);
+        OptionKeys.warnConfigured(registry);
+        this.gil = b.gil != null ? b.gil : booleanOption(GIL_OPTION) ? InterpreterLock.reentrant() : null;
         this.arenaAllocator = b.arenaAllocator != null ? b.arenaAllocator : defaultArena(registry);
         this.assembler = new StackAssembler(registry, this, arenaView);
         setupAllocators(b.allocator);
@@ -158,8 +167,10 @@ public final class PyMemRuntime implements RuntimeView {
      * class doc for what is allowed once the runtime has been used.
      *
      * @throws AllocatorSetupException for an unknown or unavailable name, or a refused change
+     * @throws NullPointerException     for a null name (the default stack is {@code ""} or {@code "default"})
      */
     public void setupAllocators(String name) {
+        Objects.requireNonNull(name, "name: give \"\" or \"default\" for the default stack");
         synchronized (lock) {
             StackSpec spec = assembler.withConfiguredHooks(StackSpec.parse(name, registry));
             BuiltStack next = used ? assembler.rebuildAbove(stack, customized, spec) : assembler.build(spec);
@@ -317,6 +328,32 @@ public final class PyMemRuntime implements RuntimeView {
             v = System.getenv("PYMEM4J_" + key.toUpperCase(Locale.ROOT).replace('.', '_'));
         }
         return v;
+    }
+
+    /**
+     * The option {@code key} as a boolean: {@code true} or {@code false} in any case, false when
+     * it is not set.
+     *
+     * @throws AllocatorSetupException for any other value, naming the option and the value
+     */
+    public boolean booleanOption(String key) {
+        return parseBoolean(key, option(key));
+    }
+
+    /**
+     * {@code value} of the option {@code key} as a boolean: {@code true} or {@code false} in
+     * any case; null is false.
+     *
+     * @throws AllocatorSetupException for any other value, naming the option and the value
+     */
+    public static boolean parseBoolean(String key, String value) {
+        if (value == null || value.strip().equalsIgnoreCase("false")) {
+            return false;
+        }
+        if (value.strip().equalsIgnoreCase("true")) {
+            return true;
+        }
+        throw new AllocatorSetupException("option " + key + "='" + value + "': expected true or false");
     }
 
     // ---------------------------------------------------------------- allocation

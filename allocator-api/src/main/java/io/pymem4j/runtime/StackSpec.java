@@ -61,6 +61,10 @@ public record StackSpec(String backend, List<String> hooks) {
             hooks.add(DEBUG);
         } else if (base.endsWith(DEBUG_SUFFIX) && !registry.has(base, BackendProvider.class)) {
             backend = base.substring(0, base.length() - DEBUG_SUFFIX.length());
+            if (backend.equals(DEBUG) || (backend.endsWith(DEBUG_SUFFIX) && !registry.has(backend, BackendProvider.class))) {
+                throw new AllocatorSetupException("allocator '" + text + "': the " + DEBUG_SUFFIX
+                        + " suffix applies to a backend name, and '" + backend + "' is already a debug stack");
+            }
             hooks.add(DEBUG);
         } else {
             backend = base;

@@ -1,5 +1,7 @@
 package io.pymem4j.spi;
 
+import java.util.Set;
+
 /**
  * A named piece of an allocator stack, found with {@link java.util.ServiceLoader}.
  *
@@ -33,6 +35,17 @@ public sealed interface AllocatorProvider permits BackendProvider, HookProvider,
      */
     default Availability availability() {
         return Availability.AVAILABLE;
+    }
+
+    /**
+     * The option keys this provider reads through {@link RuntimeView#option(String)}: its name
+     * ({@code tracemalloc}) or keys that start with its name and a dot ({@code pymalloc.geometry}).
+     * A runtime knows its options from its providers: a key in a provider's namespace that the
+     * provider does not list is an error when given in code, and a warning when it comes from a
+     * system property or the environment. None by default.
+     */
+    default Set<String> optionKeys() {
+        return Set.of();
     }
 
     /** The kind, for listings: backend, hook or arena. */

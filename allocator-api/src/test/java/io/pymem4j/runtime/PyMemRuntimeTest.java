@@ -10,6 +10,8 @@ import io.pymem4j.spi.Hook;
 import io.pymem4j.spi.HookContext;
 import io.pymem4j.spi.RuntimeView;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -342,6 +344,11 @@ class PyMemRuntimeTest {
         }
 
         @Override
+        public java.util.Set<String> optionKeys() {
+            return java.util.Set.of("marked");
+        }
+
+        @Override
         public boolean enabledByConfiguration(RuntimeView runtime) {
             return "on".equals(runtime.option("marked"));
         }
@@ -389,5 +396,76 @@ class PyMemRuntimeTest {
         InterpreterLock mine = InterpreterLock.reentrant();
         PyMemRuntime rt = PyMemRuntime.builder().registry(StackSpecTest.cpythonLike()).allocator("malloc").gil(mine).build();
         assertSame(mine, rt.interpreterLock());
+    }
+
+    @Test
+    void setupAllocatorsOfNullIsAnErrorNotTheDefault() {
+        PyMemRuntime rt = runtime("malloc");
+        var e = assertThrows(NullPointerException.class, () -> rt.setupAllocators(null));
+        assertEquals("name: give \"\" or \"default\" for the default stack", e.getMessage());
+        assertEquals("malloc", rt.currentAllocatorName());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"true", "TRUE", "True"})
+    void theGilOptionAcceptsTrueInAnyCase(String value) {
+        PyMemRuntime rt = PyMemRuntime.builder().registry(StackSpecTest.cpythonLike()).allocator("malloc")
+                .option(PyMemRuntime.GIL_OPTION, value).build();
+        assertTrue(rt.gilMode());
+    }
+
+    @Test
+    void aGilOptionThatIsNeitherTrueNorFalseIsAnError() {
+        var b = PyMemRuntime.builder().registry(StackSpecTest.cpythonLike()).allocator("malloc")
+                .option(PyMemRuntime.GIL_OPTION, "maybe");
+        var e = assertThrows(AllocatorSetupException.class, b::build);
+        assertEquals("option gil='maybe': expected true or false", e.getMessage());
+    }
+
+    /** The CPython-like registry, with a debug layer that reads debug.policy. */
+    private static ProviderRegistry withDebugPolicy() {
+        return ProviderRegistry.of(
+                TestBackends.Backend.all("malloc"),
+                TestBackends.Backend.small("pymalloc"),
+                new TestBackends.HookLayer("debug", false) {
+                    @Override
+                    public java.util.Set<String> optionKeys() {
+                        return java.util.Set.of("debug.policy");
+                    }
+                });
+    }
+
+    @Test
+    void anOptionAProviderReadsIsAccepted() {
+        PyMemRuntime rt = PyMemRuntime.builder().registry(withDebugPolicy()).allocator("pymalloc_debug")
+                .option("debug.policy", "log").build();
+        assertEquals("log", rt.option("debug.policy"));
+    }
+
+    @Test
+    void anUnknownOptionInAProvidersNamespaceIsAnError() {
+        var b = PyMemRuntime.builder().registry(withDebugPolicy()).allocator("pymalloc_debug").option("debug.polcy", "log");
+        var e = assertThrows(AllocatorSetupException.class, b::build);
+        assertEquals("unknown option 'debug.polcy'; known options: [debug.policy, gil, malloc, max.block]", e.getMessage());
+    }
+
+    @Test
+    void anUnknownOptionWithoutANamespaceIsAnError() {
+        var b = PyMemRuntime.builder().registry(withDebugPolicy()).allocator("malloc").option("foo", "bar");
+        var e = assertThrows(AllocatorSetupException.class, b::build);
+        assertEquals("unknown option 'foo'; known options: [debug.policy, gil, malloc, max.block]", e.getMessage());
+    }
+
+    @Test
+    void anOptionOfANamespaceNoProviderOwnsIsNotChecked() {
+        PyMemRuntime rt = PyMemRuntime.builder().registry(withDebugPolicy()).allocator("malloc")
+                .option("cpython.library", "/opt/lib/libpython3.so").build();
+        assertEquals("/opt/lib/libpython3.so", rt.option("cpython.library"));
+    }
+
+    @Test
+    void theRegistryNamesTheProviderThatReadsAnOption() {
+        assertEquals("debug", withDebugPolicy().optionOwner("debug.policy").orElseThrow().name());
+        assertTrue(withDebugPolicy().optionOwner(PyMemRuntime.GIL_OPTION).isEmpty());
     }
 }

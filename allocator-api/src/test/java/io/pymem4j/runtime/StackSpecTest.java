@@ -132,4 +132,18 @@ class StackSpecTest {
         var e = assertThrows(AllocatorSetupException.class, () -> StackSpec.parse("malloc_debug+debug", cpythonLike()));
         assertEquals("allocator 'malloc_debug+debug' names the hook 'debug' twice", e.getMessage());
     }
+
+    @Test
+    void theDebugSuffixOnADebugStackNamesWhatIsWrong() {
+        var e = assertThrows(AllocatorSetupException.class, () -> StackSpec.parse("pymalloc_debug_debug", cpythonLike()));
+        assertEquals("allocator 'pymalloc_debug_debug': the _debug suffix applies to a backend name, and 'pymalloc_debug'"
+                + " is already a debug stack", e.getMessage());
+    }
+
+    @Test
+    void theDebugSuffixOnDebugNamesWhatIsWrong() {
+        var e = assertThrows(AllocatorSetupException.class, () -> StackSpec.parse("debug_debug", cpythonLike()));
+        assertEquals("allocator 'debug_debug': the _debug suffix applies to a backend name, and 'debug' is already a"
+                + " debug stack", e.getMessage());
+    }
 }

@@ -3,6 +3,7 @@ package io.pymem4j.bench;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.pymem4j.replay.ReplayEngine;
+import io.pymem4j.replay.TraceCursor;
 import io.pymem4j.replay.TraceFile;
 
 import java.io.BufferedReader;
@@ -80,6 +81,8 @@ public final class BenchSession {
 
     private final Options o;
     private final Consumer<String> progress;
+    /** The C replayer of this session, or null when it runs without the C anchors. */
+    private CReplayer cAnchors;
 
     private BenchSession(Options options, Consumer<String> progress) {
         this.o = options;
@@ -97,7 +100,8 @@ public final class BenchSession {
      * element), or {@code none} alone (no traces). {@code null} names: every trace in
      * {@code ../shared/traces}, else the bundled one.
      *
-     * @throws IllegalArgumentException naming a trace that is neither a file nor a shared trace
+     * @throws IllegalArgumentException naming a trace that is neither a file nor a shared trace, or
+     *                                  whose header does not read as a trace's
      */
     public static List<Path> traceFiles(List<String> names) throws IOException {
         Path shared = Machine.sharedDir().resolve("traces");
@@ -129,12 +133,20 @@ public final class BenchSession {
             if (!Files.isRegularFile(p)) {
                 throw new IllegalArgumentException(t + ": no such file, nor a trace of " + shared);
             }
+            // Its header now, so that a file that is no trace stops the session before anything runs.
+            try (TraceCursor c = TraceCursor.open(p)) {
+                c.header();
+            } catch (IOException | RuntimeException e) {
+                throw new IllegalArgumentException(t + ": not a readable .pymt trace: " + e.getMessage(), e);
+            }
             list.add(p);
         }
         return list;
     }
 
     private Outcome run() throws IOException, InterruptedException {
+        // The C replayer first: one named with --replayer that is not there fails the session before any work.
+        cAnchors = o.cAnchors() && !o.traces().isEmpty() ? cReplayer() : null;
         ZonedDateTime start = ZonedDateTime.now(ZoneOffset.UTC);
         Path dir = o.out() != null ? o.out()
                 : Path.of("bench-results", start.format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss", Locale.ROOT)));
@@ -180,7 +192,7 @@ public final class BenchSession {
         List<BenchStack> stackList = o.stacks();
         int replayForks = o.replayForks();
         List<Peer> sizeOnly = o.peers().stream().filter(Peer::sizeOnly).toList();
-        CReplayer c = o.cAnchors() ? cReplayer() : null;
+        CReplayer c = cAnchors;
         int perTrace = (stackList.size() + sizeOnly.size() + (c != null ? 1 : 0)) * replayForks;
         int total = perTrace * traceFiles.size();
         progress("replay: " + traceFiles.size() + " traces x (" + stackList.size() + " stacks, " + sizeOnly.size()
@@ -251,8 +263,17 @@ public final class BenchSession {
                 f.arenaBytesPeak() < 0 ? "" : ", arenas at peak " + BenchReport.mib(f.arenaBytesPeak()) + " MiB");
     }
 
+    /**
+     * The C replayer; null, with a line of progress, when the default one is not there or does
+     * not build.
+     *
+     * @throws BenchSetupException when the replayer named in the options is not there or does not build
+     */
     private CReplayer cReplayer() {
         Path where = o.replayer() != null ? o.replayer() : Machine.sharedDir().resolve("tools").resolve("pymtrace");
+        if (o.replayer() != null && !Files.exists(where)) {
+            throw new BenchSetupException("--replayer " + where + ": no such file or directory", null);
+        }
         try {
             if (Files.isRegularFile(where)) {
                 return CReplayer.at(where);
@@ -261,6 +282,9 @@ public final class BenchSession {
             progress("C anchors: " + c.executable());
             return c;
         } catch (IOException e) {
+            if (o.replayer() != null) {
+                throw new BenchSetupException("--replayer " + where + ": " + e.getMessage(), e);
+            }
             progress("C anchors skipped: " + e.getMessage());
             return null;
         }

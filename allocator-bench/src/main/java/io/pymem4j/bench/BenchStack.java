@@ -2,6 +2,8 @@ package io.pymem4j.bench;
 
 import io.pymem4j.api.AllocatorSetupException;
 import io.pymem4j.runtime.PyMemRuntime;
+import io.pymem4j.runtime.StackSpec;
+import io.pymem4j.spi.HookProvider;
 
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -58,18 +60,32 @@ public record BenchStack(String label, String stack, Map<String, String> options
 
     /** True when the runtime is in GIL mode: its MEM and OBJ callers hold the interpreter lock. */
     public boolean gil() {
-        return Boolean.parseBoolean(options.getOrDefault(PyMemRuntime.GIL_OPTION, "false"));
+        return PyMemRuntime.parseBoolean(PyMemRuntime.GIL_OPTION, options.get(PyMemRuntime.GIL_OPTION));
     }
 
     /**
      * A new runtime with this stack and options.
      *
-     * @throws AllocatorSetupException for an unknown stack name or a bad option value
+     * @throws AllocatorSetupException for an unknown stack name, an unknown option or a bad option value, or an
+     *                                 option for a layer the stack does not have (and cannot gain later, as it
+     *                                 can a transparent hook such as tracemalloc)
      */
     public PyMemRuntime runtime() {
         PyMemRuntime.Builder b = PyMemRuntime.builder().allocator(stack);
         options.forEach(b::option);
-        return b.build();
+        PyMemRuntime rt = b.build();
+        StackSpec spec = rt.stackSpec();
+        for (String key : options.keySet()) {
+            rt.registry().optionOwner(key).ifPresent(p -> {
+                boolean inStack = p.name().equals(spec.backend()) || spec.hasHook(p.name());
+                boolean addable = p instanceof HookProvider h && h.transparent();
+                if (!inStack && !addable) {
+                    throw new AllocatorSetupException("stack '" + label + "': the option " + key + " is for the "
+                            + p.name() + " layer, and " + spec.name() + " has no " + p.name() + " layer");
+                }
+            });
+        }
+        return rt;
     }
 
     @Override

@@ -3,6 +3,8 @@ package io.pymem4j.debug;
 import io.pymem4j.spi.HookContext;
 import io.pymem4j.spi.HookProvider;
 
+import java.util.Set;
+
 /**
  * The hook layer {@code debug}: CPython's debug hooks ({@code PyMem_SetupDebugHooks}) over
  * any backend, as in {@code malloc_debug}, {@code pymalloc_debug}, {@code debug} or
@@ -21,6 +23,12 @@ public final class DebugHookProvider implements HookProvider {
     @Override
     public String name() {
         return NAME;
+    }
+
+    /** The options this layer reads. */
+    @Override
+    public Set<String> optionKeys() {
+        return Set.of(DebugConfig.SERIALNO, DebugConfig.POLICY, DebugConfig.QUARANTINE_BYTES, DebugConfig.HISTORY);
     }
 
     @Override

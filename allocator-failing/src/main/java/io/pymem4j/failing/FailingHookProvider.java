@@ -3,6 +3,8 @@ package io.pymem4j.failing;
 import io.pymem4j.spi.HookContext;
 import io.pymem4j.spi.HookProvider;
 
+import java.util.Set;
+
 /**
  * The hook layer {@code failing}, found by {@link java.util.ServiceLoader}: name it in a stack
  * ({@code pymalloc+failing}, {@code malloc+failing+debug}) and it makes the allocation calls
@@ -24,6 +26,12 @@ public final class FailingHookProvider implements HookProvider {
     @Override
     public String name() {
         return NAME;
+    }
+
+    /** The options this layer reads. */
+    @Override
+    public Set<String> optionKeys() {
+        return Set.of(FailurePlan.START, FailurePlan.STOP, FailurePlan.PROBABILITY, FailurePlan.SEED, FailurePlan.DOMAINS);
     }
 
     @Override

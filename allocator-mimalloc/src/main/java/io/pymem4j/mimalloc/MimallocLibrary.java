@@ -30,8 +30,10 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  */
 final class MimallocLibrary {
 
+    /** The option naming the library, read as the system property {@value #LIBRARY_PROPERTY}. */
+    static final String LIBRARY_OPTION = "mimalloc.library";
     /** System property naming the library file to open. */
-    static final String LIBRARY_PROPERTY = "pymem4j.mimalloc.library";
+    static final String LIBRARY_PROPERTY = "pymem4j." + LIBRARY_OPTION;
     /** Environment variable naming the library file, read when the property is unset. */
     static final String LIBRARY_ENV = "PYMEM4J_MIMALLOC_LIBRARY";
     /** The soname of mimalloc 2.x, as Debian's libmimalloc2.0 installs it. */

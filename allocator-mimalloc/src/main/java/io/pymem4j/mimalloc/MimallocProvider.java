@@ -5,6 +5,8 @@ import io.pymem4j.spi.Availability;
 import io.pymem4j.spi.BackendContext;
 import io.pymem4j.spi.BackendProvider;
 
+import java.util.Set;
+
 /**
  * The {@code mimalloc} backend, and through the debug layer {@code mimalloc_debug}, as in
  * CPython 3.13+: mimalloc serves MEM and OBJ, RAW keeps {@code malloc}. Unavailable, with
@@ -22,6 +24,12 @@ public final class MimallocProvider implements BackendProvider {
     @Override
     public String name() {
         return NAME;
+    }
+
+    /** The options this layer reads. */
+    @Override
+    public Set<String> optionKeys() {
+        return Set.of(MimallocLibrary.LIBRARY_OPTION);
     }
 
     @Override

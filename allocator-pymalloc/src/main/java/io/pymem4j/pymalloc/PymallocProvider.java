@@ -5,6 +5,8 @@ import io.pymem4j.api.PyMemAllocatorEx;
 import io.pymem4j.spi.BackendContext;
 import io.pymem4j.spi.BackendProvider;
 
+import java.util.Set;
+
 
 /**
  * The {@code pymalloc} backend: one {@link Pymalloc} per runtime, serving MEM and OBJ (RAW
@@ -19,6 +21,12 @@ public final class PymallocProvider implements BackendProvider {
     @Override
     public String name() {
         return "pymalloc";
+    }
+
+    /** The options this layer reads. */
+    @Override
+    public Set<String> optionKeys() {
+        return Set.of(Geometry.OPTION);
     }
 
     @Override

@@ -7,6 +7,8 @@ import io.pymem4j.spi.HookContext;
 import io.pymem4j.spi.HookProvider;
 import io.pymem4j.spi.RuntimeView;
 
+import java.util.Set;
+
 /**
  * The {@code tracemalloc} hook layer, found by {@link java.util.ServiceLoader}. Transparent:
  * it hands out the blocks below unchanged, so it can be added to or removed from a runtime
@@ -23,6 +25,12 @@ public final class TracemallocHookProvider implements HookProvider {
     @Override
     public String name() {
         return Tracemalloc.NAME;
+    }
+
+    /** The options this layer reads. */
+    @Override
+    public Set<String> optionKeys() {
+        return Set.of(Tracemalloc.OPTION);
     }
 
     @Override

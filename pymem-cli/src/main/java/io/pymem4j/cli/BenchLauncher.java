@@ -21,6 +21,7 @@ import java.util.List;
 final class BenchLauncher {
 
     private static final String NONE = "none";
+    private static final String ALL = "all";
 
     private BenchLauncher() {
     }
@@ -74,6 +75,7 @@ final class BenchLauncher {
         if (labels.equals(List.of(NONE))) {
             return List.of();
         }
+        alone("--stacks", NONE, labels);
         List<BenchStack> list = new ArrayList<>();
         for (String s : labels) {
             try {
@@ -91,9 +93,11 @@ final class BenchLauncher {
         if (labels.equals(List.of(NONE))) {
             return List.of();
         }
-        if (labels.equals(List.of("all"))) {
+        if (labels.equals(List.of(ALL))) {
             return List.of(Peer.values());
         }
+        alone("--peers", NONE, labels);
+        alone("--peers", ALL, labels);
         List<Peer> list = new ArrayList<>();
         for (String p : labels) {
             try {
@@ -103,6 +107,14 @@ final class BenchLauncher {
             }
         }
         return list;
+    }
+
+    /** {@code word} ('none', 'all') stands alone: with other values it is a usage error naming the option. */
+    private static void alone(String option, String word, List<String> values) {
+        if (values.contains(word)) {
+            throw new UsageError(option + ": '" + word + "' cannot be combined with other values (" + String.join(",", values)
+                    + ")", null);
+        }
     }
 
     private static JmhSuite.Suite suite(String label) {

@@ -22,9 +22,13 @@ import picocli.CommandLine;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.channels.FileChannel;
 import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -106,6 +110,13 @@ final class ReplayCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "--runs must be 1 or more, not " + runs);
         }
         checkTracingOptions();
+        if (trace != null && trace.toString().isEmpty()) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "the TRACE path is empty: give a .pymt file,"
+                    + " or no TRACE for the bundled trace");
+        }
+        if (flamegraph != null) {
+            checkWritable(flamegraph);
+        }
         String name = allocator != null ? allocator : PyMemRuntime.configuredAllocator();
         // Set the stack up before the (slower) decoding, so a bad name fails at once.
         PyMemRuntime runtime = PyMemRuntime.builder().allocator(name).gil(gil).build();
@@ -136,7 +147,7 @@ final class ReplayCommand implements Callable<Integer> {
                     tracing.writeFlameGraph(flamegraph, decoded.name() + " through " + result.allocator()
                             + ", at the end of the trace");
                 } catch (IOException e) {
-                    throw new UsageError("cannot write the flame graph to " + flamegraph + ": " + e.getMessage(), e);
+                    throw new UsageError("cannot write the flame graph to " + flamegraph + ": " + reason(e), e);
                 }
             }
         }
@@ -163,6 +174,42 @@ final class ReplayCommand implements Callable<Integer> {
         if (top != null && top < 1) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--top must be 1 or more, not " + top);
         }
+    }
+
+    /**
+     * Fails now, before the replay, when {@code file} cannot be written: opens it for writing
+     * without truncating it, and removes it again when it did not exist.
+     */
+    private static void checkWritable(Path file) {
+        if (Files.isDirectory(file)) {
+            throw new UsageError("cannot write the flame graph to " + file + ": it is a directory", null);
+        }
+        boolean existed = Files.exists(file);
+        try {
+            try (FileChannel ignored = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.CREATE)) {
+                // open is the check
+            }
+            if (!existed) {
+                Files.deleteIfExists(file);
+            }
+        } catch (IOException e) {
+            throw new UsageError("cannot write the flame graph to " + file + ": " + reason(e), e);
+        }
+    }
+
+    /** What went wrong, without the path the JDK's file exceptions often carry as their only message. */
+    private static String reason(IOException e) {
+        if (e instanceof NoSuchFileException n && n.getFile() != null) {
+            Path parent = Path.of(n.getFile()).toAbsolutePath().getParent();
+            return "no such directory" + (parent != null ? " " + parent : "");
+        }
+        if (e instanceof AccessDeniedException) {
+            return "permission denied";
+        }
+        if (e instanceof FileSystemException f && f.getReason() != null) {
+            return f.getReason();
+        }
+        return e.toString();
     }
 
     private int topCount() {

@@ -37,7 +37,8 @@ final class StressCommand implements Callable<Integer> {
     private int threads;
 
     @Option(names = {"-s", "--seconds"}, paramLabel = "S", defaultValue = "10",
-            description = "Run rounds for this long. Default: ${DEFAULT-VALUE}.")
+            description = "Run rounds for this long; a round in progress is cut at the deadline. Long rounds show"
+                    + " their progress on stderr. Default: ${DEFAULT-VALUE}.")
     private long seconds;
 
     @Option(names = "--rounds", paramLabel = "N",
@@ -79,7 +80,10 @@ final class StressCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         StressResult r;
         try {
-            r = StressEngine.run(runtime, config);
+            r = StressEngine.run(runtime, config, line -> {
+                err.println("pymem: stress: " + line);
+                err.flush();
+            });
         } catch (StressFailure e) {
             err.println("pymem: stress of " + runtime.currentAllocatorName() + " FAILED: " + e.getMessage());
             err.flush();

@@ -5,10 +5,12 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 
 import static io.pymem4j.cli.CliRun.pymem;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** pymem bench's options: what it rejects, before anything runs, and how (the session itself is allocator-bench's). */
@@ -49,6 +51,59 @@ class BenchCommandTest {
         CliRun r = pymem("bench", option, value, "--traces", "none", "--out", dir.toString());
         assertEquals(Pymem.EXIT_USAGE, r.status());
         assertEquals(message, r.err().strip());
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "--peers  | none,nosuch   | pymem: --peers: 'none' cannot be combined with other values (none,nosuch)",
+        "--peers  | all,ffm-glibc | pymem: --peers: 'all' cannot be combined with other values (all,ffm-glibc)",
+        "--stacks | none,malloc   | pymem: --stacks: 'none' cannot be combined with other values (none,malloc)"})
+    void noneOrAllWithOtherValuesIsAUsageError(String option, String values, String message) {
+        CliRun r = pymem("bench", option, values, "--no-jmh", "--traces", "none", "--out", dir.toString());
+        assertEquals(Pymem.EXIT_USAGE, r.status());
+        assertEquals(message, r.err().strip());
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "pymalloc:foo=bar            | pymem: --stacks: unknown option 'foo'; known options: [",
+        "pymalloc:pymalloc.geomtry=x | pymem: --stacks: unknown option 'pymalloc.geomtry'; known options: [",
+        "pymalloc:debug.policy=log   | pymem: --stacks: stack 'pymalloc:debug.policy=log': the option debug.policy is"
+                + " for the debug layer, and pymalloc has no debug layer",
+        "pymalloc:gil=maybe          | pymem: --stacks: option gil='maybe': expected true or false"})
+    void aStackOptionThatIsUnknownOrForAMissingLayerIsAUsageError(String stack, String message) {
+        CliRun r = pymem("bench", "--stacks", stack, "--no-jmh", "--traces", "none", "--out", dir.toString());
+        assertEquals(Pymem.EXIT_USAGE, r.status());
+        assertTrue(r.err().startsWith(message), r.err());
+    }
+
+    @Test
+    void aStackOptionOfItsOwnLayerIsAccepted() {
+        CliRun r = pymem("bench", "--stacks", "pymalloc_debug:debug.policy=log", "--peers", "none", "--no-jmh",
+                "--traces", "none", "--out", dir.resolve("out").toString());
+        assertEquals(0, r.status(), r.err());
+    }
+
+    @Test
+    void aFileThatIsNoTraceIsAUsageErrorBeforeAnythingRuns() throws Exception {
+        Path corrupt = Files.writeString(dir.resolve("corrupt.pymt"), "not a trace");
+        Path out = dir.resolve("out");
+        CliRun r = pymem("bench", "--traces", corrupt.toString(), "--stacks", "none", "--peers", "none", "--no-jmh",
+                "--no-c-anchors", "--out", out.toString());
+        assertEquals(Pymem.EXIT_USAGE, r.status(), r.err());
+        assertTrue(r.err().startsWith("pymem: --traces: " + corrupt + ": not a readable .pymt trace: "), r.err());
+        assertFalse(Files.exists(out), "the session started");
+    }
+
+    @Test
+    void aMissingReplayerIsAUsageErrorBeforeAnythingRuns() {
+        Path missing = dir.resolve("no-replayer");
+        Path out = dir.resolve("out");
+        CliRun r = pymem("bench", "--traces", "bundled", "--stacks", "none", "--peers", "none", "--no-jmh",
+                "--replayer", missing.toString(), "--out", out.toString());
+        assertEquals(Pymem.EXIT_USAGE, r.status(), r.err());
+        assertEquals("pymem: --replayer " + missing + ": no such file or directory", r.err().strip());
+        assertFalse(Files.exists(out), "the session started");
     }
 
     @Test

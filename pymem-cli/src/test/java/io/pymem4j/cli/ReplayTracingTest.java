@@ -115,6 +115,32 @@ class ReplayTracingTest {
     }
 
     @Test
+    void aFlamegraphInAMissingDirectoryIsAUsageErrorGivingTheReason() throws IOException {
+        Path missing = dir.resolve("missing");
+        CliRun r = replay("malloc", "--tracemalloc", "4", "--flamegraph", missing.resolve("x.html").toString());
+        assertEquals(2, r.status());
+        assertEquals("pymem: cannot write the flame graph to " + missing.resolve("x.html") + ": no such directory "
+                + missing.toAbsolutePath(), r.err().strip());
+    }
+
+    @Test
+    void anUnwritableFlamegraphIsFoundBeforeTheTraceIsRead() throws IOException {
+        Path notATrace = Files.writeString(dir.resolve("bad.pymt"), "not a trace");
+        Path page = dir.resolve("missing").resolve("x.html");
+        CliRun r = pymem("replay", notATrace.toString(), "--tracemalloc", "4", "--flamegraph", page.toString());
+        assertEquals(2, r.status());
+        assertTrue(r.err().startsWith("pymem: cannot write the flame graph to " + page + ": "), r.err());
+    }
+
+    @Test
+    void anEmptyTracePathIsAUsageError() {
+        CliRun r = pymem("replay", "");
+        assertEquals(2, r.status());
+        assertTrue(r.err().startsWith("the TRACE path is empty: give a .pymt file, or no TRACE for the bundled trace\n"),
+                r.err());
+    }
+
+    @Test
     void topAndFlamegraphNeedTracemalloc() throws IOException {
         CliRun top = replay("malloc", "--top", "3");
         assertEquals(2, top.status());

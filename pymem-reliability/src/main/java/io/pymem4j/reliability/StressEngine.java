@@ -13,13 +13,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
+import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.function.Consumer;
 
 /**
  * A concurrent stress test of one runtime's stack, in the shape of mimalloc's
@@ -50,11 +53,21 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  *
  * <p>Requests are bounded (at most 256 KiB, a small share above 8 KiB), so a NULL is a
  * failure. The first failure stops every worker and is thrown as a {@link StressFailure}.
+ *
+ * <p>A timed run ({@link StressConfig#millis()}) ends at its deadline: every worker looks at the
+ * clock every {@value #DEADLINE_CHECK_OPS} operations and, once the deadline has passed, stops
+ * and frees what it holds, so a round in progress is cut short however many threads it has. A
+ * round that outlasts {@link #PROGRESS_EVERY_NANOS} reports its progress to the caller's
+ * listener at that interval.
  */
 public final class StressEngine {
 
     private static final Logger log = LoggerFactory.getLogger(StressEngine.class);
     private static final PyMemAllocatorDomain[] DOMAINS = PyMemAllocatorDomain.values();
+    /** Operations a worker makes between two looks at the clock: well under a millisecond of work. */
+    static final int DEADLINE_CHECK_OPS = 64;
+    /** How often a long round reports its progress. */
+    static final long PROGRESS_EVERY_NANOS = 5_000_000_000L;
 
     private final PyMemRuntime runtime;
     private final StressConfig config;
@@ -63,14 +76,22 @@ public final class StressEngine {
     private final AtomicReferenceArray<Block> transfer;
     private final Set<Long> live = ConcurrentHashMap.newKeySet();
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
+    private final Consumer<String> progress;
+    private final long progressEveryNanos;
+    /** The run's deadline in {@link System#nanoTime()}; {@code Long.MAX_VALUE} for a run of rounds. */
+    private long deadline = Long.MAX_VALUE;
+    private long start;
 
     /** One live block: where, how big, which domain, its pattern, and the thread that got the address. */
     private record Block(long address, long size, PyMemAllocatorDomain domain, long stamp, long thread) {
     }
 
-    private StressEngine(PyMemRuntime runtime, StressConfig config) {
+    private StressEngine(PyMemRuntime runtime, StressConfig config, Consumer<String> progress,
+                         long progressEveryNanos) {
         this.runtime = runtime;
         this.config = config;
+        this.progress = Objects.requireNonNull(progress, "progress");
+        this.progressEveryNanos = progressEveryNanos;
         for (PyMemAllocatorDomain d : DOMAINS) {
             allocators[d.ordinal()] = runtime.getAllocator(d);
         }
@@ -84,14 +105,31 @@ public final class StressEngine {
      * @throws StressFailure at the first check that did not hold, or when blocks are left over
      */
     public static StressResult run(PyMemRuntime runtime, StressConfig config) {
-        return new StressEngine(runtime, config).run();
+        return run(runtime, config, line -> log.info("{}", line));
+    }
+
+    /**
+     * Runs {@code config} against {@code runtime}, handing a line of progress to {@code progress}
+     * every {@link #PROGRESS_EVERY_NANOS} nanoseconds of a round (from the thread that runs the
+     * rounds); returns the figures when every check held.
+     *
+     * @throws StressFailure at the first check that did not hold, or when blocks are left over
+     */
+    public static StressResult run(PyMemRuntime runtime, StressConfig config, Consumer<String> progress) {
+        return run(runtime, config, progress, PROGRESS_EVERY_NANOS);
+    }
+
+    /** As {@link #run(PyMemRuntime, StressConfig, Consumer)}, with the progress interval given (for tests). */
+    static StressResult run(PyMemRuntime runtime, StressConfig config, Consumer<String> progress,
+                            long progressEveryNanos) {
+        return new StressEngine(runtime, config, progress, progressEveryNanos).run();
     }
 
     private StressResult run() {
         Counts before = counts();
         Totals totals = new Totals();
-        long start = System.nanoTime();
-        long deadline = config.millis() == 0 ? Long.MAX_VALUE : start + config.millis() * 1_000_000;
+        start = System.nanoTime();
+        deadline = config.millis() == 0 ? Long.MAX_VALUE : start + config.millis() * 1_000_000;
         long round = 0;
         while ((config.rounds() == 0 || round < config.rounds()) && (round == 0 || System.nanoTime() < deadline)) {
             runRound(round, totals);
@@ -132,13 +170,26 @@ public final class StressEngine {
                 }
             }));
         }
-        threads.forEach(Thread::start);
-        for (Thread t : threads) {
+        int started = 0;
+        // Starting thousands of threads on a busy machine takes a while: none start after the deadline.
+        while (started < threads.size() && !pastDeadline()) {
+            threads.get(started++).start();
+        }
+        List<Thread> running = threads.subList(0, started);
+        long nextReport = System.nanoTime() + progressEveryNanos;
+        for (Thread t : running) {
             boolean interrupted = false;
             while (true) {
                 try {
-                    t.join();
-                    break;
+                    long wait = nextReport - System.nanoTime();
+                    if (wait <= 0) {
+                        reportProgress(round, running);
+                        nextReport = System.nanoTime() + progressEveryNanos;
+                        continue;
+                    }
+                    if (t.join(Duration.ofNanos(wait))) {
+                        break;
+                    }
                 } catch (InterruptedException e) {
                     interrupted = true;
                     failure.compareAndSet(null, new StressFailure("interrupted"));
@@ -150,6 +201,19 @@ public final class StressEngine {
         }
         workers.forEach(totals::add);
         log.debug("stress round {} done", round);
+    }
+
+    private void reportProgress(long round, List<Thread> threads) {
+        long running = threads.stream().filter(Thread::isAlive).count();
+        long elapsed = (System.nanoTime() - start) / 1_000_000_000L;
+        String limit = deadline == Long.MAX_VALUE ? "" : " of " + config.millis() / 1000 + " s";
+        progress.accept("round " + round + ": " + running + " of " + threads.size() + " threads still running after "
+                + elapsed + " s" + limit);
+    }
+
+    /** Whether the run's time is up; read by the workers every {@link #DEADLINE_CHECK_OPS} operations. */
+    private boolean pastDeadline() {
+        return deadline != Long.MAX_VALUE && System.nanoTime() - deadline >= 0;
     }
 
     private void fail(Throwable t) {
@@ -257,6 +321,9 @@ public final class StressEngine {
         void work() {
             thread = Thread.currentThread().threadId();
             for (int i = 0; i < config.opsPerThread() && failure.get() == null; i++) {
+                if (i % DEADLINE_CHECK_OPS == 0 && pastDeadline()) {
+                    break;
+                }
                 step();
             }
             while (nheld > 0) {

@@ -81,6 +81,33 @@ class StressTest {
         }
     }
 
+    /** Many threads with a full round of work each, far more than fits in the run's time on a small machine. */
+    private static final StressConfig CROWDED_HALF_SECOND = new StressConfig(400, 0, 500, StressConfig.DEFAULT_OPS,
+            StressConfig.DEFAULT_LIVE, StressConfig.DEFAULT_TRANSFERS, 3);
+
+    @Test
+    void aTimedRunWithManyThreadsEndsSoonAfterItsDeadline() {
+        PyMemRuntime rt = PyMemRuntime.create("pymalloc");
+        long start = System.nanoTime();
+        StressResult r = StressEngine.run(rt, CROWDED_HALF_SECOND);
+        long millis = (System.nanoTime() - start) / 1_000_000;
+        // A correctness bound, generous for a loaded machine: the round is cut at the deadline.
+        assertTrue(millis < 5_500, "a run of 500 ms took " + millis + " ms");
+        assertEquals(1, r.rounds());
+        assertTrue(r.leakFree(), r.leaks());
+        assertEquals(r.allocations() - r.reallocs(), r.frees(), "every block made was freed once: " + r);
+    }
+
+    @Test
+    void aLongRoundReportsItsProgressAtTheInterval() {
+        PyMemRuntime rt = PyMemRuntime.create("malloc");
+        List<String> lines = new java.util.concurrent.CopyOnWriteArrayList<>();
+        // One round of full work, far longer than the 10 ms interval.
+        StressEngine.run(rt, StressConfig.rounds(8, 1, 4), lines::add, 10_000_000L);
+        assertTrue(!lines.isEmpty(), "no progress reported");
+        assertTrue(lines.get(0).matches("round 0: \\d+ of 8 threads still running after \\d+ s"), lines.get(0));
+    }
+
     /** libc that writes one byte into the block it freed last when it hands out the next one: a use after free. */
     public static final class ScribblingProvider implements BackendProvider {
         @Override
