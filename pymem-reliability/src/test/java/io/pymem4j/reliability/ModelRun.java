@@ -32,7 +32,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * </ul>
  * The steps beyond malloc, calloc, realloc and free (made by {@link ApiSequenceCoverageFuzzTest}):
  * {@code segment} views a live block, which must hold the block's bytes, write through to it,
- * and refuse an access past its end; {@code setupAllocators} on the used runtime re-installs
+ * and refuse an access past its end; {@code setupAllocators} on the used runtime (before first
+ * use it is not called) re-installs
  * its own stack (kept, blocks and counts unchanged) or names another backend or a
  * layout-changing layer (refused with an {@link AllocatorSetupException}, nothing changed);
  * tracemalloc's stop clears every trace and start traces the blocks made after it (on stacks
@@ -63,6 +64,8 @@ final class ModelRun {
     private int step;
     private Op op;
     private boolean tracing;
+    /** Set by the first allocator call: until then {@code setupAllocators} may install any stack. */
+    private boolean used;
 
     private ModelRun(StackUnderTest stack, PyMemRuntime rt, long seed) {
         this.stack = stack;
@@ -97,6 +100,9 @@ final class ModelRun {
         step++;
         op = o;
         STEPS.incrementAndGet();
+        if (o.kind().ordinal() <= Op.Kind.FREE.ordinal()) {
+            used = true;
+        }
         switch (o.kind()) {
             case MALLOC -> {
                 long p = rt.malloc(o.domain(), o.size());
@@ -177,6 +183,10 @@ final class ModelRun {
 
     /** The names {@code setupAllocators} is given: the stack's own, then ones a used runtime must refuse. */
     private void setup(int pick) {
+        if (!used) {
+            // Any stack may be installed before first use, and the model follows only the one it was given.
+            return;
+        }
         String own = rt.stackSpec().name();
         String other = switch (pick % 3) {
             case 0 -> own;
