@@ -1,10 +1,12 @@
 package io.pymem4j.reliability;
 
+import io.pymem4j.api.AllocatorSetupException;
 import io.pymem4j.api.InterpreterLock;
 import io.pymem4j.api.NativeMemory;
 import io.pymem4j.api.PyMemAllocatorDomain;
 import io.pymem4j.pymalloc.Pymalloc;
 import io.pymem4j.runtime.PyMemRuntime;
+import io.pymem4j.tracemalloc.Tracemalloc;
 
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
@@ -26,8 +28,16 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>every live block still holds its bytes (each is stamped with random bytes when made);</li>
  *   <li>the stack's own counts equal the model's: pymalloc's {@code allocatedBlocks} = live MEM
  *       and OBJ blocks, the debug layer's live blocks = all live blocks, tracemalloc's traced
- *       bytes = the sum of their sizes.</li>
+ *       bytes = the sum of the sizes of those made while tracing.</li>
  * </ul>
+ * The steps beyond malloc, calloc, realloc and free (made by {@link ApiSequenceCoverageFuzzTest}):
+ * {@code segment} views a live block, which must hold the block's bytes, write through to it,
+ * and refuse an access past its end; {@code setupAllocators} on the used runtime (before first
+ * use it is not called) re-installs
+ * its own stack (kept, blocks and counts unchanged) or names another backend or a
+ * layout-changing layer (refused with an {@link AllocatorSetupException}, nothing changed);
+ * tracemalloc's stop clears every trace and start traces the blocks made after it (on stacks
+ * without tracemalloc both do nothing).
  * At the end every block is freed (checked first) and the counts must be back to 0. A
  * failed check throws an {@link AssertionError} naming the step; jqwik then shrinks the
  * program to a minimal one that still fails.
@@ -40,7 +50,7 @@ final class ModelRun {
     static final AtomicLong BLOCK_CHECKS = new AtomicLong();
     static final AtomicLong BYTES_CHECKED = new AtomicLong();
 
-    private record Block(long address, long size, PyMemAllocatorDomain domain, byte[] content) {
+    private record Block(long address, long size, PyMemAllocatorDomain domain, byte[] content, boolean traced) {
         long end() {
             return address + Math.max(1, size);
         }
@@ -53,11 +63,15 @@ final class ModelRun {
     private final TreeMap<Long, Block> byAddress = new TreeMap<>();
     private int step;
     private Op op;
+    private boolean tracing;
+    /** Set by the first allocator call: until then {@code setupAllocators} may install any stack. */
+    private boolean used;
 
     private ModelRun(StackUnderTest stack, PyMemRuntime rt, long seed) {
         this.stack = stack;
         this.rt = rt;
         this.random = new SplittableRandom(seed);
+        this.tracing = stack.traced();
     }
 
     /** Runs {@code program} on a new runtime of {@code stack}; the runtime is closed after. */
@@ -86,6 +100,9 @@ final class ModelRun {
         step++;
         op = o;
         STEPS.incrementAndGet();
+        if (o.kind().ordinal() <= Op.Kind.FREE.ordinal()) {
+            used = true;
+        }
         switch (o.kind()) {
             case MALLOC -> {
                 long p = rt.malloc(o.domain(), o.size());
@@ -112,8 +129,87 @@ final class ModelRun {
                     rt.free(b.domain(), b.address());
                 }
             }
+            case SEGMENT -> segment(o);
+            case SETUP -> setup(o.pick());
+            case TRACE_START -> {
+                if (stack.traced()) {
+                    Tracemalloc.of(rt).start(1);
+                    tracing = true;
+                }
+            }
+            case TRACE_STOP -> {
+                if (stack.traced()) {
+                    Tracemalloc.of(rt).stop();
+                    tracing = false;
+                    for (int i = 0; i < live.size(); i++) {
+                        Block b = live.get(i);
+                        Block untraced = new Block(b.address(), b.size(), b.domain(), b.content(), false);
+                        live.set(i, untraced);
+                        byAddress.put(b.address(), untraced);
+                    }
+                }
+            }
         }
         checkAll();
+    }
+
+    private void segment(Op o) {
+        if (live.isEmpty()) {
+            try {
+                rt.segment(0, o.size());
+                fail("segment(NULL, " + o.size() + ") gave a view");
+            } catch (IllegalArgumentException expected) {
+                return;
+            }
+        }
+        Block b = live.get(o.pick() % live.size());
+        MemorySegment view = rt.segment(b.address(), b.size());
+        if (view.byteSize() != b.size() || view.address() != b.address()) {
+            fail("segment(0x" + Long.toHexString(b.address()) + ", " + b.size() + ") is " + view);
+        }
+        if (b.size() > 0) {
+            int at = o.elsize() % (int) b.size();
+            byte value = (byte) random.nextInt();
+            view.set(java.lang.foreign.ValueLayout.JAVA_BYTE, at, value);
+            b.content()[at] = value;
+        }
+        try {
+            view.get(java.lang.foreign.ValueLayout.JAVA_BYTE, b.size());
+            fail("the view of a block of " + b.size() + " bytes reads past its end");
+        } catch (IndexOutOfBoundsException expected) {
+            // The view is bounds-checked.
+        }
+    }
+
+    /** The names {@code setupAllocators} is given: the stack's own, then ones a used runtime must refuse. */
+    private void setup(int pick) {
+        if (!used) {
+            // Any stack may be installed before first use, and the model follows only the one it was given.
+            return;
+        }
+        String own = rt.stackSpec().name();
+        String other = switch (pick % 3) {
+            case 0 -> own;
+            case 1 -> (stack.backend().equals("malloc") ? "pymalloc" : "malloc") + stack.hooks();
+            default -> stack.debugged() ? stack.backend() + stack.hooks().replace("+debug", "") : own + "+debug";
+        };
+        try {
+            rt.setupAllocators(other);
+        } catch (AllocatorSetupException e) {
+            if (other.equals(own)) {
+                fail("setupAllocators(" + own + ") on its own stack was refused: " + e.getMessage());
+            }
+            if (e.getMessage() == null || e.getMessage().isBlank()) {
+                fail("setupAllocators(" + other + ") was refused without a message");
+            }
+            return;
+        }
+        if (!other.equals(own)) {
+            fail("setupAllocators(" + other + ") on a used " + own + " runtime was accepted");
+        }
+        if (!rt.stackSpec().name().equals(own)) {
+            fail("setupAllocators(" + own + ") left the stack " + rt.stackSpec().name());
+        }
     }
 
     private Block take(int pick) {
@@ -137,7 +233,7 @@ final class ModelRun {
         random.nextBytes(grown);
         System.arraycopy(grown, 0, content, (int) kept, grown.length);
         NativeMemory.copyFromArray(grown, 0, q + kept, grown.length);
-        insert(new Block(q, size, b.domain(), content));
+        insert(new Block(q, size, b.domain(), content, tracing));
     }
 
     private void added(long p, long size, PyMemAllocatorDomain domain, boolean zeroed) {
@@ -150,7 +246,7 @@ final class ModelRun {
         byte[] content = new byte[(int) size];
         random.nextBytes(content);
         NativeMemory.copyFromArray(content, 0, p, content.length);
-        insert(new Block(p, size, domain, content));
+        insert(new Block(p, size, domain, content, tracing));
     }
 
     private void insert(Block b) {
@@ -194,7 +290,7 @@ final class ModelRun {
             fail("the debug layer counts " + debugLive + " live blocks; " + live.size() + " are live");
         }
         long traced = stack.tracedBytes(rt);
-        long bytes = live.stream().mapToLong(Block::size).sum();
+        long bytes = live.stream().filter(Block::traced).mapToLong(Block::size).sum();
         if (traced >= 0 && traced != bytes) {
             fail("tracemalloc traces " + traced + " bytes; the live blocks hold " + bytes);
         }

@@ -22,7 +22,12 @@ import java.util.List;
  */
 record Op(Kind kind, PyMemAllocatorDomain domain, int size, int elsize, int pick) {
 
-    enum Kind { MALLOC, CALLOC, REALLOC, FREE }
+    /**
+     * What a step calls. The generators of this class make the first four; the coverage-guided
+     * fuzzer ({@link ApiSequenceCoverageFuzzTest}) makes all: a view of a live block through
+     * {@code segment}, {@code setupAllocators} on the used runtime, and tracemalloc's start and stop.
+     */
+    enum Kind { MALLOC, CALLOC, REALLOC, FREE, SEGMENT, SETUP, TRACE_START, TRACE_STOP }
 
     /** Programs of 1 to {@code maxLength} steps. */
     static Arbitrary<List<Op>> programs(int maxLength) {
@@ -56,6 +61,10 @@ record Op(Kind kind, PyMemAllocatorDomain domain, int size, int elsize, int pick
             case CALLOC -> domain + " calloc(" + size + ", " + elsize + ")";
             case REALLOC -> "realloc(live #" + pick + ", " + size + ")";
             case FREE -> "free(live #" + pick + ")";
+            case SEGMENT -> "segment(live #" + pick + ")";
+            case SETUP -> "setupAllocators(#" + pick + ")";
+            case TRACE_START -> "tracemalloc start";
+            case TRACE_STOP -> "tracemalloc stop";
         };
     }
 }

@@ -38,8 +38,9 @@ import java.util.zip.ZipException;
  * <p>{@link #next()} throws {@link TraceFormatException} at the first broken rule, and once
  * it returns false the whole stream has been checked: no trailing bytes, and the header's
  * {@code max_id} and peaks equal what the events give. The per-block state it keeps for that
- * grows with the ids actually seen (a byte and a long per id), so a lying header cannot make
- * it allocate much.
+ * grows with the ids actually seen (a byte and a long per id), and ids are dense (a define
+ * names at most 4096 + twice the number of defines before it), so neither a lying header nor a
+ * sparse id can make it allocate more than the events it has read.
  */
 public final class TraceCursor implements Closeable {
 
@@ -74,6 +75,7 @@ public final class TraceCursor implements Closeable {
     private byte[] state = new byte[0];
     private long[] blockSize = new long[0];
     private long liveBlocks;
+    private long defines;
     private long liveBytes;
     private long peakBlocks;
     private long peakBytes;
@@ -244,6 +246,13 @@ public final class TraceCursor implements Closeable {
                     + ", beyond the header's max_id " + maxId);
         }
         int b = (int) block;
+        if (b > INITIAL_IDS + 2 * defines) {
+            // Ids are dense, so the tables below stay within a few times the defines read. Without
+            // this rule one event naming id 2^28 - 1 would size them to 2.25 GB.
+            throw error(opName() + " in " + domainName(domain) + " defines block " + b + " after only " + defines
+                    + " define" + (defines == 1 ? "" : "s") + ": block ids are dense (a new id is at most " + INITIAL_IDS
+                    + " + twice the defines before it)");
+        }
         if (b >= state.length) {
             grow(b);
         }
@@ -254,6 +263,7 @@ public final class TraceCursor implements Closeable {
         }
         state[b] = (byte) (domain + 1);
         blockSize[b] = bytes;
+        defines++;
         liveBlocks++;
         try {
             liveBytes = Math.addExact(liveBytes, bytes);

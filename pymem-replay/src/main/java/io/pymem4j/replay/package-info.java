@@ -16,7 +16,8 @@
  * </pre>
  * A uvarint is unsigned LEB128, at most 10 bytes. The rules a valid trace keeps, all checked
  * by {@link io.pymem4j.replay.TraceCursor}: every id is defined (by malloc, calloc or realloc)
- * before it is freed or reallocated, and not again while live; a block is freed or
+ * before it is freed or reallocated, and not again while live; ids are dense: a define names
+ * at most 4096 + twice the number of defines before it; a block is freed or
  * reallocated in the domain that allocated it; the header's {@code max_id} and peaks are
  * exactly what the events give; nothing follows the last event. Blocks still live after the
  * last event were not freed by the process while it was recorded.

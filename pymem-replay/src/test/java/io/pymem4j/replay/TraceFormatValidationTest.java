@@ -3,6 +3,7 @@ package io.pymem4j.replay;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.util.Arrays;
 
 import static io.pymem4j.api.PyMemAllocatorDomain.MEM;
@@ -205,6 +206,22 @@ class TraceFormatValidationTest {
     void definingABlockBeyondTheHeadersMaxIdIsRejected() {
         byte[] content = PymtBytes.header(1, 1, 1, 8).bytes(MEM_MALLOC).uvarint(5).uvarint(8).raw();
         assertEquals("event 0: malloc in MEM defines block 5, beyond the header's max_id 1", errorOfContent(content));
+    }
+
+    /** Found by coverage-guided fuzzing: before the rule, this 22-byte content sized the reader's tables to 2.25 GB. */
+    @Test
+    void definingAnIdFarBeyondTheDefinesBeforeItIsRejected() {
+        byte[] content = PymtBytes.header(1, TraceCursor.MAX_ID, 1, 8).bytes(MEM_MALLOC).uvarint(TraceCursor.MAX_ID)
+                .uvarint(8).raw();
+        assertEquals("event 0: malloc in MEM defines block 268435455 after only 0 defines: block ids are dense (a new id"
+                + " is at most 4096 + twice the defines before it)", errorOfContent(content));
+    }
+
+    @Test
+    void aNewIdAtTheDensityBoundIsAccepted() throws IOException {
+        TraceFile t = TraceFile.read(new ByteArrayInputStream(TraceWriter.gzip(
+                new TraceWriter().malloc(MEM, 1, 8).malloc(OBJ, 4096 + 2, 8).free(MEM, 1).encode())), "test");
+        assertEquals(3, t.eventCount());
     }
 
     @Test
