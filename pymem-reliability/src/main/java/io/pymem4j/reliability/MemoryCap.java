@@ -12,9 +12,12 @@ import java.util.List;
  * {@code memory.limit_in_bytes} (with {@code memory.memsw.limit_in_bytes} where swap is
  * accounted), else cgroup v2's {@code memory.max} (and {@code memory.swap.max}). Making one
  * takes root (as in CI); {@link #create} says why it cannot where it cannot. {@code ulimit -v}
- * is no substitute: it makes large reservations fail, which hides the very bug.
+ * is no substitute: it makes large reservations fail, which hides the very bug a capped
+ * child is run to catch. Tests use it to run a crash reproducer in a child JVM:
+ * {@code new ProcessBuilder(cap.wrap(command))}, the cgroup removed by {@link #close()}
+ * once the child has ended.
  */
-final class MemoryCap implements AutoCloseable {
+public final class MemoryCap implements AutoCloseable {
 
     private static final Path V1 = Path.of("/sys/fs/cgroup/memory");
     private static final Path V2 = Path.of("/sys/fs/cgroup");
@@ -30,7 +33,7 @@ final class MemoryCap implements AutoCloseable {
      *
      * @throws IOException with the reason when none can be made here
      */
-    static MemoryCap create(long bytes) throws IOException {
+    public static MemoryCap create(long bytes) throws IOException {
         String name = "pymem4j-test-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
         if (Files.isRegularFile(V1.resolve("memory.limit_in_bytes"))) {
             Path dir = Files.createDirectory(V1.resolve(name));
@@ -68,7 +71,7 @@ final class MemoryCap implements AutoCloseable {
     }
 
     /** {@code command} run by a shell that first moves itself into this cgroup. */
-    List<String> wrap(List<String> command) {
+    public List<String> wrap(List<String> command) {
         List<String> out = new ArrayList<>(List.of("sh", "-c",
                 "echo $$ > '" + dir.resolve("cgroup.procs") + "' && exec \"$@\"", "sh"));
         out.addAll(command);
@@ -80,7 +83,7 @@ final class MemoryCap implements AutoCloseable {
      * {@code oom_kill} line of v1's {@code memory.oom_control} or v2's {@code memory.events});
      * -1 where the kernel does not say.
      */
-    long oomKills() throws IOException {
+    public long oomKills() throws IOException {
         for (String file : new String[]{"memory.oom_control", "memory.events"}) {
             Path f = dir.resolve(file);
             if (Files.exists(f)) {
