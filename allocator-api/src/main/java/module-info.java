@@ -8,6 +8,8 @@ module io.pymem4j.api {
     requires org.slf4j;
     // PyMemManagement.Registration hands out an ObjectName and an MBeanServer.
     requires transitive java.management;
+    // BlockLimit's default: physical memory and swap (com.sun.management.OperatingSystemMXBean).
+    requires jdk.management;
 
     exports io.pymem4j.api;
     exports io.pymem4j.spi;

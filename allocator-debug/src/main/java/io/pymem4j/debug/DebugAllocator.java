@@ -16,8 +16,10 @@ import static io.pymem4j.debug.BlockLayout.HEADER;
  * MEM and OBJ hooks are {@code _PyMem_DebugMalloc} ... {@code _PyMem_DebugFree}, which first
  * check that the calling thread holds the runtime's interpreter lock.
  *
- * <p>Sizes above {@code PY_SSIZE_T_MAX - EXTRA} and negative ones return NULL without
- * reaching the backend; {@code malloc(0)} asks the backend for the overhead only, which
+ * <p>Sizes above {@code PY_SSIZE_T_MAX - EXTRA}, sizes above the runtime's
+ * {@linkplain io.pymem4j.spi.BlockLimit largest block} and negative ones return NULL without
+ * reaching the backend (so the layer never fills more than a backend could back: the one
+ * compare serves both limits); {@code malloc(0)} asks the backend for the overhead only, which
  * gives a distinct pointer; {@code realloc(0, n)} is {@code malloc(n)}; {@code free(0)} does
  * nothing. Every other pointer given to {@code free} or {@code realloc} is checked: see
  * {@link DebugHook}.
@@ -32,6 +34,8 @@ public final class DebugAllocator implements PyMemAllocatorEx {
     private final PyMemAllocatorEx below;
     private final BlockLayout layout;
     private final char apiId;
+    /** The largest request passed down: the smaller of the layout's and the runtime's block limit. */
+    private final long maxSize;
     /** The lock MEM and OBJ callers must hold (GIL mode), or null: RAW, or no GIL mode. */
     private final InterpreterLock gil;
     /** {@code _PyMem_DebugCheckAddress} with this domain's id, as the block table runs it. */
@@ -45,6 +49,7 @@ public final class DebugAllocator implements PyMemAllocatorEx {
         this.below = below;
         this.layout = hook.layout();
         this.apiId = domain.apiId();
+        this.maxSize = Math.min(layout.maxRequest(), hook.maxBlock());
         this.gil = domain == PyMemAllocatorDomain.RAW ? null : gil;
         this.check = (p, size, serial) -> hook.check(p, size, serial, apiId);
     }
@@ -98,7 +103,7 @@ public final class DebugAllocator implements PyMemAllocatorEx {
 
     /** {@code _PyMem_DebugRawAlloc}. */
     private long allocate(boolean zeroed, long size) {
-        if (size < 0 || size > layout.maxRequest()) {
+        if (size < 0 || size > maxSize) {
             return 0;
         }
         long total = layout.total(size);
@@ -154,7 +159,7 @@ public final class DebugAllocator implements PyMemAllocatorEx {
             hook.refused(DebugHook.RAW_REALLOC, p, oldSize, apiId, false);
             return 0;
         }
-        if (newSize < 0 || newSize > layout.maxRequest()) {
+        if (newSize < 0 || newSize > maxSize) {
             hook.putBack(p);
             return 0;
         }

@@ -2,6 +2,7 @@ package io.pymem4j.debug;
 
 import io.pymem4j.api.PyMemAllocatorDomain;
 import io.pymem4j.api.PyMemAllocatorEx;
+import io.pymem4j.spi.BlockLimit;
 import io.pymem4j.spi.BlockTracebacks;
 import io.pymem4j.spi.Hook;
 import io.pymem4j.spi.RuntimeView;
@@ -62,6 +63,7 @@ public final class DebugHook implements Hook {
     private final SerialNumbers serialno = new SerialNumbers();
     private final BlockTable table;
     private final Quarantine quarantine;
+    private final long maxBlock;
 
     /**
      * @param config  the options
@@ -74,6 +76,7 @@ public final class DebugHook implements Hook {
         this.runtime = runtime;
         this.table = new BlockTable(config.historySize());
         this.quarantine = config.quarantineBytes() > 0 ? new Quarantine(config.quarantineBytes(), this::leave) : null;
+        this.maxBlock = BlockLimit.of(runtime);
     }
 
     /** The debug layer of {@code runtime}'s stack, wherever it sits in it. */
@@ -84,6 +87,14 @@ public final class DebugHook implements Hook {
     @Override
     public DebugAllocator wrap(PyMemAllocatorDomain domain, PyMemAllocatorEx below) {
         return new DebugAllocator(this, domain, below, runtime == null ? null : runtime.interpreterLock());
+    }
+
+    /**
+     * The largest request the layer passes down: the runtime's {@link BlockLimit} (read once,
+     * when the layer is made). A larger one returns NULL before any byte is filled.
+     */
+    public long maxBlock() {
+        return maxBlock;
     }
 
     public DebugConfig config() {

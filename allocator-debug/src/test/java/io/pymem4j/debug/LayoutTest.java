@@ -2,6 +2,7 @@ package io.pymem4j.debug;
 
 import io.pymem4j.api.NativeMemory;
 import io.pymem4j.api.PyMemAllocatorDomain;
+import io.pymem4j.spi.BlockLimit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -87,7 +88,8 @@ class LayoutTest {
 
     @Test
     void requestAboveSsizeMaxMinusExtraReturnsNullWithoutReachingTheBackend() {
-        Fixture f = new Fixture();
+        // No block limit below CPython's own: max.block at its largest.
+        Fixture f = new Fixture(BlockLimit.OPTION, Long.toString(Long.MAX_VALUE));
         DebugAllocator a = f.allocator(MEM);
         int before = f.backend.requests.size();
         assertEquals(0, a.malloc(Long.MAX_VALUE - 31));
@@ -96,6 +98,21 @@ class LayoutTest {
         assertEquals(before, f.backend.requests.size());
         assertEquals(0, a.malloc(Long.MAX_VALUE - 32), "the backend refuses it");
         assertEquals(Long.MAX_VALUE, f.backend.lastRequest(), "the largest request passes down");
+    }
+
+    @Test
+    void requestAboveTheBlockLimitReturnsNullWithoutReachingTheBackend() {
+        Fixture f = new Fixture(BlockLimit.OPTION, "1m");
+        DebugAllocator a = f.allocator(MEM);
+        int before = f.backend.requests.size();
+        assertEquals(0, a.malloc((1L << 20) + 1));
+        assertEquals(0, a.calloc(2, 1L << 20));
+        assertEquals(0, a.realloc(0, 2L << 20));
+        long p = a.malloc(64);
+        assertEquals(0, a.realloc(p, 2L << 20));
+        assertEquals(before + 1, f.backend.requests.size(), "only the 64-byte malloc reached the backend");
+        assertEquals(1, f.hook.liveBlocks());
+        a.free(p);
     }
 
     @Test

@@ -1,6 +1,7 @@
 package io.pymem4j.mimalloc;
 
 import io.pymem4j.api.PyMemAllocatorEx;
+import io.pymem4j.spi.BlockLimit;
 import io.pymem4j.spi.MallocFamily;
 
 /**
@@ -23,26 +24,57 @@ import io.pymem4j.spi.MallocFamily;
  * thread, freed blocks returned to their owning thread's heap). Thread-safe. A pointer
  * mimalloc did not hand out is undefined behaviour in mimalloc: put the debug layer on top
  * ({@code mimalloc_debug}) to get a report instead.
+ *
+ * <p>A request above the instance's {@linkplain BlockLimit largest block} (a calloc's
+ * product, a realloc's new size) returns 0 without reaching mimalloc; a refused realloc
+ * leaves the block as it was. mimalloc reserves address space for any request it can map
+ * and returns a pointer even where the memory can never be backed: without the limit the
+ * first layer that writes such a block (the debug layer's CLEANBYTE fill) ends in the
+ * kernel's OOM killer.
  */
 public final class MimallocAllocator implements PyMemAllocatorEx {
 
-    static final MimallocAllocator INSTANCE = new MimallocAllocator();
+    /** The instance with the machine's limit ({@link BlockLimit#machineDefault()}). */
+    static final MimallocAllocator INSTANCE = new MimallocAllocator(BlockLimit.machineDefault());
 
-    private MimallocAllocator() {
+    /** The largest request passed to mimalloc; larger ones return 0. */
+    private final long maxBlock;
+
+    private MimallocAllocator(long maxBlock) {
+        this.maxBlock = maxBlock;
+    }
+
+    /** {@link #INSTANCE} for the machine's limit, else a new instance (they share mimalloc's heaps). */
+    static MimallocAllocator limitedTo(long maxBlock) {
+        return maxBlock == INSTANCE.maxBlock ? INSTANCE : new MimallocAllocator(maxBlock);
+    }
+
+    /** The largest request this instance passes to mimalloc. */
+    public long maxBlock() {
+        return maxBlock;
     }
 
     @Override
     public long malloc(long size) {
+        if (size > maxBlock) {
+            return 0;
+        }
         return MallocFamily.malloc(MimallocLibrary.MALLOC, size);
     }
 
     @Override
     public long calloc(long nelem, long elsize) {
+        if (PyMemAllocatorEx.callocOverflows(nelem, elsize) || nelem * elsize > maxBlock) {
+            return 0;
+        }
         return MallocFamily.calloc(MimallocLibrary.CALLOC, nelem, elsize);
     }
 
     @Override
     public long realloc(long ptr, long newSize) {
+        if (newSize > maxBlock) {
+            return 0;
+        }
         return MallocFamily.realloc(MimallocLibrary.REALLOC, ptr, newSize);
     }
 

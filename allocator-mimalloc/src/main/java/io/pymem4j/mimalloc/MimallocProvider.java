@@ -4,6 +4,7 @@ import io.pymem4j.api.PyMemAllocatorEx;
 import io.pymem4j.spi.Availability;
 import io.pymem4j.spi.BackendContext;
 import io.pymem4j.spi.BackendProvider;
+import io.pymem4j.spi.BlockLimit;
 
 import java.util.Set;
 
@@ -46,6 +47,6 @@ public final class MimallocProvider implements BackendProvider {
 
     @Override
     public PyMemAllocatorEx create(BackendContext context) {
-        return MimallocAllocator.INSTANCE;
+        return MimallocAllocator.limitedTo(BlockLimit.of(context.runtime()));
     }
 }

@@ -1,6 +1,7 @@
 package io.pymem4j.raw;
 
 import io.pymem4j.api.PyMemAllocatorEx;
+import io.pymem4j.spi.BlockLimit;
 import io.pymem4j.spi.MallocFamily;
 
 /**
@@ -13,28 +14,62 @@ import io.pymem4j.spi.MallocFamily;
  * {@code PY_SSIZE_T_MAX} (negative longs) and overflowing calloc products return 0
  * without reaching libc. A pointer libc did not hand out is undefined behaviour in libc
  * (glibc usually aborts the process), as it is in CPython: put the debug layer on top to
- * get a report instead. Stateless and thread-safe: libc is.
+ * get a report instead. Thread-safe: libc is.
+ *
+ * <p>A request above the instance's {@linkplain BlockLimit largest block} (a calloc's
+ * product, a realloc's new size) returns 0 without reaching libc; a refused realloc leaves
+ * the block as it was. glibc itself refuses most such requests (its mmap fails under the
+ * kernel's overcommit heuristic), but not all of them, and not on every libc.
  */
 public final class LibcAllocator implements PyMemAllocatorEx {
 
-    /** The one instance: it has no state. */
-    public static final LibcAllocator INSTANCE = new LibcAllocator();
+    /** The instance with the machine's limit ({@link BlockLimit#machineDefault()}). */
+    public static final LibcAllocator INSTANCE = new LibcAllocator(BlockLimit.machineDefault());
 
-    private LibcAllocator() {
+    /** The largest request passed to libc; larger ones return 0. */
+    private final long maxBlock;
+
+    private LibcAllocator(long maxBlock) {
+        this.maxBlock = maxBlock;
+    }
+
+    /**
+     * libc with requests above {@code maxBlock} bytes refused: {@link #INSTANCE} for the
+     * machine's limit, else a new instance (the instances share libc's heap).
+     */
+    public static LibcAllocator limitedTo(long maxBlock) {
+        if (maxBlock <= 0) {
+            throw new IllegalArgumentException("maxBlock " + maxBlock + " is not positive");
+        }
+        return maxBlock == INSTANCE.maxBlock ? INSTANCE : new LibcAllocator(maxBlock);
+    }
+
+    /** The largest request this instance passes to libc. */
+    public long maxBlock() {
+        return maxBlock;
     }
 
     @Override
     public long malloc(long size) {
+        if (size > maxBlock) {
+            return 0;
+        }
         return MallocFamily.rawMalloc(LibC.MALLOC, size);
     }
 
     @Override
     public long calloc(long nelem, long elsize) {
+        if (PyMemAllocatorEx.callocOverflows(nelem, elsize) || nelem * elsize > maxBlock) {
+            return 0;
+        }
         return MallocFamily.rawCalloc(LibC.CALLOC, nelem, elsize);
     }
 
     @Override
     public long realloc(long ptr, long newSize) {
+        if (newSize > maxBlock) {
+            return 0;
+        }
         return MallocFamily.rawRealloc(LibC.REALLOC, ptr, newSize);
     }
 

@@ -4,6 +4,7 @@ import io.pymem4j.api.PyMemAllocatorDomain;
 import io.pymem4j.api.PyMemAllocatorEx;
 import io.pymem4j.spi.BackendContext;
 import io.pymem4j.spi.BackendProvider;
+import io.pymem4j.spi.BlockLimit;
 
 import java.util.EnumSet;
 import java.util.Set;
@@ -43,6 +44,6 @@ public final class MallocProvider implements BackendProvider {
 
     @Override
     public PyMemAllocatorEx create(BackendContext context) {
-        return LibcAllocator.INSTANCE;
+        return LibcAllocator.limitedTo(BlockLimit.of(context.runtime()));
     }
 }
