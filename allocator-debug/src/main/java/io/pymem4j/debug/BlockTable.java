@@ -11,7 +11,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * What the layer knows of every address it handed out: a record per block, found by the
  * address itself through a radix tree (as CPython 3.10+ finds an arena through its arena
  * map) or, most of the time, through a cache of the tree's leaves that all tables share
- * ({@link #RECENT}), and a {@linkplain History history} of the last {@code debug.history}
+ * ({@link #RECENT}), and a {@linkplain FreeHistory history} of the last {@code debug.history}
  * blocks given back. Nothing lives on the native heap and no Java object is made per block.
  * The diagram is in the package documentation.
  *
@@ -121,7 +121,7 @@ final class BlockTable {
     private static final int DOMAIN_SHIFT = 3;
     private static final int THROUGH_SHIFT = 5;
     private static final int OFFSET_SHIFT = 7;
-    private static final int SERIAL_SHIFT = 12;
+    static final int SERIAL_SHIFT = 12;
     private static final long GRANULE_MASK = (1L << GRANULE_SHIFT) - 1;
     private static final long OFFSET_MASK = GRANULE_MASK << OFFSET_SHIFT;
     /** A record keeps 52 bits of serial number: the layer's serials wrap there ({@link #serialBits}). */
@@ -141,7 +141,7 @@ final class BlockTable {
     static final int SWEEP_MIN_LEAVES = 64;
     /** Each thread's frees not yet moved to the shared history, at most. */
     static final int PENDING = 16;
-    private static final int HISTORY_FIELDS = 4;
+    static final int HISTORY_FIELDS = 4;
     private static final int TABLE_SHIFT = ADDRESS_BITS - REGION_SHIFT;
     static final int RECENT_SLOTS = 1 << 14;
     /**
@@ -177,97 +177,9 @@ final class BlockTable {
     /** How many of the last blocks given back are remembered. */
     private final int history;
     /** The blocks given back (null when the history is 0). */
-    private final History given;
+    private final FreeHistory given;
     /** Each thread's frees not yet in {@link #given} (null when the history is 0). */
-    private final PerThread<Pending> pending;
-
-    /**
-     * One thread's last frees, not yet moved to the shared {@link History}: per entry the
-     * address, its record's final meta word (kind, domains, serial: one incarnation of the
-     * address), its size and where a realloc moved it (or 0). The owner alone writes it, so a
-     * free takes no atomic instruction and threads never share its cache lines; once every
-     * {@link #capacity} frees it is flushed under the history's lock. A new thread takes over
-     * an ended thread's buffer ({@link PerThread}), entries and all.
-     */
-    private static final class Pending {
-        private static final VarHandle COUNT;
-
-        static {
-            try {
-                COUNT = MethodHandles.lookup().findVarHandle(Pending.class, "count", int.class);
-            } catch (ReflectiveOperationException e) {
-                throw new ExceptionInInitializerError(e);
-            }
-        }
-
-        final long[] entries;
-        final int capacity;
-        /** Entries held; read opaquely by reports. */
-        int count;
-
-        Pending(int capacity) {
-            this.capacity = capacity;
-            this.entries = new long[HISTORY_FIELDS * capacity];
-        }
-    }
-
-    /**
-     * The last {@code debug.history} frees of all threads together, in a ring (a power of two
-     * at least that long, of which the last {@code history} entries count) made at the first
-     * flush; entries as {@link Pending}'s. Written and read under its own lock: threads come
-     * here once every {@value #PENDING} frees, reports when they look a block up.
-     */
-    private static final class History {
-        private final int history;
-        private final int mask;
-        private long[] ring;
-        private long written;
-
-        History(int history) {
-            this.history = history;
-            this.mask = (history <= 1 ? 1 : Integer.highestOneBit(history - 1) << 1) - 1;
-        }
-
-        synchronized void flush(Pending q, int n) {
-            if (ring == null) {
-                ring = new long[HISTORY_FIELDS * (mask + 1)];
-            }
-            for (int k = 0; k < n; k++) {
-                System.arraycopy(q.entries, HISTORY_FIELDS * k, ring, HISTORY_FIELDS * (int) (written++ & mask),
-                        HISTORY_FIELDS);
-            }
-        }
-
-        /** The newest entry for {@code p} (of serial {@code serial}, or any when {@code serial < 0}), copied into {@code best}. */
-        synchronized void find(long p, long serial, long[] best) {
-            if (ring == null) {
-                return;
-            }
-            for (long k = written - 1; k >= 0 && k >= written - history; k--) {
-                consider(ring, HISTORY_FIELDS * (int) (k & mask), p, serial, best);
-            }
-        }
-
-        synchronized long bytes() {
-            return ring == null ? 0 : (long) ring.length * Long.BYTES;
-        }
-    }
-
-    /**
-     * Keeps the entry at {@code at} of {@code entries} in {@code best} when it is the free of
-     * {@code p}: of serial {@code serial} (the first found), or when {@code serial < 0} the
-     * newest block's (the highest serial).
-     */
-    private static void consider(long[] entries, int at, long p, long serial, long[] best) {
-        if (entries[at] != p) {
-            return;
-        }
-        long s = entries[at + 1] >>> SERIAL_SHIFT;
-        boolean keep = serial >= 0 ? s == serial && best[1] == 0 : best[1] == 0 || s > best[1] >>> SERIAL_SHIFT;
-        if (keep) {
-            System.arraycopy(entries, at, best, 0, HISTORY_FIELDS);
-        }
-    }
+    private final PerThread<PendingFrees> pending;
 
     BlockTable(int history) {
         long id = TABLES.incrementAndGet();
@@ -277,9 +189,9 @@ final class BlockTable {
         this.tableKey = id << TABLE_SHIFT;
         this.forget = CLEANER.register(this, new Forget(tableKey));
         this.history = history;
-        this.given = history == 0 ? null : new History(history);
+        this.given = history == 0 ? null : new FreeHistory(history);
         int buffer = Math.min(PENDING, history);
-        this.pending = history == 0 ? null : new PerThread<>(() -> new Pending(buffer));
+        this.pending = history == 0 ? null : new PerThread<>(() -> new PendingFrees(buffer));
     }
 
     /** {@code serial} modulo 2^52, the most a record keeps. */
@@ -412,7 +324,7 @@ final class BlockTable {
         if (pending == null) {
             return;
         }
-        Pending q = pending.get();
+        PendingFrees q = pending.get();
         int n = q.count;
         if (n == q.capacity) {
             given.flush(q, n);
@@ -423,7 +335,7 @@ final class BlockTable {
         q.entries[at + 1] = meta;
         q.entries[at + 2] = size;
         q.entries[at + 3] = movedTo;
-        Pending.COUNT.setOpaque(q, n + 1);
+        PendingFrees.COUNT.setOpaque(q, n + 1);
     }
 
     /**
@@ -526,9 +438,9 @@ final class BlockTable {
         long[] best = new long[HISTORY_FIELDS];
         given.find(p, serial, best);
         pending.forEach(q -> {
-            int n = (int) Pending.COUNT.getOpaque(q);
+            int n = (int) PendingFrees.COUNT.getOpaque(q);
             for (int k = n - 1; k >= 0; k--) {
-                consider(q.entries, HISTORY_FIELDS * k, p, serial, best);
+                FreeHistory.consider(q.entries, HISTORY_FIELDS * k, p, serial, best);
             }
         });
         return best[1] == 0 ? null : best;
