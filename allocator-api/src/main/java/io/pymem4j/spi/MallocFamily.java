@@ -25,9 +25,12 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * <p>Speed decides the shape. The JIT constant-folds a {@code static final} field, not an
  * instance field or a map entry, and only a constant handle lets a downcall inline. So this
  * class keeps no handle: a binding class stores what {@link #bind} and {@link #downcall}
- * make in its own {@code static final} fields, and passes those to the static call methods
- * here ({@link #rawMalloc}, {@link #malloc}, {@link #free} ...), which are small enough to
- * inline into its call site, where the handle is a constant again.
+ * make in its own {@code static final} fields. A backend on a hot path calls each handle in a
+ * method of its own binding class, where the handle is a constant whether or not the JIT
+ * inlines that method into its caller (allocator-raw's and allocator-mimalloc's do). The
+ * static call methods here ({@link #rawMalloc}, {@link #malloc}, {@link #free} ...) take the
+ * handle as an argument and share the edge cases; the handle is a constant only where they
+ * are inlined, which suits callers with shallow call sites (the benchmarks' peers).
  *
  * <p>Pointers and sizes cross as {@code JAVA_LONG} (on the 64-bit platforms FFM supports,
  * {@code void*} and {@code size_t} are 64-bit integers in the same registers), so no

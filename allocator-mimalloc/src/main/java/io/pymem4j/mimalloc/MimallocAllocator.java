@@ -2,7 +2,6 @@ package io.pymem4j.mimalloc;
 
 import io.pymem4j.api.PyMemAllocatorEx;
 import io.pymem4j.spi.BlockLimit;
-import io.pymem4j.spi.MallocFamily;
 
 /**
  * mimalloc's {@code mi_malloc} family as an allocator: what CPython 3.13+ installs in the MEM
@@ -56,10 +55,10 @@ public final class MimallocAllocator implements PyMemAllocatorEx {
 
     @Override
     public long malloc(long size) {
-        if (size > maxBlock) {
+        if (size < 0 || size > maxBlock) {
             return 0;
         }
-        return MallocFamily.malloc(MimallocLibrary.MALLOC, size);
+        return MimallocLibrary.malloc(size);
     }
 
     @Override
@@ -67,20 +66,22 @@ public final class MimallocAllocator implements PyMemAllocatorEx {
         if (PyMemAllocatorEx.callocOverflows(nelem, elsize) || nelem * elsize > maxBlock) {
             return 0;
         }
-        return MallocFamily.calloc(MimallocLibrary.CALLOC, nelem, elsize);
+        return MimallocLibrary.calloc(nelem, elsize);
     }
 
     @Override
     public long realloc(long ptr, long newSize) {
-        if (newSize > maxBlock) {
+        if (newSize < 0 || newSize > maxBlock) {
             return 0;
         }
-        return MallocFamily.realloc(MimallocLibrary.REALLOC, ptr, newSize);
+        return MimallocLibrary.realloc(ptr, newSize);
     }
 
     @Override
     public void free(long ptr) {
-        MallocFamily.free(MimallocLibrary.FREE, ptr);
+        if (ptr != 0) {
+            MimallocLibrary.free(ptr);
+        }
     }
 
     /**
@@ -88,7 +89,7 @@ public final class MimallocAllocator implements PyMemAllocatorEx {
      * at least what was asked for; 0 for NULL. Only for blocks of this allocator.
      */
     public long usableSize(long ptr) {
-        return MallocFamily.usableSize(MimallocLibrary.USABLE_SIZE, ptr);
+        return ptr == 0 ? 0 : MimallocLibrary.usableSize(ptr);
     }
 
     /** The loaded library's version, {@code 2.0.9} for Debian 12's libmimalloc2.0. */

@@ -97,6 +97,50 @@ final class MimallocLibrary {
     private MimallocLibrary() {
     }
 
+    // Each call reads its own static final handle, which the JIT folds into the downcall
+    // whether or not this method is inlined into its caller; a handle passed as an argument
+    // is a constant only where the callee is inlined.
+
+    static long malloc(long size) {
+        try {
+            return (long) MALLOC.invokeExact(size);
+        } catch (Throwable t) {
+            throw MallocFamily.rethrow(t);
+        }
+    }
+
+    static long calloc(long nelem, long elsize) {
+        try {
+            return (long) CALLOC.invokeExact(nelem, elsize);
+        } catch (Throwable t) {
+            throw MallocFamily.rethrow(t);
+        }
+    }
+
+    static long realloc(long ptr, long newSize) {
+        try {
+            return (long) REALLOC.invokeExact(ptr, newSize);
+        } catch (Throwable t) {
+            throw MallocFamily.rethrow(t);
+        }
+    }
+
+    static void free(long ptr) {
+        try {
+            FREE.invokeExact(ptr);
+        } catch (Throwable t) {
+            throw MallocFamily.rethrow(t);
+        }
+    }
+
+    static long usableSize(long ptr) {
+        try {
+            return (long) USABLE_SIZE.invokeExact(ptr);
+        } catch (Throwable t) {
+            throw MallocFamily.rethrow(t);
+        }
+    }
+
     private static String installHint() {
         return "install mimalloc 2.x (Debian and Ubuntu: apt-get install libmimalloc2.0) or name its file with -D"
                 + LIBRARY_PROPERTY + "=/path/to/libmimalloc.so.2";

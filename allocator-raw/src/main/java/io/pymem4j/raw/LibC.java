@@ -43,6 +43,42 @@ final class LibC {
     private LibC() {
     }
 
+    // Each call reads its own static final handle, which the JIT folds into the downcall
+    // whether or not this method is inlined into its caller; a handle passed as an argument
+    // is a constant only where the callee is inlined.
+
+    static long malloc(long size) {
+        try {
+            return (long) MALLOC.invokeExact(size);
+        } catch (Throwable t) {
+            throw MallocFamily.rethrow(t);
+        }
+    }
+
+    static long calloc(long nelem, long elsize) {
+        try {
+            return (long) CALLOC.invokeExact(nelem, elsize);
+        } catch (Throwable t) {
+            throw MallocFamily.rethrow(t);
+        }
+    }
+
+    static long realloc(long ptr, long newSize) {
+        try {
+            return (long) REALLOC.invokeExact(ptr, newSize);
+        } catch (Throwable t) {
+            throw MallocFamily.rethrow(t);
+        }
+    }
+
+    static void free(long ptr) {
+        try {
+            FREE.invokeExact(ptr);
+        } catch (Throwable t) {
+            throw MallocFamily.rethrow(t);
+        }
+    }
+
     static long mmap(long addr, long length, int prot, int flags, int fd, long offset) {
         try {
             return (long) MMAP.invokeExact(addr, length, prot, flags, fd, offset);

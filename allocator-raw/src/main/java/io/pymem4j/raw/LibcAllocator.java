@@ -2,7 +2,6 @@ package io.pymem4j.raw;
 
 import io.pymem4j.api.PyMemAllocatorEx;
 import io.pymem4j.spi.BlockLimit;
-import io.pymem4j.spi.MallocFamily;
 
 /**
  * The system allocator: libc's malloc family, as CPython's {@code _PyMem_RawMalloc} and
@@ -51,10 +50,10 @@ public final class LibcAllocator implements PyMemAllocatorEx {
 
     @Override
     public long malloc(long size) {
-        if (size > maxBlock) {
+        if (size < 0 || size > maxBlock) {
             return 0;
         }
-        return MallocFamily.rawMalloc(LibC.MALLOC, size);
+        return LibC.malloc(size == 0 ? 1 : size);
     }
 
     @Override
@@ -62,20 +61,25 @@ public final class LibcAllocator implements PyMemAllocatorEx {
         if (PyMemAllocatorEx.callocOverflows(nelem, elsize) || nelem * elsize > maxBlock) {
             return 0;
         }
-        return MallocFamily.rawCalloc(LibC.CALLOC, nelem, elsize);
+        if (nelem == 0 || elsize == 0) {
+            return LibC.calloc(1, 1);
+        }
+        return LibC.calloc(nelem, elsize);
     }
 
     @Override
     public long realloc(long ptr, long newSize) {
-        if (newSize > maxBlock) {
+        if (newSize < 0 || newSize > maxBlock) {
             return 0;
         }
-        return MallocFamily.rawRealloc(LibC.REALLOC, ptr, newSize);
+        return LibC.realloc(ptr, newSize == 0 ? 1 : newSize);
     }
 
     @Override
     public void free(long ptr) {
-        MallocFamily.free(LibC.FREE, ptr);
+        if (ptr != 0) {
+            LibC.free(ptr);
+        }
     }
 
     @Override
