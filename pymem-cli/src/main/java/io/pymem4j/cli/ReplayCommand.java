@@ -186,7 +186,7 @@ final class ReplayCommand implements Callable<Integer> {
         }
         boolean existed = Files.exists(file);
         try {
-            try (FileChannel ignored = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.CREATE)) {
+            try (FileChannel _ = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.CREATE)) {
                 // open is the check
             }
             if (!existed) {
