@@ -61,6 +61,21 @@ public final class BlockLimit {
      * @throws AllocatorSetupException for anything else, naming the option and the value
      */
     public static long parse(String value) {
+        long n = bytes(value);
+        if (n < 1) {
+            throw new AllocatorSetupException("option " + OPTION + "='" + value
+                    + "' is not valid: expected a count of bytes from 1 up, such as 1048576, 64m or 2g");
+        }
+        return n;
+    }
+
+    /**
+     * A count of bytes as every byte-valued option writes it: digits (underscores allowed)
+     * with an optional k, m, g or t suffix, in any case.
+     *
+     * @return the count, or -1 when {@code value} is not one or does not fit a {@code long}
+     */
+    public static long bytes(String value) {
         String v = value.strip().toLowerCase(Locale.ROOT).replace("_", "");
         int shift = 0;
         if (!v.isEmpty()) {
@@ -79,13 +94,9 @@ public final class BlockLimit {
         try {
             n = Long.parseLong(v);
         } catch (NumberFormatException e) {
-            n = -1;
+            return -1;
         }
-        if (n < 1 || n > (Long.MAX_VALUE >> shift)) {
-            throw new AllocatorSetupException("option " + OPTION + "='" + value
-                    + "' is not valid: expected a count of bytes from 1 up, such as 1048576, 64m or 2g");
-        }
-        return n << shift;
+        return n < 0 || n > (Long.MAX_VALUE >> shift) ? -1 : n << shift;
     }
 
     /** Computed once per JVM, on first use. */

@@ -1,6 +1,7 @@
 package io.pymem4j.debug;
 
 import io.pymem4j.api.AllocatorSetupException;
+import io.pymem4j.spi.BlockLimit;
 
 import java.util.Locale;
 import java.util.function.Function;
@@ -96,28 +97,11 @@ public record DebugConfig(boolean serialNumbers, CorruptionPolicy policy, long q
     }
 
     private static long parseBytes(String key, String value) {
-        String v = value.strip().toLowerCase(Locale.ROOT).replace("_", "");
-        int shift = 0;
-        if (!v.isEmpty()) {
-            switch (v.charAt(v.length() - 1)) {
-                case 'k' -> shift = 10;
-                case 'm' -> shift = 20;
-                case 'g' -> shift = 30;
-                default -> shift = 0;
-            }
-        }
-        if (shift != 0) {
-            v = v.substring(0, v.length() - 1);
-        }
-        try {
-            long n = Long.parseLong(v);
-            if (n < 0 || n > (Long.MAX_VALUE >> shift)) {
-                throw bad(key, value, "a count of bytes from 0 up, such as 65536 or 64k");
-            }
-            return n << shift;
-        } catch (NumberFormatException e) {
+        long n = BlockLimit.bytes(value);
+        if (n < 0) {
             throw bad(key, value, "a count of bytes from 0 up, such as 65536 or 64k");
         }
+        return n;
     }
 
     private static AllocatorSetupException bad(String key, String value, String expected) {
