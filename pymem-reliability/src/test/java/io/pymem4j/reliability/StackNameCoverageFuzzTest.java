@@ -3,7 +3,6 @@ package io.pymem4j.reliability;
 import com.code_intelligence.jazzer.junit.DictionaryEntries;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.pymem4j.api.AllocatorSetupException;
-import io.pymem4j.api.PyMemAllocatorDomain;
 import io.pymem4j.runtime.ProviderRegistry;
 import io.pymem4j.runtime.PyMemRuntime;
 import io.pymem4j.runtime.StackSpec;
@@ -12,7 +11,6 @@ import java.nio.charset.StandardCharsets;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 /**
  * Coverage-guided fuzzing (Jazzer) of the stack-name grammar ({@link StackSpec#parse}) and of the
@@ -62,21 +60,7 @@ class StackNameCoverageFuzzTest {
             assertHasMessage(e);
             return;
         }
-        try {
-            StackSpec spec = rt.stackSpec();
-            assertEquals(spec, StackSpec.parse(rt.currentAllocatorName(), rt.registry()), "the stack's name parses back");
-            try (var _ = StackUnderTest.hold(rt)) {
-                for (PyMemAllocatorDomain d : PyMemAllocatorDomain.values()) {
-                    long p = rt.malloc(d, 40);
-                    if (!spec.hasHook("failing")) {
-                        assertNotEquals(0, p, d + " malloc on " + spec);
-                    }
-                    rt.free(d, p);
-                }
-            }
-        } finally {
-            StackUnderTest.close(rt);
-        }
+        StackUnderTest.assertWorksThenClose(rt);
     }
 
     private static void assertHasMessage(RuntimeException e) {

@@ -7,10 +7,14 @@ import io.pymem4j.debug.DebugHook;
 import io.pymem4j.pymalloc.Pymalloc;
 import io.pymem4j.runtime.ProviderRegistry;
 import io.pymem4j.runtime.PyMemRuntime;
+import io.pymem4j.runtime.StackSpec;
 import io.pymem4j.tracemalloc.Tracemalloc;
 
 import java.util.ArrayList;
 import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 /**
  * One stack the reliability tests run against: a backend in one geometry and thread mode,
@@ -120,6 +124,29 @@ record StackUnderTest(String backend, String geometry, boolean gil, String hooks
     /** Bytes tracemalloc traces; -1 when the stack does not trace. */
     long tracedBytes(PyMemRuntime rt) {
         return traced() ? Tracemalloc.of(rt).getTracedMemory().current() : -1;
+    }
+
+    /**
+     * Checks a runtime built from a fuzzed name or options, then closes it: its name parses
+     * back to its stack, and every domain allocates (unless the stack injects failures) and
+     * frees a block.
+     */
+    static void assertWorksThenClose(PyMemRuntime rt) {
+        try {
+            StackSpec spec = rt.stackSpec();
+            assertEquals(spec, StackSpec.parse(rt.currentAllocatorName(), rt.registry()), "the stack's name parses back");
+            try (var _ = hold(rt)) {
+                for (PyMemAllocatorDomain d : PyMemAllocatorDomain.values()) {
+                    long p = rt.malloc(d, 40);
+                    if (!spec.hasHook("failing")) {
+                        assertNotEquals(0, p, d + " malloc on " + spec);
+                    }
+                    rt.free(d, p);
+                }
+            }
+        } finally {
+            close(rt);
+        }
     }
 
     /** Gives pymalloc's arenas back and stops tracing: the runtime must not be used after. */
