@@ -8,25 +8,18 @@ import java.lang.ref.Cleaner;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * What the layer knows of every address it handed out: a record per block, found by the
- * address itself through a radix tree (as CPython 3.10+ finds an arena through its arena
- * map) or, most of the time, through a cache of the tree's leaves that all tables share
- * ({@link #RECENT}), and a {@linkplain FreeHistory history} of the last {@code debug.history}
- * blocks given back. Nothing lives on the native heap and no Java object is made per block.
- * The diagram is in the package documentation.
+ * What the layer knows of every address it handed out: a record per block, in a leaf (the
+ * records of a 64 KiB region) found by the address itself through the shared {@link LeafCache}
+ * or, on a miss, this table's {@link LeafTree}, and a {@linkplain FreeHistory history} of the
+ * last {@code debug.history} blocks given back. Nothing lives on the native heap and no Java
+ * object is made per block. The diagram is in the package documentation.
  *
  * <p>Hot paths ({@link #adopt}, {@link #take}) allocate nothing and take no lock: a block
  * changes hands with one compare-and-set of its record, so of two threads freeing one block
- * exactly one passes it down.
- *
- * <p>The tree is bounded by what is live, not by the addresses ever used: when it has made
- * twice as many leaves as it kept at its last sweep (and at least {@value #SWEEP_MIN_LEAVES}),
- * the next leaf it makes first sweeps it, giving back every leaf that holds no live, pinned or
- * leaked record (a freed record's story is then the history's), and every mid node left
- * empty. A swept leaf is retired record by record with a compare-and-set, as {@link #adopt}
- * writes its record with one, so an adopt racing the sweep either keeps the leaf or finds it
- * retired and goes to the tree for a new one. When the Java heap cannot hold a new leaf,
- * {@link #adopt} says so instead of throwing, and the layer hands the block back.
+ * exactly one passes it down. The tree is bounded by what is live (its sweeps retire a leaf
+ * record by record with compare-and-sets, against {@link #adopt}'s); when the Java heap
+ * cannot hold a new leaf, {@link #adopt} says so instead of throwing, and the layer hands the
+ * block back.
  */
 final class BlockTable {
 
@@ -82,12 +75,7 @@ final class BlockTable {
      * blocks never start in one granule.
      */
     static final int GRANULE_SHIFT = 5;
-    /** A leaf holds the records of a region of 64 KiB. */
-    private static final int REGION_SHIFT = 16;
-    /** The mid level spans 4 GiB, the root the 48-bit user address space of x86-64 and AArch64. */
-    private static final int MID_SHIFT = 32;
-    static final int ADDRESS_BITS = 48;
-    private static final int LEAF_RECORDS = 1 << (REGION_SHIFT - GRANULE_SHIFT);
+    static final int LEAF_RECORDS = 1 << (LeafTree.REGION_SHIFT - GRANULE_SHIFT);
     /**
      * Longs of padding before and after a leaf's records, a cache line each. Every lookup
      * reads the leaf's length (its bounds check) from the array's header line; without the
@@ -98,10 +86,6 @@ final class BlockTable {
      */
     static final int LEAF_PAD = 8;
     static final int LEAF_LENGTH = LEAF_PAD + 2 * LEAF_RECORDS + LEAF_PAD;
-    private static final int MID_NODES = 1 << (MID_SHIFT - REGION_SHIFT);
-    static final long LEAF_BYTES = (long) LEAF_LENGTH * Long.BYTES;
-    static final long MID_BYTES = (long) MID_NODES * Integer.BYTES;
-    private static final int ROOT_NODES = 1 << (ADDRESS_BITS - MID_SHIFT);
 
     // A record is two longs in its leaf: SIZE, then META, which packs the kind, the two
     // domains, the pointer's offset in its granule and the serial number.
@@ -130,50 +114,22 @@ final class BlockTable {
     private static final PyMemAllocatorDomain[] DOMAINS = PyMemAllocatorDomain.values();
 
     private static final VarHandle RECORDS = MethodHandles.arrayElementVarHandle(long[].class);
-    private static final VarHandle MIDS = MethodHandles.arrayElementVarHandle(long[][][].class);
-    private static final VarHandle LEAVES = MethodHandles.arrayElementVarHandle(long[][].class);
 
     /** Where a leaf keeps its key, in the padding before its records: its table's id, then its region ({@code p >>> 16}). */
-    private static final int KEY = 0;
+    static final int KEY = 0;
     /** A retired leaf's key, which no table's lookup matches. */
-    private static final long RETIRED_KEY = -1;
-    /** A sweep runs when the tree has made this many leaves at least (2 MiB of them). */
-    static final int SWEEP_MIN_LEAVES = 64;
+    static final long RETIRED_KEY = -1;
     /** Each thread's frees not yet moved to the shared history, at most. */
     static final int PENDING = 16;
     static final int HISTORY_FIELDS = 4;
-    private static final int TABLE_SHIFT = ADDRESS_BITS - REGION_SHIFT;
-    static final int RECENT_SLOTS = 1 << 14;
-    /**
-     * Leaves of every table by region number modulo {@value #RECENT_SLOTS}, each told apart by
-     * its key: a lookup is one load and a compare before the record's, where the tree takes
-     * three dependent loads after a field of the table. Static, so that the JIT knows the
-     * array's place and length (no load of either, no bounds check). A miss
-     * (an empty slot, another region's or another table's leaf) goes to the tree and puts the
-     * leaf here. Slots are written on misses only, so threads share them read-only in the
-     * steady state.
-     */
-    private static final long[][] RECENT = new long[RECENT_SLOTS][];
+    static final int TABLE_SHIFT = LeafTree.ADDRESS_BITS - LeafTree.REGION_SHIFT;
     private static final AtomicLong TABLES = new AtomicLong();
-    /** Clears a collected table's leaves out of {@link #RECENT}, which would otherwise keep them (32 KiB each). */
-    private static final Cleaner CLEANER = Cleaner.create(Thread.ofPlatform().name("pymem4j-debug-cleaner").factory());
-
     /** This table's id, shifted to its place in a leaf's key. */
     final long tableKey;
-    /** Takes this table's leaves out of {@link #RECENT}: run once, when the table is collected (or by a test). */
+    /** Takes this table's leaves out of the {@link LeafCache}: run once, when the table is collected (or by a test). */
     private final Cleaner.Cleanable forget;
-    /**
-     * root[p >>> 32][(p >>> 16) & 0xffff] is the leaf of p's region; nodes are made and given
-     * back under {@link #grow}'s lock.
-     */
-    private final long[][][] root = new long[ROOT_NODES][][];
-    private final Object grow = new Object();
-    /** Leaves in the tree (under {@link #grow}). */
-    private int leafCount;
-    /** {@link #makeLeaf} sweeps the tree first when it holds this many leaves (under {@link #grow}). */
-    private int sweepAt = SWEEP_MIN_LEAVES;
-    /** Makes a leaf's array (a test makes it fail as a full heap would). */
-    java.util.function.IntFunction<long[]> newLeaf = long[]::new;
+    /** The leaves of this table's records. */
+    final LeafTree tree;
     /** How many of the last blocks given back are remembered. */
     private final int history;
     /** The blocks given back (null when the history is 0). */
@@ -187,7 +143,8 @@ final class BlockTable {
             throw new IllegalStateException("more debug layers made than a leaf's key can tell apart: " + id);
         }
         this.tableKey = id << TABLE_SHIFT;
-        this.forget = CLEANER.register(this, new Forget(tableKey));
+        this.forget = LeafCache.forgetWhenCollected(this, tableKey);
+        this.tree = new LeafTree(tableKey);
         this.history = history;
         this.given = history == 0 ? null : new FreeHistory(history);
         int buffer = Math.min(PENDING, history);
@@ -234,7 +191,7 @@ final class BlockTable {
 
     /** The leaf of {@code p} once the sweep that retired the one found is over. */
     private long[] afterSweep(long p) {
-        synchronized (grow) {
+        synchronized (tree.grow) {
             // The sweep holds the lock from the first record it retires until the leaf has left the tree.
             return leafOfTree(p, true);
         }
@@ -379,31 +336,14 @@ final class BlockTable {
         return n[0];
     }
 
-    /** Leaves made so far, each the records of 64 KiB of addresses (for tests). */
+    /** Leaves in the tree now, each the records of 64 KiB of addresses (for tests). */
     int leaves() {
-        int[] n = new int[1];
-        forEachLeaf((base, leaf) -> n[0]++);
-        return n[0];
+        return tree.leaves();
     }
 
-    /**
-     * The Java heap the tree's arrays hold, their headers left out and references counted
-     * as 4 bytes (compressed, the JVM's default below 32 GiB of heap): {@value #LEAF_BYTES}
-     * bytes a leaf, one per 64 KiB region that holds a live (or leaked) block or did since the
-     * last sweep, and 256 KiB a mid node, one per 4 GiB that holds a leaf. A record half the
-     * size of the addresses it covers is the price of finding any pointer's record without
-     * reading the pointer; sweeps keep the leaves within about twice those of live regions
-     * (or {@value #SWEEP_MIN_LEAVES}).
-     */
+    /** The Java heap the table's tree holds ({@link LeafTree#javaHeapBytes}). */
     long javaHeapBytes() {
-        long[] n = new long[2];
-        for (int r = 0; r < ROOT_NODES; r++) {
-            if (MIDS.getAcquire(root, r) != null) {
-                n[0]++;
-            }
-        }
-        forEachLeaf((base, leaf) -> n[1]++);
-        return n[0] * MID_BYTES + n[1] * LEAF_BYTES;
+        return tree.javaHeapBytes();
     }
 
     private Entry entry(long p, long size, long meta) {
@@ -461,13 +401,8 @@ final class BlockTable {
         void visit(long p, long size, long meta);
     }
 
-    @FunctionalInterface
-    private interface LeafVisitor {
-        void visit(long regionBase, long[] leaf);
-    }
-
     private void forEachRecord(RecordVisitor visitor) {
-        forEachLeaf((base, leaf) -> {
+        tree.forEachLeaf((base, leaf) -> {
             for (int g = 0; g < LEAF_RECORDS; g++) {
                 int i = record(g);
                 long meta = (long) RECORDS.getAcquire(leaf, i + META);
@@ -479,144 +414,32 @@ final class BlockTable {
         });
     }
 
-    private void forEachLeaf(LeafVisitor visitor) {
-        for (int r = 0; r < ROOT_NODES; r++) {
-            long[][] mid = (long[][]) MIDS.getAcquire(root, r);
-            if (mid == null) {
-                continue;
-            }
-            for (int m = 0; m < MID_NODES; m++) {
-                long[] leaf = (long[]) LEAVES.getAcquire(mid, m);
-                if (leaf != null) {
-                    visitor.visit(((long) r << MID_SHIFT) | ((long) m << REGION_SHIFT), leaf);
-                }
-            }
-        }
-    }
-
     /** The leaf of {@code p}'s region; made when {@code create}, else null when there is none. */
     private long[] leaf(long p, boolean create) {
-        long region = p >>> REGION_SHIFT;
+        long region = p >>> LeafTree.REGION_SHIFT;
         if (region >>> TABLE_SHIFT == 0) { // else not a user address: the tree says so
-            long[] leaf = RECENT[recentSlot(region)];
-            // A load-acquire of the slot: the key and the records written before the leaf's
-            // release are seen (a plain load and a fence, which costs no instruction on x86,
-            // where the VarHandle's acquire load also checks the element's class).
-            VarHandle.acquireFence();
-            if (leaf != null && leaf[KEY] == (tableKey | region)) {
+            long[] leaf = LeafCache.get(tableKey, region);
+            if (leaf != null) {
                 return leaf;
             }
         }
         return leafOfTree(p, create);
     }
 
-    /** {@link #leaf} through the radix tree; the leaf found or made goes into {@link #RECENT}. */
+    /** {@link #leaf} through the tree; the leaf found or made goes into the {@link LeafCache}. */
     private long[] leafOfTree(long p, boolean create) {
-        int r = (int) (p >>> MID_SHIFT);
-        if (r >= ROOT_NODES || r < 0) {
-            if (create) {
-                throw new IllegalStateException("the debug layer records blocks below 2^" + ADDRESS_BITS
-                        + " (48-bit user addresses); the backend returned 0x" + Long.toHexString(p));
-            }
-            return null;
-        }
-        long[][] mid = (long[][]) MIDS.getAcquire(root, r);
-        int m = (int) (p >>> REGION_SHIFT) & (MID_NODES - 1);
-        long[] leaf = mid == null ? null : (long[]) LEAVES.getAcquire(mid, m);
-        if (leaf == null && create) {
-            leaf = makeLeaf(r, m);
-        }
+        long[] leaf = tree.find(p, create);
         if (leaf != null) {
-            int slot = recentSlot(p >>> REGION_SHIFT);
-            LEAVES.setRelease(RECENT, slot, leaf);
-            if ((long) RECORDS.getVolatile(leaf, KEY) == RETIRED_KEY) {
-                // Swept since this thread found it: it must not stay in the cache.
-                LEAVES.compareAndSet(RECENT, slot, leaf, null);
-            }
+            LeafCache.put(p >>> LeafTree.REGION_SHIFT, leaf);
         }
         return leaf;
-    }
-
-    /** The leaf of region {@code m} of mid node {@code r}, made if need be; null when the heap cannot hold it. */
-    private long[] makeLeaf(int r, int m) {
-        synchronized (grow) {
-            long[][] mid = root[r];
-            long[] leaf = mid == null ? null : mid[m];
-            if (leaf != null) {
-                return leaf;
-            }
-            if (leafCount >= sweepAt) {
-                sweep();
-            }
-            try {
-                return addLeaf(r, m);
-            } catch (OutOfMemoryError full) {
-                // Leaves no live block needs may make room: retry once after a sweep.
-                sweep();
-                try {
-                    return addLeaf(r, m);
-                } catch (OutOfMemoryError stillFull) {
-                    return null;
-                }
-            }
-        }
-    }
-
-    /** Makes the leaf (and mid node) of region {@code m} of mid node {@code r}; under {@link #grow}. */
-    private long[] addLeaf(int r, int m) {
-        long[][] mid = root[r];
-        if (mid == null) {
-            mid = new long[MID_NODES][];
-            MIDS.setRelease(root, r, mid);
-        }
-        long[] leaf = newLeaf.apply(LEAF_LENGTH);
-        leaf[KEY] = tableKey | (long) r << (MID_SHIFT - REGION_SHIFT) | m;
-        LEAVES.setRelease(mid, m, leaf);
-        leafCount++;
-        return leaf;
-    }
-
-    /**
-     * Gives back every leaf with no live, pinned or leaked record, and every mid node left
-     * with no leaf; the next sweep waits for twice the leaves kept. Under {@link #grow}.
-     */
-    private void sweep() {
-        long[] was = new long[LEAF_RECORDS];
-        for (int r = 0; r < ROOT_NODES; r++) {
-            long[][] mid = root[r];
-            if (mid == null) {
-                continue;
-            }
-            boolean kept = false;
-            for (int m = 0; m < MID_NODES; m++) {
-                long[] leaf = mid[m];
-                if (leaf == null) {
-                    continue;
-                }
-                if (retire(leaf, was)) {
-                    LEAVES.setRelease(mid, m, null);
-                    LEAVES.compareAndSet(RECENT, recentSlot(leafRegion(r, m)), leaf, null);
-                    leafCount--;
-                } else {
-                    kept = true;
-                }
-            }
-            if (!kept) {
-                MIDS.setRelease(root, r, null);
-            }
-        }
-        sweepAt = Math.max(SWEEP_MIN_LEAVES, 2 * leafCount);
-    }
-
-    private static long leafRegion(int r, int m) {
-        return (long) r << (MID_SHIFT - REGION_SHIFT) | m;
     }
 
     /**
      * Retires every record of {@code leaf} and its key when none is live, pinned or leaked
      * (each with a compare-and-set, against {@link #adopt}'s); else leaves it as it was.
      */
-    private static boolean retire(long[] leaf, long[] was) {
+    static boolean retire(long[] leaf, long[] was) {
         for (int g = 0; g < LEAF_RECORDS; g++) {
             if (holds(kind((long) RECORDS.getAcquire(leaf, record(g) + META)))) {
                 return false;
@@ -645,29 +468,6 @@ final class BlockTable {
         return kind == LIVE || kind == PINNED || kind == LEAKED;
     }
 
-    /** A collected table's cleaning: its leaves leave {@link #RECENT} (it must not refer to the table). */
-    private record Forget(long tableKey) implements Runnable {
-        @Override
-        public void run() {
-            for (int i = 0; i < RECENT_SLOTS; i++) {
-                long[] leaf = (long[]) LEAVES.getAcquire(RECENT, i);
-                if (isOfTable(leaf, tableKey) || leaf != null && leaf[KEY] == RETIRED_KEY) {
-                    LEAVES.compareAndSet(RECENT, i, leaf, null);
-                }
-            }
-        }
-    }
-
-    /** The slot of {@link #RECENT} that holds the leaf of region {@code region} ({@code p >>> 16}) when it is cached. */
-    private static int recentSlot(long region) {
-        return (int) region & (RECENT_SLOTS - 1);
-    }
-
-    /** Whether {@code leaf} (or null) belongs to the table with {@code tableKey}. */
-    private static boolean isOfTable(long[] leaf, long tableKey) {
-        return leaf != null && leaf[KEY] >>> TABLE_SHIFT == tableKey >>> TABLE_SHIFT;
-    }
-
     /** Takes this table's leaves out of the shared cache now, as its collection would (for tests). */
     void forgetCachedLeaves() {
         forget.clean();
@@ -675,19 +475,12 @@ final class BlockTable {
 
     /** How many slots of the shared leaf cache hold a leaf of this table (for tests). */
     int cachedLeaves() {
-        return cachedLeaves(tableKey);
+        return LeafCache.count(tableKey);
     }
 
     /** How many slots of the shared leaf cache hold a leaf of the table with {@code tableKey}, collected or not (for tests). */
     static int cachedLeaves(long tableKey) {
-        int n = 0;
-        for (int i = 0; i < RECENT_SLOTS; i++) {
-            long[] leaf = (long[]) LEAVES.getAcquire(RECENT, i);
-            if (isOfTable(leaf, tableKey)) {
-                n++;
-            }
-        }
-        return n;
+        return LeafCache.count(tableKey);
     }
 
     /** Where {@code p}'s record sits in its leaf. */

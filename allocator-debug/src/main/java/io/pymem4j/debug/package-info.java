@@ -28,7 +28,8 @@
  *       {@code _debug} allocator names</td></tr>
  *   <tr><td>{@link io.pymem4j.debug.DebugHook}</td><td>{@code _PyRuntime.allocators.debug},
  *       {@code serialno}, {@code _PyMem_DebugCheckAddress}</td></tr>
- *   <tr><td>{@code BlockTable}</td><td>(none: CPython trusts the block's header)</td></tr>
+ *   <tr><td>{@code BlockTable}, {@code LeafTree}, {@code LeafCache}</td><td>(none: CPython trusts the
+ *       block's header; the tree is shaped as CPython 3.10+'s arena map)</td></tr>
  *   <tr><td>{@link io.pymem4j.debug.DebugAllocator}</td><td>{@code debug_alloc_api_t} with
  *       {@code _PyMem_DebugRawMalloc/Calloc/Realloc/Free}</td></tr>
  *   <tr><td>{@link io.pymem4j.debug.BlockLayout}</td><td>{@code PYMEM_CLEANBYTE} ... ({@code pycore_pymem.h}),
@@ -74,7 +75,8 @@
  *
  * <h2>The block table</h2>
  * {@code BlockTable} holds a record of every block the layer handed out, found from the
- * user pointer alone through a radix tree, as CPython 3.10+ finds a pool's arena through its
+ * user pointer alone through a radix tree ({@code LeafTree}, with a cache of its leaves
+ * that all tables share, {@code LeafCache}), as CPython 3.10+ finds a pool's arena through its
  * arena map: no hashing, no probing, no lock, no Java object per block. Blocks hold 32 bytes
  * at least (the overhead alone is 24 or 32), so two blocks never start in one 32-byte
  * granule, and the granule is the record's index.
@@ -83,7 +85,7 @@
  *   | bits 47..32        | bits 31..16          | bits 15..5       | 4..0 |
  *        root[65536] ──► mid[65536] ──► leaf: long[8 + 2 × 2048 + 8], the records of 64 KiB
  *                                             |   between a cache line of padding at each end
- *   RECENT[(p >>> 16) mod 16384] ──────────► the same leaf, if leaf[0] (its table, its region)
+ *   LeafCache[(p >>> 16) mod 16384] ───────► the same leaf, if leaf[0] (its table, its region)
  *                                             |   matches: static and shared, one load not three
  *         record of p = leaf[8+2g], leaf[8+2g+1]  | g = granule of p in its region
  *         +------------------+----------------------------------------------------------+
@@ -102,7 +104,7 @@
  *       32 KiB of records for 64 KiB of addresses. When the tree has twice the leaves it kept
  *       at its last sweep (64 at least), making a leaf first sweeps it: every leaf with no
  *       LIVE, PINNED or LEAKED record is retired record by record (a compare-and-set each,
- *       undone if an adopt came first) and leaves the tree and {@code RECENT}, and so does a
+ *       undone if an adopt came first) and leaves the tree and the cache, and so does a
  *       mid node left empty. The table holds then about twice the leaves of the regions with
  *       live blocks, not the address range ever used ({@code debug.table.bytes}). When the Java
  *       heap cannot hold a new leaf (after a sweep), malloc and calloc give the backend's block

@@ -257,7 +257,7 @@ class BlockTableTest {
     @Test
     void regionsThatShareACacheSlotKeepTheirOwnRecords() {
         BlockTable t = new BlockTable(16);
-        long other = BASE + ((long) BlockTable.RECENT_SLOTS << 16);
+        long other = BASE + ((long) LeafCache.SLOTS << 16);
         t.adopt(BASE, 100, 7, MEM);
         t.adopt(other, 200, 9, MEM);
         for (int i = 0; i < 3; i++) {

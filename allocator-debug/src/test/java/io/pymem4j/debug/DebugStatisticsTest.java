@@ -44,7 +44,7 @@ class DebugStatisticsTest {
         try (var reg = PyMemManagement.register(rt)) {
             assertEquals(0L, statistics(reg.objectName()).get("debug.table.bytes"));
             rt.memFree(rt.memMalloc(16));
-            assertTrue(statistics(reg.objectName()).get("debug.table.bytes") >= BlockTable.MID_BYTES + BlockTable.LEAF_BYTES);
+            assertTrue(statistics(reg.objectName()).get("debug.table.bytes") >= LeafTree.MID_BYTES + LeafTree.LEAF_BYTES);
         }
     }
 

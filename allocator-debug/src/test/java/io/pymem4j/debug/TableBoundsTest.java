@@ -20,7 +20,7 @@ class TableBoundsTest {
     private static final long REGION = 1L << 16;
     private static final long BASE = 0x7f00_0000_0000L;
     /** The most a table with one live region holds: the leaves a sweep waits for, one more, and a mid node. */
-    private static final long BOUND = (BlockTable.SWEEP_MIN_LEAVES + 1) * BlockTable.LEAF_BYTES + BlockTable.MID_BYTES;
+    private static final long BOUND = (LeafTree.SWEEP_MIN_LEAVES + 1) * LeafTree.LEAF_BYTES + LeafTree.MID_BYTES;
 
     @Test
     void pairsInEverNewRegionsLeaveTheTableWithinASmallBound() {
@@ -90,7 +90,7 @@ class TableBoundsTest {
     @Test
     void aTableThatCannotMakeALeafRecordsNothingAndSaysSo() {
         BlockTable t = new BlockTable(16);
-        t.newLeaf = n -> {
+        t.tree.newLeaf = n -> {
             throw new OutOfMemoryError("test: Java heap space");
         };
         assertEquals(BlockTable.NO_ROOM, t.adopt(BASE + 16, 16, 1, MEM));
@@ -101,7 +101,7 @@ class TableBoundsTest {
     @Test
     void aMallocTheTableCannotRecordIsNullAndItsBlockGoesBackToTheBackend() {
         Fixture f = new Fixture();
-        f.hook.table().newLeaf = n -> {
+        f.hook.table().tree.newLeaf = n -> {
             throw new OutOfMemoryError("test: Java heap space");
         };
         DebugAllocator a = f.allocator(MEM);
