@@ -7,6 +7,7 @@ import io.pymem4j.api.PyObjectArenaAllocator;
 import io.pymem4j.spi.AllocatorProvider;
 import io.pymem4j.spi.BackendContext;
 import io.pymem4j.spi.BackendProvider;
+import io.pymem4j.spi.BlockLimit;
 import io.pymem4j.spi.Hook;
 import io.pymem4j.spi.HookContext;
 import io.pymem4j.spi.HookProvider;
@@ -53,8 +54,25 @@ final class StackAssembler {
         return spec;
     }
 
-    /** Builds {@code spec} from scratch: new backend instances, new hook layers. */
+    /**
+     * Builds {@code spec} from scratch: new backend instances, new hook layers.
+     *
+     * @throws AllocatorSetupException also when a layer cannot get the memory of its own
+     *         structures (a layer says so with an {@link OutOfMemoryError}), for example under
+     *         a {@code max.block} smaller than they are
+     */
     BuiltStack build(StackSpec spec) {
+        try {
+            return buildLayers(spec);
+        } catch (OutOfMemoryError e) {
+            String limit = runtime.option(BlockLimit.OPTION);
+            throw new AllocatorSetupException("cannot build the stack '" + spec.name() + "': " + e.getMessage()
+                    + (limit == null ? "" : " (the option " + BlockLimit.OPTION + "=" + limit
+                            + " limits the layers' own structures too)"), e);
+        }
+    }
+
+    private BuiltStack buildLayers(StackSpec spec) {
         BackendProvider provider = registry.backend(spec.backend());
         PyMemAllocatorEx rawBackend = provider.domains().contains(PyMemAllocatorDomain.RAW)
                 ? null

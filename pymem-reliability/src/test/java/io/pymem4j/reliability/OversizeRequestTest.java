@@ -126,6 +126,14 @@ class OversizeRequestTest {
     }
 
     @Test
+    void aLimitBelowPymallocsOwnStructuresIsASetupErrorNamingIt() {
+        AllocatorSetupException e = assertThrows(AllocatorSetupException.class,
+                () -> PyMemRuntime.builder().allocator("pymalloc").option(BlockLimit.OPTION, "3").build());
+        assertEquals("cannot build the stack 'pymalloc': pymalloc: cannot allocate the arena map root (262144 bytes)"
+                + " (the option max.block=3 limits the layers' own structures too)", e.getMessage());
+    }
+
+    @Test
     void theDefaultIsMemoryPlusSwapAndFarBelow64TiB() {
         long limit = BlockLimit.machineDefault();
         assertTrue(limit >= 1L << 20 && limit < 1L << 46, "default " + limit);

@@ -28,7 +28,7 @@ class StackNameCoverageFuzzTest {
     @DictionaryEntries({"default", "debug", "pymalloc", "malloc", "mimalloc", "_debug", "+", "tracemalloc", "failing",
             "pymalloc.geometry", "cpython310", "classic", "debug.policy", "throw", "log", "abort", "debug.serialno",
             "debug.quarantine.bytes", "debug.history", "failing.start", "failing.stop", "failing.probability",
-            "failing.seed", "failing.domains", "gil", "true", "false", "mem,obj", "\\x0A"})
+            "failing.seed", "failing.domains", "gil", "true", "false", "mem,obj", "max.block", "\\x0A"})
     void anyNameGivesAStackThatParsesBackOrASetupError(byte[] input) {
         String name = new String(input, StandardCharsets.UTF_8).lines().findFirst().orElse("");
         StackSpec spec;
@@ -46,7 +46,7 @@ class StackNameCoverageFuzzTest {
     @DictionaryEntries({"default", "debug", "pymalloc", "malloc", "mimalloc", "_debug", "+", "tracemalloc", "failing",
             "pymalloc.geometry", "cpython310", "classic", "debug.policy", "throw", "log", "abort", "debug.serialno",
             "debug.quarantine.bytes", "debug.history", "failing.start", "failing.stop", "failing.probability",
-            "failing.seed", "failing.domains", "gil", "true", "false", "mem,obj", "\\x0A"})
+            "failing.seed", "failing.domains", "gil", "true", "false", "mem,obj", "max.block", "\\x0A"})
     void anyNameAndOptionsGiveAWorkingRuntimeOrASetupError(byte[] input) {
         String[] lines = new String(input, StandardCharsets.UTF_8).split("\n", -1);
         PyMemRuntime.Builder builder = PyMemRuntime.builder().allocator(lines[0]);
