@@ -57,7 +57,11 @@ public @interface PyMemTest {
      */
     int traceback() default 10;
 
-    /** Runtime options as {@code key=value} ({@code debug.quarantine.bytes=64k}); {@code debug.policy} is {@code throw} unless set here. */
+    /**
+     * Runtime options as {@code key=value} ({@code debug.quarantine.bytes=64k}); unless set here,
+     * {@code debug.policy} is {@code throw}, {@code debug.quarantine.bytes} {@code 1m} (so a write
+     * after free is found) and {@code debug.frames} {@code java}.
+     */
     String[] options() default {};
 
     /** Which tests share the runtime. */
