@@ -9,6 +9,7 @@ import io.pymem4j.api.PyObjectArenaAllocator;
 import io.pymem4j.spi.ArenaProvider;
 import io.pymem4j.spi.Hook;
 import io.pymem4j.spi.HookProvider;
+import io.pymem4j.spi.LiveBlockCheck;
 import io.pymem4j.spi.RuntimeView;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -95,6 +96,8 @@ public final class PyMemRuntime implements RuntimeView {
     private volatile PyMemAllocatorEx mem;
     private volatile PyMemAllocatorEx obj;
     private volatile PyObjectArenaAllocator arenaAllocator;
+    /** Moves on every set-up: see {@link #stackVersion()}. */
+    private volatile int stackVersion;
 
     // Guarded by lock.
     private BuiltStack stack;
@@ -175,6 +178,7 @@ public final class PyMemRuntime implements RuntimeView {
             StackSpec spec = assembler.withConfiguredHooks(StackSpec.parse(name, registry));
             BuiltStack next = used ? assembler.rebuildAbove(stack, customized, spec) : assembler.build(spec);
             stack = next;
+            stackVersion++;
             PyMemAllocatorDomain[] domains = PyMemAllocatorDomain.values();
             for (PyMemAllocatorDomain d : domains) {
                 setSlot(d, used ? next.top(d) : new FirstUse(this, d));
@@ -274,6 +278,36 @@ public final class PyMemRuntime implements RuntimeView {
             }
         }
         return Optional.empty();
+    }
+
+    @Override
+    public int stackVersion() {
+        return stackVersion;
+    }
+
+    /**
+     * Verifies every live block of the layers that can ({@link LiveBlockCheck}: the debug
+     * layer checks the pads around each block, as its free would), bottom layer first, and
+     * reports a damaged block as corruption, with its allocation traceback when tracemalloc
+     * traces it: a buffer overflow in a block that is never freed is found here rather than
+     * only as a leak. Run it when no other thread frees or reallocates this runtime's blocks.
+     *
+     * @return how many damaged blocks were found, 0 on a stack without such a layer
+     * @throws Error the layer's report under its policy ({@code MemoryCorruptionError} under
+     *               the debug layer's {@code throw}, after checking every block)
+     */
+    public int check() {
+        List<Hook> hooks;
+        synchronized (lock) {
+            hooks = stack.hooks();
+        }
+        int damaged = 0;
+        for (Hook h : hooks) {
+            if (h instanceof LiveBlockCheck c) {
+                damaged += c.checkLiveBlocks();
+            }
+        }
+        return damaged;
     }
 
     /** True in GIL mode: MEM and OBJ callers hold {@link #interpreterLock()}. */

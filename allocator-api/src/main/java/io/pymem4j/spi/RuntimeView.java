@@ -39,4 +39,14 @@ public interface RuntimeView {
      * handing an allocator out, so it does not count as first use.
      */
     <T> Optional<T> findBackend(Class<T> type);
+
+    /**
+     * A number that changes whenever the runtime's stack is set up again (a layer added or
+     * removed), so that a layer may keep what {@link #findHook} found and look again only
+     * when it changed: one read where {@code findHook} takes the runtime's lock. A view whose
+     * stack never changes may keep the default, 0.
+     */
+    default int stackVersion() {
+        return 0;
+    }
 }

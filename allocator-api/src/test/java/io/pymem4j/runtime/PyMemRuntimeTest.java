@@ -8,6 +8,7 @@ import io.pymem4j.api.PyMemAllocatorEx;
 import io.pymem4j.api.PyObjectArenaAllocator;
 import io.pymem4j.spi.Hook;
 import io.pymem4j.spi.HookContext;
+import io.pymem4j.spi.LiveBlockCheck;
 import io.pymem4j.spi.RuntimeView;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -316,6 +317,56 @@ class PyMemRuntimeTest {
         PyMemRuntime rt = PyMemRuntime.builder().registry(registry).allocator("malloc+marked").build();
         assertEquals("marked hook", rt.findHook(MarkedHook.class).orElseThrow().toString());
         assertTrue(rt.findHook(String.class).isEmpty());
+    }
+
+    @Test
+    void theStackVersionMovesWhenTheStackIsSetUpAgain() {
+        PyMemRuntime rt = runtime("malloc");
+        int before = rt.stackVersion();
+        rt.rawFree(rt.rawMalloc(8));
+        assertEquals(before, rt.stackVersion());
+        rt.setupAllocators("malloc+tracemalloc");
+        assertNotEquals(before, rt.stackVersion());
+    }
+
+    /** A layer that counts the checks of its live blocks and says how many were damaged. */
+    private static final class Checked extends TestBackends.HookLayer {
+        Checked(String name) {
+            super(name, true);
+        }
+
+        @Override
+        public Hook create(HookContext context) {
+            return new CheckedHook();
+        }
+    }
+
+    private static final class CheckedHook implements Hook, LiveBlockCheck {
+        int checks;
+
+        @Override
+        public PyMemAllocatorEx wrap(PyMemAllocatorDomain domain, PyMemAllocatorEx below) {
+            return below;
+        }
+
+        @Override
+        public int checkLiveBlocks() {
+            checks++;
+            return 2;
+        }
+    }
+
+    @Test
+    void checkRunsEveryLayerThatChecksItsBlocksAndAddsWhatTheyFound() {
+        var registry = ProviderRegistry.of(TestBackends.Backend.all("malloc"), new Checked("one"), new Checked("two"));
+        PyMemRuntime rt = PyMemRuntime.builder().registry(registry).allocator("malloc+one+two").build();
+        assertEquals(4, rt.check());
+        assertEquals(1, rt.findHook(CheckedHook.class).orElseThrow().checks);
+    }
+
+    @Test
+    void checkOfAStackWithoutSuchALayerFindsNothing() {
+        assertEquals(0, runtime("pymalloc+debug+tracemalloc").check());
     }
 
     @Test

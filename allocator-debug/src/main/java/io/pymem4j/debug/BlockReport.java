@@ -23,32 +23,46 @@ import static io.pymem4j.debug.BlockLayout.SST;
  *       and the trailing pads are read where the recorded size puts them, so a smashed size
  *       field cannot send the dump into unmapped memory.</li>
  *   <li>An id byte that is not printable ASCII is shown as {@code \xNN} (C prints the raw byte).</li>
+ *   <li>A freed block (a double free, a write after free) still shows where it was allocated,
+ *       and where it was freed, when tracemalloc traced it: the layer keeps the ids of both
+ *       tracebacks with the freed block ({@link BlockTracebacks#framesOf(int)}).</li>
+ *   <li>With {@code debug.frames=java}, a Java frame is printed as Java prints it,
+ *       {@code   at com.example.Foo.bar(Foo.java:25)}, in place of CPython's
+ *       {@code   File "com/example/Foo.java", line 25}.</li>
  * </ul>
  */
 final class BlockReport {
 
     /** Bad bytes listed in a write-after-free report before "and N more". */
     static final int MAX_LISTED = 16;
+    static final String ALLOCATED_AT = "Memory block allocated at (most recent call first):";
+    static final String FREED_AT = "Memory block freed at (most recent call first):";
+    static final String MOVED_AT = "Memory block moved by realloc at (most recent call first):";
 
     private final StringBuilder out = new StringBuilder(512);
+    private final boolean javaFrames;
 
-    private BlockReport() {
+    private BlockReport(boolean javaFrames) {
+        this.javaFrames = javaFrames;
     }
 
     /** The dump of a live block that failed a check, then the fatal line. */
     static String corruptBlock(long p, LiveBlock block, BlockLayout layout, String function, String message,
-                               BlockTracebacks tracebacks) {
-        BlockReport r = new BlockReport();
+                               BlockTracebacks tracebacks, boolean javaFrames) {
+        BlockReport r = new BlockReport(javaFrames);
         r.dump(p, block, layout);
         r.traceback(tracebacks, block.domain(), p);
         r.fatal(function, message);
         return r.out.toString();
     }
 
-    /** The report of a quarantined block whose DEADBYTE fill was written over. */
+    /**
+     * The report of a quarantined block whose DEADBYTE fill was written over; {@code ids} are
+     * its allocation and free traceback ids ({@link BlockTable#tracebacks(int, int)}).
+     */
     static String writtenAfterFree(long p, LiveBlock block, BlockLayout layout, String function,
-                                   BlockTracebacks tracebacks) {
-        BlockReport r = new BlockReport();
+                                   BlockTracebacks tracebacks, long ids, boolean javaFrames) {
+        BlockReport r = new BlockReport(javaFrames);
         long size = block.size();
         long total = layout.total(size);
         long base = p - HEADER;
@@ -75,25 +89,27 @@ final class BlockReport {
             r.line("        and " + more + " more bytes that are not DEADBYTE");
         }
         r.serialAndData(p, block, layout);
-        r.traceback(tracebacks, block.domain(), p);
+        r.freedTracebacks(tracebacks, block.domain(), p, ids, false);
         r.fatal(function, "write after free");
         return r.out.toString();
     }
 
     /**
      * The report of a pointer that is not a live block; {@code explanation} says what the
-     * layer knows of it. The pointer's memory is not read.
+     * layer knows of it. The pointer's memory is not read. For a block freed before (a double
+     * free, a use after free), {@code ids} are its allocation and free traceback ids, and
+     * {@code moved} says the free was a realloc that moved it.
      */
     static String notLive(long p, List<String> explanation, String function, String message,
-                          BlockTracebacks tracebacks) {
-        BlockReport r = new BlockReport();
+                          BlockTracebacks tracebacks, long ids, boolean moved, boolean javaFrames) {
+        BlockReport r = new BlockReport(javaFrames);
         r.line("Debug memory block at address p=" + hex(p) + ": not a live block of this layer");
         for (String e : explanation) {
             r.line("    " + e);
         }
         r.line("    Its memory was not read: it may no longer belong to the process.");
         r.line("");
-        r.traceback(tracebacks, null, p);
+        r.freedTracebacks(tracebacks, null, p, ids, moved);
         r.fatal(function, message);
         return r.out.toString();
     }
@@ -192,9 +208,51 @@ final class BlockReport {
         if (frames == null) {
             return;
         }
-        line("Memory block allocated at (most recent call first):");
+        frames(ALLOCATED_AT, frames);
+    }
+
+    /**
+     * The tracebacks of a freed block from the ids the layer kept ({@code BlockTable.tracebacks}):
+     * the "Enable tracemalloc" lines when not tracing, else where it was allocated and where
+     * it was freed (or moved), each when the tracer still knows it. Without an allocation id,
+     * the tracer is asked for the block's live trace ({@code domain} non-null: a tracer below
+     * this layer traces a quarantined block until it leaves).
+     */
+    private void freedTracebacks(BlockTracebacks source, PyMemAllocatorDomain domain, long p, long ids, boolean moved) {
+        if (source == null || !source.tracing()) {
+            traceback(source, domain, p);
+            return;
+        }
+        List<BlockTracebacks.SourceLine> allocated = framesOf(source, BlockTable.allocatedAt(ids));
+        if (allocated != null) {
+            frames(ALLOCATED_AT, allocated);
+        } else {
+            traceback(source, domain, p);
+        }
+        List<BlockTracebacks.SourceLine> freed = framesOf(source, BlockTable.freedAt(ids));
+        if (freed != null) {
+            frames(moved ? MOVED_AT : FREED_AT, freed);
+        }
+    }
+
+    private static List<BlockTracebacks.SourceLine> framesOf(BlockTracebacks source, int id) {
+        if (id == BlockTracebacks.NO_TRACEBACK) {
+            return null;
+        }
+        try {
+            return source.framesOf(id);
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** A traceback part: its title, a line per frame (CPython's form, or Java's), an empty line. */
+    private void frames(String title, List<BlockTracebacks.SourceLine> frames) {
+        line(title);
         for (BlockTracebacks.SourceLine f : frames) {
-            line("  File \"" + ascii(f.filename()) + "\", line " + Integer.toUnsignedString(f.lineno()));
+            String java = javaFrames ? f.javaForm() : null;
+            line(java != null ? "  at " + java
+                    : "  File \"" + ascii(f.filename()) + "\", line " + Integer.toUnsignedString(f.lineno()));
         }
         line("");
     }

@@ -5,6 +5,8 @@ import io.pymem4j.api.PyMemAllocatorDomain;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.lang.ref.Cleaner;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -48,6 +50,13 @@ final class BlockTable {
         Problem check(long p, long size, long serial);
     }
 
+    /** Checks a live block of any domain ({@link #checkLive}). */
+    @FunctionalInterface
+    interface DomainCheck {
+        /** The first problem of the block at {@code p} made through {@code domain} with {@code size} and {@code serial}, or null. */
+        Problem check(long p, long size, long serial, PyMemAllocatorDomain domain);
+    }
+
     /**
      * What the table knows of one address, for reports (allocated, never on a hot path).
      *
@@ -61,9 +70,19 @@ final class BlockTable {
      * @param remembered false for a FREED or MOVED record older than the history: the table no
      *                   longer vouches for it, as the address may have been handed out by another
      *                   allocator (its first free has aged out of the history)
+     * @param tracebacks the ids of its allocation and free tracebacks as the history keeps them
+     *                   ({@link #tracebacks(int, int)}), 0 when none were captured or the free is
+     *                   not in the history
      */
     record Entry(long address, Kind kind, long size, long serial, PyMemAllocatorDomain domain,
-                 PyMemAllocatorDomain through, long movedTo, boolean remembered) {
+                 PyMemAllocatorDomain through, long movedTo, boolean remembered, long tracebacks) {
+
+        /** An entry without traceback ids. */
+        Entry(long address, Kind kind, long size, long serial, PyMemAllocatorDomain domain,
+              PyMemAllocatorDomain through, long movedTo, boolean remembered) {
+            this(address, kind, size, serial, domain, through, movedTo, remembered, 0);
+        }
+
         LiveBlock block() {
             return new LiveBlock(size, serial, domain);
         }
@@ -102,6 +121,8 @@ final class BlockTable {
     private static final int LEAKED = 5;
     /** A record of a leaf given back by a sweep: no adopt writes it, every lookup misses it. */
     private static final int RETIRED = 6;
+    /** A live block whose pads {@link #checkLive} is reading: a free or realloc of it waits. */
+    private static final int CHECKING = 7;
     private static final int DOMAIN_SHIFT = 3;
     private static final int THROUGH_SHIFT = 5;
     private static final int OFFSET_SHIFT = 7;
@@ -121,7 +142,8 @@ final class BlockTable {
     static final long RETIRED_KEY = -1;
     /** Each thread's frees not yet moved to the shared history, at most. */
     static final int PENDING = 16;
-    static final int HISTORY_FIELDS = 4;
+    /** An entry of the history: the address, the final meta word, the size, the new address, the traceback ids. */
+    static final int HISTORY_FIELDS = 5;
     static final int TABLE_SHIFT = LeafTree.ADDRESS_BITS - LeafTree.REGION_SHIFT;
     private static final AtomicLong TABLES = new AtomicLong();
     /** This table's id, shifted to its place in a leaf's key. */
@@ -203,24 +225,38 @@ final class BlockTable {
      *
      * @param pin keep the record until {@link #revive}, {@link #moved}, {@link #returned} or a
      *            new {@link #adopt} of the address ends it (the block does not go to the backend yet)
+     * @param tracebacks the ids of the block's allocation and free tracebacks for the history
+     *                   ({@link #tracebacks(int, int)}; 0 when not traced), kept unless {@code pin}
      * @return the block's size when it passed the check (it is now FREED, or pinned);
      *         {@link #NOT_LIVE}; or {@code -2 - problem.ordinal()} when it failed (it is now LEAKED)
      */
-    long take(long p, PyMemAllocatorDomain through, boolean pin, Check check) {
+    long take(long p, PyMemAllocatorDomain through, boolean pin, Check check, long tracebacks) {
         long[] leaf = leaf(p, false);
         if (leaf == null) {
             return NOT_LIVE;
         }
         int i = index(p);
         long meta = (long) RECORDS.getAcquire(leaf, i + META);
-        if (kind(meta) != LIVE || (meta & OFFSET_MASK) != offset(p)) {
-            return NOT_LIVE;
-        }
-        long ended = (meta & ~KIND_MASK) | (long) through.ordinal() << THROUGH_SHIFT;
-        // Pinned until the free is in this thread's ring: a second free meanwhile finds a
-        // block taken, a double free, whatever the check finds.
-        if (!RECORDS.compareAndSet(leaf, i + META, meta, ended | PINNED)) {
-            return NOT_LIVE; // another thread took it first
+        long ended;
+        while (true) {
+            if ((meta & OFFSET_MASK) != offset(p)) {
+                return NOT_LIVE;
+            }
+            if (kind(meta) == CHECKING) {
+                meta = afterCheck(leaf, i);
+                continue;
+            }
+            if (kind(meta) != LIVE) {
+                return NOT_LIVE;
+            }
+            ended = (meta & ~KIND_MASK) | (long) through.ordinal() << THROUGH_SHIFT;
+            // Pinned until the free is in this thread's ring: a second free meanwhile finds a
+            // block taken, a double free, whatever the check finds.
+            if (RECORDS.compareAndSet(leaf, i + META, meta, ended | PINNED)) {
+                break;
+            }
+            // Another thread took it first (then it is not live now), or a check pinned it (wait).
+            meta = (long) RECORDS.getAcquire(leaf, i + META);
         }
         long size = leaf[i + SIZE];
         Problem problem = check.check(p, size, meta >>> SERIAL_SHIFT);
@@ -229,34 +265,111 @@ final class BlockTable {
             return -2 - problem.ordinal();
         }
         if (!pin) {
-            remember(p, ended | FREED, size, 0);
+            remember(p, ended | FREED, size, 0, tracebacks);
             RECORDS.setRelease(leaf, i + META, ended | FREED);
         }
         return size;
     }
 
+    /** The record at {@code i} of {@code leaf} once {@link #checkLive} has read its block (a short wait). */
+    private static long afterCheck(long[] leaf, int i) {
+        long meta;
+        for (int spins = 0; kind(meta = (long) RECORDS.getAcquire(leaf, i + META)) == CHECKING; spins++) {
+            if (spins < 128) {
+                Thread.onSpinWait();
+            } else {
+                Thread.yield(); // the checking thread may have lost its processor
+            }
+        }
+        return meta;
+    }
+
+    /**
+     * Checks every live block with {@code check}, each pinned ({@code CHECKING}) while it is
+     * read, so that no free gives it back to the backend meanwhile (a free of it waits). A
+     * block that fails turns LEAKED, kept for good as a failed free keeps it.
+     *
+     * @return the user pointers of the blocks that failed and their problems, as {@code {p, problem.ordinal()}}
+     */
+    List<long[]> checkLive(DomainCheck check) {
+        List<long[]> failed = new ArrayList<>();
+        tree.forEachLeaf((base, leaf) -> {
+            for (int g = 0; g < LEAF_RECORDS; g++) {
+                int i = record(g);
+                long meta = (long) RECORDS.getAcquire(leaf, i + META);
+                if (kind(meta) != LIVE
+                        || !RECORDS.compareAndSet(leaf, i + META, meta, (meta & ~KIND_MASK) | CHECKING)) {
+                    continue;
+                }
+                long p = base + ((long) g << GRANULE_SHIFT) + ((meta & OFFSET_MASK) >>> OFFSET_SHIFT);
+                PyMemAllocatorDomain domain = DOMAINS[(int) (meta >>> DOMAIN_SHIFT) & 0b11];
+                Problem problem = null;
+                try {
+                    problem = check.check(p, leaf[i + SIZE], meta >>> SERIAL_SHIFT, domain);
+                } finally {
+                    long through = (long) domain.ordinal() << THROUGH_SHIFT;
+                    RECORDS.setRelease(leaf, i + META, problem == null ? meta : (meta & ~KIND_MASK) | through | LEAKED);
+                }
+                if (problem != null) {
+                    failed.add(new long[]{p, problem.ordinal()});
+                }
+            }
+        });
+        return failed;
+    }
+
+    /** {@link #take(long, PyMemAllocatorDomain, boolean, Check, long)} of a block without traceback ids. */
+    long take(long p, PyMemAllocatorDomain through, boolean pin, Check check) {
+        return take(p, through, pin, check, 0);
+    }
+
+    /** {@link #moved(long, long, long)} without traceback ids. */
+    void moved(long from, long to) {
+        moved(from, to, 0);
+    }
+
+    /** {@link #returned(long, long)} without traceback ids. */
+    void returned(long p) {
+        returned(p, 0);
+    }
+
     /** A realloc that took {@code p} failed: the block is live again, as it was. */
     void revive(long p) {
-        end(p, LIVE, 0);
+        end(p, LIVE, 0, 0);
     }
 
     /** A realloc moved the taken block at {@code from} to {@code to}; the backend freed {@code from}. */
-    void moved(long from, long to) {
-        end(from, MOVED, to);
+    void moved(long from, long to, long tracebacks) {
+        end(from, MOVED, to, tracebacks);
     }
 
     /** A taken block left the quarantine intact and went back to the backend. */
-    void returned(long p) {
-        end(p, FREED, 0);
+    void returned(long p, long tracebacks) {
+        end(p, FREED, 0, tracebacks);
     }
 
     /** A taken block was found written after its free: reported and leaked. */
     void leaked(long p) {
-        end(p, LEAKED, 0);
+        end(p, LEAKED, 0, 0);
+    }
+
+    /** The ids of an allocation and a free traceback, as a history entry keeps them (each 0 for none). */
+    static long tracebacks(int allocated, int freed) {
+        return (long) allocated << 32 | (freed & 0xFFFF_FFFFL);
+    }
+
+    /** The allocation traceback id of {@link #tracebacks(int, int)}. */
+    static int allocatedAt(long tracebacks) {
+        return (int) (tracebacks >>> 32);
+    }
+
+    /** The free traceback id of {@link #tracebacks(int, int)}. */
+    static int freedAt(long tracebacks) {
+        return (int) tracebacks;
     }
 
     /** Ends the pinned record of {@code p} as {@code kind}; only the thread that took it calls this. */
-    private void end(long p, int kind, long movedTo) {
+    private void end(long p, int kind, long movedTo, long tracebacks) {
         long[] leaf = leaf(p, false);
         int i = index(p);
         long meta = leaf == null ? 0 : leaf[i + META];
@@ -268,7 +381,7 @@ final class BlockTable {
             kept &= ~(0b11L << THROUGH_SHIFT);
         }
         if (kind == FREED || kind == MOVED) {
-            remember(p, kept | kind, leaf[i + SIZE], movedTo);
+            remember(p, kept | kind, leaf[i + SIZE], movedTo, tracebacks);
         }
         RECORDS.setRelease(leaf, i + META, kept | kind);
     }
@@ -277,7 +390,7 @@ final class BlockTable {
      * Puts the block at {@code p}, ended as {@code meta} says, in the calling thread's
      * pending frees, flushing them to the shared history when they fill the buffer.
      */
-    private void remember(long p, long meta, long size, long movedTo) {
+    private void remember(long p, long meta, long size, long movedTo, long tracebacks) {
         if (pending == null) {
             return;
         }
@@ -292,6 +405,7 @@ final class BlockTable {
         q.entries[at + 1] = meta;
         q.entries[at + 2] = size;
         q.entries[at + 3] = movedTo;
+        q.entries[at + 4] = tracebacks;
         PendingFrees.COUNT.setOpaque(q, n + 1);
     }
 
@@ -317,7 +431,7 @@ final class BlockTable {
     Entry containing(long p) {
         Entry[] found = new Entry[1];
         forEachRecord((start, size, meta) -> {
-            if (kind(meta) == LIVE && p != start
+            if ((kind(meta) == LIVE || kind(meta) == CHECKING) && p != start
                     && p > start - BlockLayout.HEADER && p < start + size + BlockLayout.SST) {
                 found[0] = entry(start, size, meta);
             }
@@ -329,7 +443,7 @@ final class BlockTable {
     int liveBlocks() {
         int[] n = new int[1];
         forEachRecord((start, size, meta) -> {
-            if (kind(meta) == LIVE) {
+            if (kind(meta) == LIVE || kind(meta) == CHECKING) {
                 n[0]++;
             }
         });
@@ -349,27 +463,29 @@ final class BlockTable {
     private Entry entry(long p, long size, long meta) {
         int k = kind(meta);
         Kind kind = switch (k) {
-            case LIVE -> Kind.LIVE;
+            case LIVE, CHECKING -> Kind.LIVE;
             case PINNED, FREED -> Kind.FREED;
             case MOVED -> Kind.MOVED;
             default -> Kind.LEAKED;
         };
         PyMemAllocatorDomain domain = DOMAINS[(int) (meta >>> DOMAIN_SHIFT) & 0b11];
-        PyMemAllocatorDomain through = k == LIVE ? domain : DOMAINS[(int) (meta >>> THROUGH_SHIFT) & 0b11];
+        PyMemAllocatorDomain through = kind == Kind.LIVE ? domain : DOMAINS[(int) (meta >>> THROUGH_SHIFT) & 0b11];
         long movedTo = 0;
+        long tracebacks = 0;
         boolean remembered = true;
         if (k == FREED || k == MOVED) {
             long[] found = given(p, meta >>> SERIAL_SHIFT);
             remembered = found != null;
             movedTo = remembered ? found[3] : 0;
+            tracebacks = remembered ? found[4] : 0;
         }
-        return new Entry(p, kind, size, meta >>> SERIAL_SHIFT, domain, through, movedTo, remembered);
+        return new Entry(p, kind, size, meta >>> SERIAL_SHIFT, domain, through, movedTo, remembered, tracebacks);
     }
 
     /**
      * The free of the block of {@code serial} at {@code p} (of the newest block at {@code p}
      * when {@code serial < 0}) if the history or a thread's pending frees still hold it, as
-     * {@code {p, meta, size, movedTo}}, else null.
+     * {@code {p, meta, size, movedTo, tracebacks}}, else null.
      */
     private long[] given(long p, long serial) {
         if (given == null) {
@@ -465,7 +581,7 @@ final class BlockTable {
 
     /** Whether a record of this kind keeps its leaf. */
     private static boolean holds(int kind) {
-        return kind == LIVE || kind == PINNED || kind == LEAKED;
+        return kind == LIVE || kind == PINNED || kind == LEAKED || kind == CHECKING;
     }
 
     /** Takes this table's leaves out of the shared cache now, as its collection would (for tests). */

@@ -62,7 +62,7 @@ public final class DebugAllocator implements PyMemAllocatorEx {
      */
     private boolean refusedWithoutGil(String function) {
         if (gil != null && !gil.isHeldByCurrentThread()) {
-            hook.noGil(function);
+            hook.noGil(function, domain);
             return true;
         }
         return false;
@@ -132,12 +132,13 @@ public final class DebugAllocator implements PyMemAllocatorEx {
             // Without the lock the block is kept: it stays live, and a later free holding the lock frees it.
             return;
         }
-        long size = hook.take(p, domain, false, check);
+        long tracebacks = hook.freeTracebacks(p, domain);
+        long size = hook.take(p, domain, false, check, tracebacks);
         if (size < 0) {
-            hook.refused(DebugHook.RAW_FREE, p, size, apiId, true);
+            hook.refused(DebugHook.RAW_FREE, p, size, domain, true);
             return;
         }
-        hook.release(p, size, below);
+        hook.release(p, size, below, tracebacks);
     }
 
     /**
@@ -154,9 +155,9 @@ public final class DebugAllocator implements PyMemAllocatorEx {
         if (p == 0) {
             return allocate(false, newSize);
         }
-        long oldSize = hook.take(p, domain, true, check);
+        long oldSize = hook.take(p, domain, true, check, 0);
         if (oldSize < 0) {
-            hook.refused(DebugHook.RAW_REALLOC, p, oldSize, apiId, false);
+            hook.refused(DebugHook.RAW_REALLOC, p, oldSize, domain, false);
             return 0;
         }
         if (newSize < 0 || newSize > maxSize) {
@@ -185,7 +186,7 @@ public final class DebugAllocator implements PyMemAllocatorEx {
             BlockLayout.fill(q + oldSize, size - oldSize, CLEANBYTE);
         }
         if (q != p) {
-            hook.moved(p, q);
+            hook.moved(p, q, hook.freeTracebacks(p, domain));
         }
         if (!hook.adopt(q, size, serial, domain)) {
             // The backend freed p when it moved the block: no NULL can keep the caller's block.

@@ -22,29 +22,42 @@ import java.util.function.Function;
  *       that pushes the written block out (or by {@link DebugHook#flushQuarantine()})</td></tr>
  *   <tr><td>{@code debug.history}</td><td>how many of the last blocks given back to the backend, by all
  *       threads together, are remembered, to name a double free or a use after free (and, when
- *       the free is older, to say so), up to 4m: one shared history of 32 bytes a free, made at
+ *       the free is older, to say so), up to 4m: one shared history of 40 bytes a free, made at
  *       the first free, plus each thread's newest frees (up to 16, or this if less) not yet moved
- *       to it, about 0.5 KiB a thread that frees (a new thread takes over the buffer of one that
+ *       to it, about 0.6 KiB a thread that frees (a new thread takes over the buffer of one that
  *       ended); 0 turns it off; blocks in quarantine and leaked blocks are remembered whatever
- *       this is</td><td>16384</td></tr>
+ *       this is. While tracemalloc traces, each remembered free keeps the ids of its block's
+ *       allocation and free tracebacks, and the report of a double free shows both</td><td>16384</td></tr>
+ *   <tr><td>{@code debug.frames}</td><td>{@code python}, {@code java}</td><td>{@code python}: the
+ *       frames of a report's tracebacks as CPython prints them, {@code File "com/example/Foo.java", line 25};
+ *       {@code java} prints a Java frame as Java does, {@code at com.example.Foo.bar(Foo.java:25)},
+ *       which IDEs and CI logs link to the source ({@code @PyMemTest} sets it)</td></tr>
  * </table>
  *
  * @param serialNumbers   whether blocks carry a serial number
  * @param policy          what to do after a report
  * @param quarantineBytes the most bytes of freed blocks held back from the backend
  * @param historySize     how many freed pointers are remembered
+ * @param javaFrames      whether reports print Java frames as Java does (else as CPython does)
  */
-public record DebugConfig(boolean serialNumbers, CorruptionPolicy policy, long quarantineBytes, int historySize) {
+public record DebugConfig(boolean serialNumbers, CorruptionPolicy policy, long quarantineBytes, int historySize,
+                          boolean javaFrames) {
 
     public static final String SERIALNO = "debug.serialno";
     public static final String POLICY = "debug.policy";
     public static final String QUARANTINE_BYTES = "debug.quarantine.bytes";
     public static final String HISTORY = "debug.history";
+    public static final String FRAMES = "debug.frames";
 
-    /** Serial numbers on, throw, no quarantine, 16384 remembered frees. */
-    public static final DebugConfig DEFAULT = new DebugConfig(true, CorruptionPolicy.THROW, 0, 16384);
-    /** The longest {@code debug.history}: the shared history takes 32 bytes a free, up to 128 MiB. */
+    /** Serial numbers on, throw, no quarantine, 16384 remembered frees, CPython's frames. */
+    public static final DebugConfig DEFAULT = new DebugConfig(true, CorruptionPolicy.THROW, 0, 16384, false);
+    /** The longest {@code debug.history}: the shared history takes 40 bytes a free, up to 160 MiB. */
     public static final int MAX_HISTORY = 1 << 22;
+
+    /** The options with reports in CPython's frame format. */
+    public DebugConfig(boolean serialNumbers, CorruptionPolicy policy, long quarantineBytes, int historySize) {
+        this(serialNumbers, policy, quarantineBytes, historySize, false);
+    }
 
     public DebugConfig {
         if (policy == null) {
@@ -64,11 +77,21 @@ public record DebugConfig(boolean serialNumbers, CorruptionPolicy policy, long q
         String policy = option.apply(POLICY);
         String quarantine = option.apply(QUARANTINE_BYTES);
         String history = option.apply(HISTORY);
+        String frames = option.apply(FRAMES);
         return new DebugConfig(
                 serial == null ? DEFAULT.serialNumbers : parseBoolean(SERIALNO, serial),
                 policy == null ? DEFAULT.policy : parsePolicy(policy),
                 quarantine == null ? DEFAULT.quarantineBytes : parseBytes(QUARANTINE_BYTES, quarantine),
-                history == null ? DEFAULT.historySize : parseHistory(history));
+                history == null ? DEFAULT.historySize : parseHistory(history),
+                frames == null ? DEFAULT.javaFrames : parseFrames(frames));
+    }
+
+    private static boolean parseFrames(String value) {
+        return switch (value.strip().toLowerCase(Locale.ROOT)) {
+            case "java" -> true;
+            case "python" -> false;
+            default -> throw bad(FRAMES, value, "python or java");
+        };
     }
 
     private static int parseHistory(String value) {

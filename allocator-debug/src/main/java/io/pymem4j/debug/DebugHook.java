@@ -5,6 +5,7 @@ import io.pymem4j.api.PyMemAllocatorEx;
 import io.pymem4j.spi.BlockLimit;
 import io.pymem4j.spi.BlockTracebacks;
 import io.pymem4j.spi.Hook;
+import io.pymem4j.spi.LiveBlockCheck;
 import io.pymem4j.spi.RuntimeView;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,9 +35,17 @@ import static io.pymem4j.debug.BlockLayout.HEADER;
  * Checks run in CPython's order ({@code _PyMem_DebugCheckAddress}): the id byte, the
  * leading pads, then (beyond CPython) the size field, the trailing pads, and (beyond
  * CPython) the serial number. A failed check is reported and handled by the configured
- * {@link CorruptionPolicy}; the block is leaked in every case.
+ * {@link CorruptionPolicy}; the block is leaked in every case. {@link #checkLiveBlocks()}
+ * runs the same checks on every live block ({@code PyMemRuntime.check()}).
+ *
+ * <p>While the runtime's tracer ({@link BlockTracebacks}, tracemalloc) traces, every free and
+ * moving realloc keeps the ids of the block's allocation traceback and of its own traceback
+ * with the freed block (in the history, or in the quarantine), so that the report of a double
+ * free or of a write after free shows where the block was allocated and where it was freed.
+ * The tracer is looked up again only when the runtime's stack changes
+ * ({@link RuntimeView#stackVersion()}); while it does not trace, a free costs a few reads more.
  */
-public final class DebugHook implements Hook {
+public final class DebugHook implements Hook, LiveBlockCheck {
 
     /**
      * The logger every report goes to, at ERROR, under every policy and before the policy
@@ -52,6 +61,8 @@ public final class DebugHook implements Hook {
     static final String RAW_FREE = "_PyMem_DebugRawFree";
     /** {@code _PyMem_DebugRawRealloc}: the function CPython names for every failed realloc. */
     static final String RAW_REALLOC = "_PyMem_DebugRawRealloc";
+    /** {@code _PyMem_DebugCheckAddress}: CPython's check of one block, named by {@link #checkLiveBlocks()}'s reports. */
+    static final String CHECK_ADDRESS = "_PyMem_DebugCheckAddress";
     /** The exit status of {@link CorruptionPolicy#ABORT}, a process killed by SIGABRT. */
     public static final int ABORT_STATUS = 134;
 
@@ -64,6 +75,14 @@ public final class DebugHook implements Hook {
     private final BlockTable table;
     private final Quarantine quarantine;
     private final long maxBlock;
+    /** Whether frees keep traceback ids: something keeps freed blocks (the history or the quarantine). */
+    private final boolean keepsFrees;
+    /** The runtime's tracer as last found, and the stack version it was found at. */
+    private TracerRef tracerRef;
+
+    /** What {@link #tracer()} found at a stack version (immutable: a racy read sees it whole). */
+    private record TracerRef(int version, BlockTracebacks tracer) {
+    }
 
     /**
      * @param config  the options
@@ -77,6 +96,7 @@ public final class DebugHook implements Hook {
         this.table = new BlockTable(config.historySize());
         this.quarantine = config.quarantineBytes() > 0 ? new Quarantine(config.quarantineBytes(), this::leave) : null;
         this.maxBlock = BlockLimit.of(runtime);
+        this.keepsFrees = config.historySize() > 0 || quarantine != null;
     }
 
     /** The debug layer of {@code runtime}'s stack, wherever it sits in it. */
@@ -182,8 +202,47 @@ public final class DebugHook implements Hook {
      * with {@code check}: see {@link BlockTable#take}. A block taken by a realloc, or freed
      * into the quarantine, is not given back to the backend yet, so its record is pinned.
      */
-    long take(long p, PyMemAllocatorDomain through, boolean forRealloc, BlockTable.Check check) {
-        return table.take(p, through, forRealloc || quarantine != null, check);
+    long take(long p, PyMemAllocatorDomain through, boolean forRealloc, BlockTable.Check check, long tracebacks) {
+        return table.take(p, through, forRealloc || quarantine != null, check, tracebacks);
+    }
+
+    /**
+     * The ids of the allocation traceback of the block {@code p} of {@code domain} and of the
+     * calling thread's traceback (a free's or a realloc's), packed as the history keeps them;
+     * 0 unless the runtime's tracer traces and the layer keeps freed blocks. The tracer walks
+     * the stack for the second, unless its realloc did already.
+     */
+    long freeTracebacks(long p, PyMemAllocatorDomain domain) {
+        if (!keepsFrees) {
+            return 0;
+        }
+        BlockTracebacks t = tracer();
+        if (t == null || !t.tracing()) {
+            return 0;
+        }
+        try {
+            int allocated = t.tracebackId(domain, p);
+            if (allocated == BlockTracebacks.NO_TRACEBACK) {
+                allocated = t.tracebackId(domain, p - HEADER); // a tracer below this layer saw the base
+            }
+            return BlockTable.tracebacks(allocated, t.captureTraceback());
+        } catch (RuntimeException e) {
+            return 0; // a tracer's failure must not fail the free
+        }
+    }
+
+    /** The runtime's tracer, looked up again only when the stack changed; null when there is none. */
+    private BlockTracebacks tracer() {
+        if (runtime == null) {
+            return null;
+        }
+        int version = runtime.stackVersion();
+        TracerRef ref = tracerRef;
+        if (ref == null || ref.version() != version) {
+            ref = new TracerRef(version, runtime.findHook(BlockTracebacks.class).orElse(null));
+            tracerRef = ref;
+        }
+        return ref.tracer();
     }
 
     /** Makes a block taken for a realloc that failed live again. */
@@ -192,8 +251,8 @@ public final class DebugHook implements Hook {
     }
 
     /** A realloc moved the taken block from {@code from} to {@code to}: the backend freed the old address. */
-    void moved(long from, long to) {
-        table.moved(from, to);
+    void moved(long from, long to, long tracebacks) {
+        table.moved(from, to, tracebacks);
     }
 
     /** {@code _PyMem_DebugCheckAddress} of the block at {@code p} as recorded: the first problem found, or null. */
@@ -215,32 +274,61 @@ public final class DebugHook implements Hook {
     }
 
     /** A freed block of {@code size} bytes that passed its checks: fill it with DEADBYTE, then quarantine it or give it back. */
-    void release(long p, long size, PyMemAllocatorEx below) {
+    void release(long p, long size, PyMemAllocatorEx below, long tracebacks) {
         long total = layout.total(size);
         BlockLayout.fill(p - HEADER, total, DEADBYTE);
         if (quarantine == null) {
             below.free(p - HEADER);
         } else {
-            reportWritten(quarantine.add(p, total, below));
+            reportWritten(quarantine.add(p, total, below, tracebacks));
         }
     }
 
     /**
      * {@link #take} refused {@code p} with {@code code} in {@code function}, the free or realloc
-     * of API {@code apiId}: report it.
+     * of domain {@code through}: report it.
      */
-    void refused(String function, long p, long code, char apiId, boolean isFree) {
+    void refused(String function, long p, long code, PyMemAllocatorDomain through, boolean isFree) {
         if (code == BlockTable.NOT_LIVE) {
-            notLive(function, p, isFree);
+            notLive(function, p, through, isFree);
         } else {
-            corrupt(function, p, PROBLEMS[(int) (-2 - code)], apiId);
+            corrupt(function, p, PROBLEMS[(int) (-2 - code)], through);
         }
     }
 
+    /**
+     * Checks the pads, size field and serial number of every live block, as a free would, and
+     * reports each damaged block as corruption ({@code _PyMem_DebugCheckAddress}), with its allocation
+     * traceback when traced; a damaged block is then leaked, as a failed free leaks it. Blocks
+     * in quarantine are not live: {@link #flushQuarantine()} checks them. Under {@code throw}
+     * the first report is thrown once every block is checked, the others suppressed in it.
+     */
+    @Override
+    public int checkLiveBlocks() {
+        List<long[]> damaged = table.checkLive((p, size, serial, domain) -> check(p, size, serial, domain.apiId()));
+        MemoryCorruptionError first = null;
+        for (long[] d : damaged) {
+            long p = d[0];
+            try {
+                corrupt(CHECK_ADDRESS, p, PROBLEMS[(int) d[1]], recorded(p).domain());
+            } catch (MemoryCorruptionError e) {
+                if (first == null) {
+                    first = e;
+                } else {
+                    first.addSuppressed(e);
+                }
+            }
+        }
+        if (first != null) {
+            throw first;
+        }
+        return damaged.size();
+    }
+
     /** The quarantine's exit: a block still all DEADBYTE goes to the backend, a written one is leaked. */
-    private boolean leave(long p, long total, PyMemAllocatorEx below) {
+    private boolean leave(long p, long total, PyMemAllocatorEx below, long tracebacks) {
         if (BlockLayout.isFilled(p - HEADER, total, DEADBYTE)) {
-            table.returned(p);
+            table.returned(p, tracebacks);
             below.free(p - HEADER);
             return true;
         }
@@ -248,14 +336,34 @@ public final class DebugHook implements Hook {
         return false;
     }
 
-    /** Reports blocks that left the quarantine written after their free (none when {@code written} is null). */
+    /**
+     * Reports blocks that left the quarantine written after their free: pairs of user pointer
+     * and traceback ids (none when {@code written} is null). Under {@code throw} the first
+     * report is thrown once all are made, the others suppressed in it.
+     */
     private void reportWritten(long[] written) {
         if (written == null) {
             return;
         }
-        for (long p : written) {
-            handle(Problem.WRITE_AFTER_FREE, p,
-                    BlockReport.writtenAfterFree(p, recorded(p), layout, RAW_FREE, tracebacks()));
+        MemoryCorruptionError first = null;
+        for (int i = 0; i < written.length; i += 2) {
+            long p = written[i];
+            LiveBlock block = recorded(p);
+            try {
+                handle(Problem.WRITE_AFTER_FREE, p, block.domain(),
+                        ReportSentence.of(Problem.WRITE_AFTER_FREE, p, block.domain(), null, block.size(), RAW_FREE),
+                        BlockReport.writtenAfterFree(p, block, layout, RAW_FREE, tracebacks(), written[i + 1],
+                                config.javaFrames()));
+            } catch (MemoryCorruptionError e) {
+                if (first == null) {
+                    first = e;
+                } else {
+                    first.addSuppressed(e);
+                }
+            }
+        }
+        if (first != null) {
+            throw first;
         }
     }
 
@@ -265,8 +373,9 @@ public final class DebugHook implements Hook {
         return e.block();
     }
 
-    /** A live block failed a check in {@code function}, verified with {@code apiId}: it is leaked; report it. */
-    private void corrupt(String function, long p, Problem problem, char apiId) {
+    /** A live block failed a check in {@code function}, verified through {@code through}: it is leaked; report it. */
+    private void corrupt(String function, long p, Problem problem, PyMemAllocatorDomain through) {
+        char apiId = through.apiId();
         LiveBlock block = recorded(p);
         String message = switch (problem) {
             case BAD_ID -> "bad ID: Allocated using API '" + BlockReport.idChar(BlockLayout.readId(p))
@@ -277,14 +386,17 @@ public final class DebugHook implements Hook {
             case BAD_SERIAL -> "bad serial number: the block was overrun past its trailing pad bytes";
             default -> throw new IllegalArgumentException(problem.toString());
         };
-        handle(problem, p, BlockReport.corruptBlock(p, block, layout, function, message, tracebacks()));
+        handle(problem, p, block.domain(),
+                ReportSentence.of(problem, p, block.domain(), through, block.size(), function),
+                BlockReport.corruptBlock(p, block, layout, function, message, tracebacks(), config.javaFrames()));
     }
 
     /** {@code p} is not a live block: say what is known of it, without touching its memory. */
-    private void notLive(String function, long p, boolean isFree) {
+    private void notLive(String function, long p, PyMemAllocatorDomain through, boolean isFree) {
         List<String> why = new ArrayList<>(2);
         Problem problem;
         String message;
+        long ids = 0;
         BlockTable.Entry fate = table.lookup(p);
         boolean ended = fate != null && (fate.kind() == BlockTable.Kind.FREED || fate.kind() == BlockTable.Kind.MOVED)
                 && fate.remembered();
@@ -299,6 +411,10 @@ public final class DebugHook implements Hook {
                     : "was already freed through API '" + fate.through().apiId() + "'.");
             problem = isFree ? Problem.DOUBLE_FREE : Problem.USE_AFTER_FREE;
             message = isFree ? "double free" : "use after free: realloc of a freed block";
+            ids = fate.tracebacks();
+            if (ids == 0 && quarantine != null) {
+                ids = quarantine.tracebacksOf(p); // freed into the quarantine, not in the history yet
+            }
         } else if (fate != null && fate.kind() == BlockTable.Kind.LEAKED) {
             why.add("The block of " + fate.size() + " bytes made through API '"
                     + fate.domain().apiId() + "' failed a check earlier; it was reported and leaked.");
@@ -320,12 +436,18 @@ public final class DebugHook implements Hook {
             problem = Problem.NOT_LIVE;
             message = "not a live block of this layer";
         }
-        handle(problem, p, BlockReport.notLive(p, why, function, message, tracebacks()));
+        PyMemAllocatorDomain block = ended || fate != null && fate.kind() == BlockTable.Kind.LEAKED ? fate.domain()
+                : around != null ? around.domain() : null;
+        long size = ended ? fate.size() : -1;
+        handle(problem, p, block == null ? through : block,
+                ReportSentence.of(problem, p, block, through, size, function),
+                BlockReport.notLive(p, why, function, message, tracebacks(), ids,
+                        ended && fate.kind() == BlockTable.Kind.MOVED, config.javaFrames()));
     }
 
     /** The tracer of the runtime's stack (tracemalloc), found when a report is written. */
     private BlockTracebacks tracebacks() {
-        return runtime == null ? null : runtime.findHook(BlockTracebacks.class).orElse(null);
+        return tracer();
     }
 
     /**
@@ -334,13 +456,13 @@ public final class DebugHook implements Hook {
      * applies. Under {@code log} the call returns here and is refused (NULL, or the block
      * kept): going on would run the lock-free allocator below from two threads at once.
      */
-    void noGil(String function) {
+    void noGil(String function, PyMemAllocatorDomain domain) {
         String report = "Fatal Python error: " + function + ": Python memory allocator called without holding the GIL\n";
-        handle(Problem.NO_GIL, 0, report);
+        handle(Problem.NO_GIL, 0, domain, ReportSentence.of(Problem.NO_GIL, 0, null, domain, -1, function), report);
     }
 
-    /** Logs a report, then applies the policy to it. */
-    private void handle(Problem problem, long p, String report) {
+    /** Logs a report, then applies the policy to it; {@code sentence} opens the error's message. */
+    private void handle(Problem problem, long p, PyMemAllocatorDomain domain, String sentence, String report) {
         CorruptionPolicy policy = config.policy();
         // Logged under every policy, so that a log keeps every report whatever became of the
         // error; under throw the report also travels in the error, under abort it then goes
@@ -353,7 +475,7 @@ public final class DebugHook implements Hook {
                     "memory error at {}; the block is leaked\n{}", BlockReport.hex(p), report);
         }
         switch (policy) {
-            case THROW -> throw new MemoryCorruptionError(problem, p, report);
+            case THROW -> throw new MemoryCorruptionError(problem, p, domain, sentence, report);
             case LOG -> {
                 // Logged above: the caller goes on.
             }

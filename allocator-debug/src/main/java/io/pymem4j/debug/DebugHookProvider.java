@@ -28,7 +28,8 @@ public final class DebugHookProvider implements HookProvider {
     /** The options this layer reads. */
     @Override
     public Set<String> optionKeys() {
-        return Set.of(DebugConfig.SERIALNO, DebugConfig.POLICY, DebugConfig.QUARANTINE_BYTES, DebugConfig.HISTORY);
+        return Set.of(DebugConfig.SERIALNO, DebugConfig.POLICY, DebugConfig.QUARANTINE_BYTES, DebugConfig.HISTORY,
+                DebugConfig.FRAMES);
     }
 
     @Override

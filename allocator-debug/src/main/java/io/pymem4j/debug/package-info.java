@@ -46,8 +46,16 @@
  * reading its memory, and a block reaches the backend's free at most once. A smashed size
  * field or serial number is caught too. An optional quarantine
  * ({@code debug.quarantine.bytes}) holds freed blocks back, filled with DD, and reports a
- * write after free when one leaves it. What happens after a report is the policy
- * ({@code debug.policy}: throw, abort, log); see {@link io.pymem4j.debug.DebugConfig}.
+ * write after free when one leaves it. {@code PyMemRuntime.check()} (the layer's
+ * {@link io.pymem4j.spi.LiveBlockCheck}) checks every live block, so an overflow in a block
+ * that is never freed is reported as corruption too. While tracemalloc traces, the record of
+ * each freed block keeps the ids of its allocation and free tracebacks
+ * ({@link io.pymem4j.spi.BlockTracebacks#framesOf(int)}): the report of a double free or a write
+ * after free shows where the block was allocated and where it was freed. What happens after
+ * a report is the policy ({@code debug.policy}: throw, abort, log); see
+ * {@link io.pymem4j.debug.DebugConfig}. A {@link io.pymem4j.debug.MemoryCorruptionError}'s
+ * message opens with a Java sentence (what happened, which block, which domain) before
+ * CPython's report.
  *
  * <h2>Reports in the log</h2>
  * Every report is logged at ERROR on the logger {@value io.pymem4j.debug.DebugHook#REPORT_LOGGER}
@@ -91,9 +99,10 @@
  *         +------------------+----------------------------------------------------------+
  *         | size             | serial (52 bits) | offset in granule (5) | through (2) | domain (2) | kind (3) |
  *         +------------------+----------------------------------------------------------+
- *   kind: EMPTY, LIVE, PINNED (taken, not given back yet), FREED, MOVED, LEAKED, RETIRED (leaf swept)
+ *   kind: EMPTY, LIVE, PINNED (taken, not given back yet), FREED, MOVED, LEAKED, RETIRED (leaf swept),
+ *         CHECKING (live, its pads being read by a check of every block)
  *
- *   each thread's pending frees (up to 16): | p | meta | size | movedTo | p' | meta' | size' | 0 | ...
+ *   each thread's pending frees (up to 16): | p | meta | size | movedTo | tracebacks | p' | meta' | ...
  *       ──► every 16th free, under a lock ──► the shared history of the last debug.history frees (same entries)
  * </pre>
  * <ul>
@@ -117,9 +126,9 @@
  *       record ({@code _PyMem_DebugCheckAddress}, then the size field and the serial), and a
  *       failed check turns the record LEAKED, kept for good as its block is.</li>
  *   <li>A block given back to the backend goes into its thread's pending frees, by address
- *       and final record (kind, domains, serial: one incarnation of the address), size and
- *       new address, written by that thread alone: no atomic instruction and no cache line
- *       shared between threads. Every 16th free of a thread moves them, under a lock, to the
+ *       and final record (kind, domains, serial: one incarnation of the address), size,
+ *       new address and traceback ids (0 unless tracing), written by that thread alone: no
+ *       atomic instruction and no cache line shared between threads. Every 16th free of a thread moves them, under a lock, to the
  *       history shared by all threads, a ring of the last {@code debug.history} frees. A FREED
  *       or MOVED record is named a double free or a use after free only while the history or a
  *       thread's pending frees hold it, and so is an address whose leaf was swept; older ones

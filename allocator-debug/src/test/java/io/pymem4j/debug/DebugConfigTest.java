@@ -6,6 +6,7 @@ import org.junit.jupiter.api.Test;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -23,6 +24,16 @@ class DebugConfigTest {
         Map<String, String> o = Map.of(DebugConfig.SERIALNO, "false", DebugConfig.POLICY, "LOG",
                 DebugConfig.QUARANTINE_BYTES, "2m", DebugConfig.HISTORY, "100");
         assertEquals(new DebugConfig(false, CorruptionPolicy.LOG, 2L << 20, 100), DebugConfig.from(o::get));
+    }
+
+    @Test
+    void framesArePythonsByDefaultAndJavasOnRequest() {
+        assertFalse(DebugConfig.DEFAULT.javaFrames());
+        assertTrue(DebugConfig.from(Map.of(DebugConfig.FRAMES, "Java")::get).javaFrames());
+        assertFalse(DebugConfig.from(Map.of(DebugConfig.FRAMES, "python")::get).javaFrames());
+        AllocatorSetupException e = assertThrows(AllocatorSetupException.class,
+                () -> DebugConfig.from(Map.of(DebugConfig.FRAMES, "c")::get));
+        assertEquals("option debug.frames='c' is not valid: expected python or java", e.getMessage());
     }
 
     @Test

@@ -15,8 +15,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The history of frees is one bounded ring shared by all threads, plus a few pending frees a thread. */
 class HistoryBoundsTest {
 
-    /** The shared ring of the default history (16,384 entries of 32 bytes) and 2,000 threads' pending frees, at most. */
-    private static final long BOUND = 16_384 * 32 + 2_000 * (BlockTable.PENDING * 32 + 16);
+    /** The shared ring of the default history (16,384 entries of 40 bytes) and 2,000 threads' pending frees, at most. */
+    private static final long BOUND = 16_384 * 40 + 2_000 * (BlockTable.PENDING * 40 + 16);
 
     @Test
     void twoThousandThreadsFreeingOneBlockEachLeaveTheHistorySmall() throws InterruptedException {

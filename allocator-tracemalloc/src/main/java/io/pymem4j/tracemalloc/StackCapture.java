@@ -2,6 +2,7 @@ package io.pymem4j.tracemalloc;
 
 import io.pymem4j.api.PyMemAllocatorEx;
 import io.pymem4j.runtime.PyMemRuntime;
+import io.pymem4j.spi.Hook;
 
 import java.lang.StackWalker.StackFrame;
 import java.lang.reflect.Constructor;
@@ -37,14 +38,17 @@ import java.util.stream.Stream;
  * traceback's hash costs no string hashing either.
  *
  * <p>Skipped frames: classes that implement {@link PyMemAllocatorEx} (every layer and
- * adapter on the allocation path), {@link PyMemRuntime} and its nested classes, this
+ * adapter on the allocation path) or {@link Hook} (a layer's state, such as the debug layer's
+ * when it asks for the traceback of a free), {@link PyMemRuntime} and its nested classes, this
  * module's {@link Tracemalloc}, {@link TraceStore} and {@link TracemallocLayer}, and the JDK's
  * {@code java.lang.invoke}, {@code java.lang.foreign} and {@code jdk.internal.foreign}
  * (method handles, {@code SegmentAllocator} defaults); and reflection's {@code Method.invoke},
  * {@code Constructor.newInstance} and {@code jdk.internal.reflect}, which a default
  * {@code StackWalker} hides too. They are skipped wherever they are on the stack, and not
  * counted in the total. The test is a {@link ClassValue} lookup on the
- * frame's class, which costs no call into the JVM.
+ * frame's class, which costs no call into the JVM. A tracer may leave out more frames, a test
+ * framework's ({@link FrameHiding}); they are not counted either, so the limit counts the
+ * frames of the code under test.
  */
 final class StackCapture implements Function<Stream<StackFrame>, StackCapture> {
 
@@ -66,12 +70,15 @@ final class StackCapture implements Function<Stream<StackFrame>, StackCapture> {
     private static final ClassValue<Boolean> MACHINERY = new ClassValue<>() {
         @Override
         protected Boolean computeValue(Class<?> c) {
-            return PyMemAllocatorEx.class.isAssignableFrom(c) || MACHINERY_HOSTS.contains(c.getNestHost())
+            return PyMemAllocatorEx.class.isAssignableFrom(c) || Hook.class.isAssignableFrom(c)
+                    || MACHINERY_HOSTS.contains(c.getNestHost())
                     || MACHINERY_PACKAGES.contains(c.getPackageName()) || c == Method.class || c == Constructor.class;
         }
     };
     /** Entries of the per-thread frame cache; a power of two. */
     private static final int CACHE_SIZE = 256;
+    /** The most JDK frames in a row a capture with {@link FrameHiding} keeps between user frames. */
+    private static final int HELD = 16;
 
     /** The key of the tracer's shared frame table: a code location as the JVM names it. */
     record Location(Class<?> declaringClass, String methodName, int line) {
@@ -96,10 +103,27 @@ final class StackCapture implements Function<Stream<StackFrame>, StackCapture> {
     int freeingDomain = -1;
     long freeingAddress;
     Traceback freeingTraceback;
+    /** The id of {@link #freeingTraceback} (0 when there is none). */
+    int freeingTracebackId;
+    /**
+     * The id of the traceback this thread's realloc through the tracer captured, while the
+     * layer below runs (0 otherwise): a layer below that asks for the caller's traceback
+     * gets it without a second walk.
+     */
+    int callTracebackId;
 
     // The walk in progress.
     private int limit;
     private boolean countAll;
+    /** The frames left out beyond the machinery, or null. */
+    private FrameHiding hiding;
+    /** With {@link #hiding}: whether the last frame was reflection's (Method.invoke ...). */
+    private boolean reflective;
+    /** With {@link #hiding}: the walk has reached the framework frame that called the test by reflection. */
+    private boolean ended;
+    /** JDK frames met since the last user frame, kept if a user frame comes next (only with {@link #hiding}). */
+    private final StackFrame[] held = new StackFrame[HELD];
+    private int heldCount;
     private ConcurrentHashMap<Location, Frame> frameTable;
     /** The hashes of {@link #frames}, from the cache. */
     private int[] hashes = new int[8];
@@ -126,11 +150,14 @@ final class StackCapture implements Function<Stream<StackFrame>, StackCapture> {
      *
      * @param frameTable the tracer's table of frames, one per code location
      * @param epoch      the tracer's frame epoch: when it moved, the per-thread cache is stale
+     * @param hiding     the frames left out beyond the machinery, or null
      */
-    void capture(int limit, boolean countAll, ConcurrentHashMap<Location, Frame> frameTable, int epoch) {
+    void capture(int limit, boolean countAll, ConcurrentHashMap<Location, Frame> frameTable, int epoch,
+                 FrameHiding hiding) {
         this.limit = limit;
         this.countAll = countAll;
         this.frameTable = frameTable;
+        this.hiding = hiding;
         if (epoch != cacheEpoch) {
             clearCache();
             cacheEpoch = epoch;
@@ -145,6 +172,7 @@ final class StackCapture implements Function<Stream<StackFrame>, StackCapture> {
         skipped = 0;
         walker(skipEstimate + (countAll ? seenEstimate : limit) + 1).walk(this);
         this.frameTable = null;
+        this.hiding = null;
         skipEstimate = Math.max(skipped, skipEstimate - 1);
         seenEstimate = Math.max(seen, seenEstimate - 1);
         int h = 1;
@@ -152,6 +180,11 @@ final class StackCapture implements Function<Stream<StackFrame>, StackCapture> {
             h = 31 * h + hashes[i];
         }
         hash = h;
+    }
+
+    /** Reflection's frames, through which a test framework calls a test method. */
+    private static boolean isReflection(Class<?> c) {
+        return c == Method.class || c == Constructor.class || c.getPackageName().equals("jdk.internal.reflect");
     }
 
     private static StackWalker walker(int estimate) {
@@ -176,18 +209,66 @@ final class StackCapture implements Function<Stream<StackFrame>, StackCapture> {
     public StackCapture apply(Stream<StackFrame> s) {
         Iterator<StackFrame> it = s.iterator();
         int stopAt = countAll ? Integer.MAX_VALUE : limit + 1;
-        while (seen < stopAt && it.hasNext()) {
+        reflective = false;
+        ended = false;
+        while (seen < stopAt && !ended && it.hasNext()) {
             StackFrame f = it.next();
             if (MACHINERY.get(f.getDeclaringClass())) {
                 skipped++;
-            } else {
-                if (count < limit) {
-                    keep(f);
+                reflective = hiding != null && isReflection(f.getDeclaringClass());
+            } else if (hiding == null || userFrame(f, stopAt)) {
+                if (seen < stopAt) {
+                    if (count < limit) {
+                        keep(f);
+                    }
+                    seen++;
                 }
-                seen++;
             }
         }
+        Arrays.fill(held, 0, Math.min(heldCount, HELD), null);
+        heldCount = 0;
         return this;
+    }
+
+    /**
+     * With {@link FrameHiding}: true for a user frame, which the caller keeps after the JDK
+     * frames held since the last user frame (they were called by user code: kept too); false
+     * for a framework frame (left out, and the JDK frames held with it) or a JDK frame (held).
+     */
+    private boolean userFrame(StackFrame f, int stopAt) {
+        boolean calledByReflection = reflective;
+        reflective = false;
+        switch (hiding.kind(f.getDeclaringClass())) {
+            case FrameHiding.FRAMEWORK -> {
+                skipped++;
+                // The framework called the code below it by reflection: that was the test
+                // method (or a lifecycle method, a constructor), the oldest frame of the
+                // code under test; what follows is the framework and whatever runs it.
+                ended = calledByReflection;
+                Arrays.fill(held, 0, Math.min(heldCount, HELD), null);
+                heldCount = 0;
+                return false;
+            }
+            case FrameHiding.JDK -> {
+                skipped++;
+                if (heldCount < HELD) {
+                    held[heldCount] = f;
+                }
+                heldCount++;
+                return false;
+            }
+            default -> {
+                for (int k = 0; k < Math.min(heldCount, HELD) && seen < stopAt; k++) {
+                    if (count < limit) {
+                        keep(held[k]);
+                    }
+                    seen++;
+                    held[k] = null;
+                }
+                heldCount = 0;
+                return true;
+            }
+        }
     }
 
     /** Appends the frame of {@code f}, from the cache when this thread saw its location before. */

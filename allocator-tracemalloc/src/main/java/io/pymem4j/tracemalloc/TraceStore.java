@@ -38,6 +38,8 @@ final class TraceStore {
     volatile boolean tracing;
     private volatile int tracebackLimit = 1;
     private volatile boolean countAllFrames;
+    /** The frames left out beyond the machinery (a test framework's), or null. */
+    private volatile FrameHiding hiding;
 
     // Guarded by lock.
     private final TraceTable[] runtimeTables = new TraceTable[RUNTIME_DOMAINS];
@@ -106,6 +108,10 @@ final class TraceStore {
 
     void countAllFrames(boolean all) {
         countAllFrames = all;
+    }
+
+    void hideFrames(FrameHiding h) {
+        hiding = h;
     }
 
     // ------------------------------------------------------------------ counters
@@ -238,6 +244,54 @@ final class TraceStore {
     }
 
     /**
+     * The id of the traceback of the live block at {@code address} in trace domain
+     * {@code domain} (or of the block this thread is freeing through the layer), or 0.
+     */
+    int tracebackId(int domain, long address) {
+        if (!tracing) {
+            return 0;
+        }
+        StackCapture c = captures.get();
+        if (c.freeingDomain == domain && c.freeingAddress == address) {
+            return c.freeingTracebackId;
+        }
+        synchronized (lock) {
+            TraceTable t = tracing ? tableOrNull(domain) : null;
+            int slot = t == null ? -1 : t.find(address);
+            return slot < 0 ? 0 : tracebacks.idOf(t.tracebackAt(slot));
+        }
+    }
+
+    /**
+     * The id of the calling thread's traceback now, captured as an allocation's is (or the
+     * one its realloc through the layer captured); 0 when not tracing.
+     */
+    int captureTracebackId() {
+        if (!tracing) {
+            return 0;
+        }
+        StackCapture c = captures.get();
+        if (c.callTracebackId != 0) {
+            return c.callTracebackId;
+        }
+        c.capture(tracebackLimit, countAllFrames, frameTable, frameEpoch, hiding);
+        synchronized (lock) {
+            if (!tracing) {
+                return 0;
+            }
+            internLocked(c);
+            return tracebacks.lastId();
+        }
+    }
+
+    /** The traceback of id {@code id}, or null when not tracing or when it is not known (cleared since). */
+    Traceback tracebackOfId(int id) {
+        synchronized (lock) {
+            return tracing ? tracebacks.byId(id) : null;
+        }
+    }
+
+    /**
      * Traces a block another allocator made, replacing a trace at that address.
      *
      * @throws IllegalStateException when not tracing
@@ -297,7 +351,7 @@ final class TraceStore {
      */
     private StackCapture capture() {
         StackCapture c = captures.get();
-        c.capture(tracebackLimit, countAllFrames, frameTable, frameEpoch);
+        c.capture(tracebackLimit, countAllFrames, frameTable, frameEpoch, hiding);
         return c;
     }
 
@@ -346,7 +400,7 @@ final class TraceStore {
     boolean addTrace(int domain, long address, long size) {
         try {
             StackCapture c = captures.get();
-            c.capture(tracebackLimit, countAllFrames, frameTable, frameEpoch);
+            c.capture(tracebackLimit, countAllFrames, frameTable, frameEpoch, hiding);
             synchronized (lock) {
                 if (tracing) {
                     putLocked(domain, address, size, internLocked(c), c.expectedScopes > 0);
@@ -365,8 +419,10 @@ final class TraceStore {
      */
     void free(int domain, PyMemAllocatorEx below, long address) {
         Traceback tb;
+        int id;
         synchronized (lock) {
             tb = tracing ? removeLocked(domain, address) : null;
+            id = tb == null ? 0 : tracebacks.idOf(tb);
         }
         if (tb == null) {
             below.free(address);
@@ -376,11 +432,13 @@ final class TraceStore {
         c.freeingDomain = domain;
         c.freeingAddress = address;
         c.freeingTraceback = tb;
+        c.freeingTracebackId = id;
         try {
             below.free(address);
         } finally {
             c.freeingDomain = -1;
             c.freeingTraceback = null;
+            c.freeingTracebackId = 0;
         }
     }
 
@@ -392,15 +450,18 @@ final class TraceStore {
      */
     long realloc(int domain, PyMemAllocatorEx below, long ptr, long newSize) {
         StackCapture c = captures.get();
-        c.capture(tracebackLimit, countAllFrames, frameTable, frameEpoch);
+        c.capture(tracebackLimit, countAllFrames, frameTable, frameEpoch, hiding);
         boolean scoped = c.expectedScopes > 0;
         Traceback tb;
         long oldSize = -1;
         Traceback oldTb = null;
         boolean oldExpected = false;
         long gen;
+        int callId;
+        int oldId = 0;
         synchronized (lock) {
             tb = internLocked(c);
+            callId = tracebacks.lastId();
             gen = generation;
             TraceTable t = tracing && ptr != 0 ? tableOrNull(domain) : null;
             int slot = t == null ? -1 : t.find(ptr);
@@ -408,23 +469,31 @@ final class TraceStore {
                 oldSize = t.sizeAt(slot);
                 oldTb = t.tracebackAt(slot);
                 oldExpected = t.expectedAt(slot);
+                oldId = tracebacks.idOf(oldTb);
                 tracedMemory -= oldSize;
                 t.removeAt(slot);
             }
         }
         long result;
-        if (oldTb == null) {
-            result = below.realloc(ptr, newSize);
-        } else {
-            c.freeingDomain = domain;
-            c.freeingAddress = ptr;
-            c.freeingTraceback = oldTb;
-            try {
+        c.callTracebackId = callId;
+        try {
+            if (oldTb == null) {
                 result = below.realloc(ptr, newSize);
-            } finally {
-                c.freeingDomain = -1;
-                c.freeingTraceback = null;
+            } else {
+                c.freeingDomain = domain;
+                c.freeingAddress = ptr;
+                c.freeingTraceback = oldTb;
+                c.freeingTracebackId = oldId;
+                try {
+                    result = below.realloc(ptr, newSize);
+                } finally {
+                    c.freeingDomain = -1;
+                    c.freeingTraceback = null;
+                    c.freeingTracebackId = 0;
+                }
             }
+        } finally {
+            c.callTracebackId = 0;
         }
         synchronized (lock) {
             if (tracing) {

@@ -6,6 +6,7 @@ import io.pymem4j.runtime.PyMemRuntime;
 
 import java.lang.ref.WeakReference;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -147,6 +148,19 @@ public final class Tracemalloc {
      */
     public void countAllFrames(boolean all) {
         store.countAllFrames(all);
+    }
+
+    /**
+     * Leaves out of the tracebacks captured from now on the frames of classes whose binary
+     * name starts with one of {@code classNamePrefixes} ({@code "org.junit."}), and the JDK
+     * frames ({@code java.}, {@code jdk.}, ...) that only those call, as the allocator
+     * machinery is left out: a test framework's frames, so that the traceback limit counts
+     * the frames of the code under test ({@code @PyMemTest} does this). They are not counted
+     * in {@link Traceback#totalNframe()} either. An empty collection keeps every frame again.
+     */
+    public void hideFrames(Collection<String> classNamePrefixes) {
+        List<String> prefixes = List.copyOf(classNamePrefixes);
+        store.hideFrames(prefixes.isEmpty() ? null : new FrameHiding(prefixes));
     }
 
     /** Called by the layer's hook at its creation: starts tracing if the runtime option says so, once per runtime. */

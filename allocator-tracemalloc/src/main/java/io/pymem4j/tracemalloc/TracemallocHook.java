@@ -11,7 +11,8 @@ import java.util.List;
 /**
  * The tracemalloc layer's state in one runtime: it wraps each domain with a
  * {@link TracemallocLayer} over the runtime's {@link Tracemalloc}, and offers the
- * tracebacks of live blocks to other layers' reports ({@code _PyMem_DumpTraceback}).
+ * tracebacks of live blocks to other layers' reports ({@code _PyMem_DumpTraceback}), and the
+ * ids of tracebacks (its interned tracebacks' ids) for their records of freed blocks.
  */
 final class TracemallocHook implements Hook, BlockTracebacks {
 
@@ -38,13 +39,33 @@ final class TracemallocHook implements Hook, BlockTracebacks {
 
     @Override
     public List<BlockTracebacks.SourceLine> frames(PyMemAllocatorDomain domain, long address) {
-        Traceback tb = tracer.getTraceback(domain.ordinal(), address);
+        return sourceLines(tracer.getTraceback(domain.ordinal(), address));
+    }
+
+    @Override
+    public int tracebackId(PyMemAllocatorDomain domain, long address) {
+        return tracer.store.tracebackId(domain.ordinal(), address);
+    }
+
+    @Override
+    public int captureTraceback() {
+        return tracer.store.captureTracebackId();
+    }
+
+    @Override
+    public List<BlockTracebacks.SourceLine> framesOf(int id) {
+        return id == NO_TRACEBACK ? null : sourceLines(tracer.store.tracebackOfId(id));
+    }
+
+    /** The frames of {@code tb} most recent first, as reports print them; null for null. */
+    static List<BlockTracebacks.SourceLine> sourceLines(Traceback tb) {
         if (tb == null) {
             return null;
         }
         List<BlockTracebacks.SourceLine> frames = new ArrayList<>(tb.size());
         for (int i = tb.size() - 1; i >= 0; i--) {
-            frames.add(new BlockTracebacks.SourceLine(tb.get(i).filename(), tb.get(i).lineno()));
+            Frame f = tb.get(i);
+            frames.add(new BlockTracebacks.SourceLine(f.filename(), f.lineno(), f.className(), f.methodName()));
         }
         return frames;
     }

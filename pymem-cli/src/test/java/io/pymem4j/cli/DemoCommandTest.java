@@ -33,7 +33,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class DemoCommandTest {
 
     private static final String PTR = "(?:0x)?[0-9a-fA-F]+";
-    /** The first line under throw: what the JVM prints for an uncaught error, the fatal line as its message. */
+    /** The first line under throw: what the JVM prints for an uncaught error, the error's Java sentence as its message. */
     private static final String UNCAUGHT = "Exception in thread \".*\" io\\.pymem4j\\.debug\\.MemoryCorruptionError: ";
     private static final String MADE_BY_CALL_1 = q("    The block was made by call #1 to debug malloc/realloc.");
     private static final String ENABLE_TRACEMALLOC = q("Enable tracemalloc to get the memory block allocation traceback");
@@ -107,7 +107,8 @@ class DemoCommandTest {
         CliRun r = pymem("demo", "buffer-overflow", "--allocator", "pymalloc_debug");
         assertEquals(DemoCommand.EXIT_THROWN, r.status());
         List<String> lines = new ArrayList<>(List.of(
-                UNCAUGHT + q("Fatal Python error: _PyMem_DebugRawFree: bad trailing pad byte"),
+                UNCAUGHT + q("Buffer overflow: the bytes just past the end of the MEM block at ") + PTR
+                        + q(" (16 bytes) were overwritten (found by free)."),
                 "Debug memory block at address p=" + PTR + ": API 'm'",
                 q("    16 bytes originally requested"),
                 q("    The 7 pad bytes at p-7 are FORBIDDENBYTE, as expected."),
@@ -143,7 +144,8 @@ class DemoCommandTest {
         CliRun r = pymem("demo", "buffer-underflow", "--allocator", "pymalloc_debug");
         assertEquals(DemoCommand.EXIT_THROWN, r.status());
         List<String> lines = new ArrayList<>(List.of(
-                UNCAUGHT + q("Fatal Python error: _PyMem_DebugRawFree: bad leading pad byte"),
+                UNCAUGHT + q("Buffer underflow: the bytes just before the MEM block at ") + PTR
+                        + q(" (16 bytes) were overwritten (found by free)."),
                 "Debug memory block at address p=" + PTR + ": API 'm'",
                 q("    16 bytes originally requested"),
                 q("    The 7 pad bytes at p-7 are not all FORBIDDENBYTE (0xfd):")));
@@ -162,7 +164,8 @@ class DemoCommandTest {
         CliRun r = pymem("demo", "api-misuse", "--allocator", "malloc_debug");
         assertEquals(DemoCommand.EXIT_THROWN, r.status());
         assertReport(r,
-                UNCAUGHT + q("Fatal Python error: _PyMem_DebugRawFree: bad ID: Allocated using API 'm', verified using API 'r'"),
+                UNCAUGHT + q("Wrong domain: the MEM block at ") + PTR + q(" (16 bytes) was given to the RAW domain's free,"
+                        + " not to the domain that allocated it (or the block's API id byte was overwritten)."),
                 "Debug memory block at address p=" + PTR + ": API 'm'",
                 q("    16 bytes originally requested"),
                 q("    The 7 pad bytes at p-7 are FORBIDDENBYTE, as expected."),
@@ -176,7 +179,8 @@ class DemoCommandTest {
         CliRun r = pymem("demo", "double-free", "--allocator", "debug");
         assertEquals(DemoCommand.EXIT_THROWN, r.status());
         assertReport(r,
-                UNCAUGHT + q("Fatal Python error: _PyMem_DebugRawFree: double free"),
+                UNCAUGHT + q("Double free: the MEM block at ") + PTR
+                        + q(" (16 bytes) was given to the MEM domain's free after it was already freed."),
                 "Debug memory block at address p=" + PTR + q(": not a live block of this layer"),
                 q("    The block of 16 bytes made through API 'm' by call #1 to debug malloc/realloc"),
                 q("    was already freed through API 'm'."),
@@ -190,7 +194,8 @@ class DemoCommandTest {
         CliRun r = pymem("demo", "use-after-free", "--allocator", "pymalloc_debug");
         assertEquals(DemoCommand.EXIT_THROWN, r.status());
         assertReport(r,
-                UNCAUGHT + q("Fatal Python error: _PyMem_DebugRawFree: write after free"),
+                UNCAUGHT + q("Write after free: the MEM block at ") + PTR
+                        + q(" (16 bytes) was written after it was freed (found when it left the debug layer's quarantine)."),
                 "Debug memory block at address p=" + PTR + ": API 'm'",
                 q("    16 bytes originally requested"),
                 q("    The block was freed and kept in quarantine; its 48 bytes from p-16 are not all DEADBYTE (0xdd):"),
@@ -208,7 +213,7 @@ class DemoCommandTest {
             CliRun r = pymem("demo", "use-after-free", "--allocator", "malloc_debug");
             assertEquals(DemoCommand.EXIT_THROWN, r.status());
             assertTrue(r.err().startsWith("Exception in thread \"" + Thread.currentThread().getName()
-                    + "\" io.pymem4j.debug.MemoryCorruptionError: Fatal Python error: _PyMem_DebugRawFree: write after free\n"),
+                    + "\" io.pymem4j.debug.MemoryCorruptionError: Write after free: the MEM block at 0x"),
                     r.err());
         } finally {
             System.clearProperty(key);
@@ -220,7 +225,8 @@ class DemoCommandTest {
         CliRun r = pymem("demo", "no-gil", "--allocator", "pymalloc_debug");
         assertEquals(DemoCommand.EXIT_THROWN, r.status());
         assertReport(r,
-                UNCAUGHT + q("Fatal Python error: _PyMem_DebugMalloc: Python memory allocator called without holding the GIL"),
+                UNCAUGHT + q("Interpreter lock not held: a MEM domain call (_PyMem_DebugMalloc) came from a thread that"
+                        + " does not hold the runtime's interpreter lock (GIL mode)."),
                 q("Fatal Python error: _PyMem_DebugMalloc: Python memory allocator called without holding the GIL"), "");
         assertTrue(r.out().startsWith("pymem demo no-gil on pymalloc_debug (GIL mode), debug.policy=throw: "), r.out());
     }

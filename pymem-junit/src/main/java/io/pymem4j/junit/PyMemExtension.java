@@ -21,17 +21,23 @@ import java.util.TreeMap;
  * The extension behind {@link PyMemTest}.
  *
  * <h2>The runtime</h2>
- * Its stack is the annotation's, with tracemalloc on top when {@code traceback > 0}
- * (tracing from the first allocation, {@code traceback} frames a block) and a recording
+ * Its stack is the annotation's (or, for a whole run, the system property
+ * {@value #STACK_PROPERTY}), with tracemalloc on top when {@code traceback > 0}
+ * (tracing from the first allocation, {@code traceback} frames a block, counted from the code
+ * under test: the test framework's frames are left out) and a recording
  * layer above everything, {@code junit}, that notes each report the debug layer throws on
- * any thread: {@code pymalloc_debug} runs as {@code pymalloc+debug+tracemalloc+junit}. It
+ * any thread: {@code pymalloc_debug} runs as {@code pymalloc+debug+tracemalloc+junit}. The
+ * debug layer's quarantine is on (1 MiB unless the options set {@code debug.quarantine.bytes})
+ * and its reports print Java frames as Java does ({@code debug.frames=java}). It
  * is made when a test first asks for it (a {@link PyMemRuntime} or {@link Tracemalloc}
  * parameter of the test, a lifecycle method or, with scope {@code TEST}, the constructor)
  * and kept in the JUnit store of its scope: the test's, the annotated class's, or the run's.
  *
  * <h2>After each test (after its {@code @AfterEach} methods)</h2>
  * <ol>
- *   <li>The debug layer's quarantine is flushed, so a write after free shows now.</li>
+ *   <li>The debug layer's quarantine is flushed, so a write after free shows now, and the
+ *       pads of every live block are checked ({@code PyMemRuntime.check()}), so an overflow
+ *       of a block the test never freed shows as corruption.</li>
  *   <li>Every debug report made during the test that the test did not itself throw fails
  *       it, with the report, unless {@code allowCorruption}.</li>
  *   <li>The blocks allocated since the test began (its {@code @BeforeEach} included) and
@@ -74,13 +80,22 @@ public final class PyMemExtension implements BeforeEachCallback, AfterEachCallba
         return found.owner().getElement().orElse(null) instanceof Method ? PyMemTest.Scope.TEST : found.rules().scope();
     }
 
+    /** The stack of every {@code @PyMemTest} runtime when set, whatever the annotations say. */
+    public static final String STACK_PROPERTY = "pymem4j.junit.stack";
+
+    /** The stack a test runs on: {@value #STACK_PROPERTY} when set (not blank), else the annotation's. */
+    static String stack(PyMemTest rules) {
+        String forced = System.getProperty(STACK_PROPERTY);
+        return forced == null || forced.isBlank() ? rules.stack() : forced.strip();
+    }
+
     private static TestRuntime.Key key(PyMemTest rules) {
         if (rules.traceback() < 0 || rules.traceback() > Tracemalloc.MAX_NFRAME) {
             throw new ExtensionConfigurationException("@PyMemTest traceback = " + rules.traceback()
                     + ": expected 0 (no tracemalloc) to " + Tracemalloc.MAX_NFRAME);
         }
         try {
-            return new TestRuntime.Key(rules.stack(), rules.traceback(), new TreeMap<>(TestRuntime.parseOptions(rules.options())));
+            return new TestRuntime.Key(stack(rules), rules.traceback(), new TreeMap<>(TestRuntime.parseOptions(rules.options())));
         } catch (IllegalArgumentException e) {
             throw new ExtensionConfigurationException(e.getMessage(), e);
         }

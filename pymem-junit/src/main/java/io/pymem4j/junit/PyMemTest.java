@@ -41,16 +41,27 @@ public @interface PyMemTest {
         SUITE
     }
 
-    /** The allocator stack, any name {@code PyMemRuntime.create} accepts ({@code pymalloc_debug}, {@code mimalloc_debug}, ...). */
+    /**
+     * The allocator stack, any name {@code PyMemRuntime.create} accepts ({@code pymalloc_debug},
+     * {@code mimalloc_debug}, ...). The system property {@code pymem4j.junit.stack}
+     * ({@link PyMemExtension#STACK_PROPERTY}) overrides it for a whole run, to run a suite once
+     * on {@code malloc_debug} and once on {@code pymalloc_debug}.
+     */
     String stack() default "pymalloc_debug";
 
     /**
-     * The frames tracemalloc keeps per block, 1 to 65535; leaks are then grouped by where they
-     * were allocated. 0 leaves tracemalloc out: the debug layer then only counts leaked blocks.
+     * The frames tracemalloc keeps per block, 1 to 65535, counted from the code under test
+     * (the test framework's frames are left out); leaks are then grouped by where they were
+     * allocated, and reports show where a block was allocated and freed. 0 leaves tracemalloc
+     * out: the debug layer then only counts leaked blocks.
      */
     int traceback() default 10;
 
-    /** Runtime options as {@code key=value} ({@code debug.quarantine.bytes=64k}); {@code debug.policy} is {@code throw} unless set here. */
+    /**
+     * Runtime options as {@code key=value} ({@code debug.quarantine.bytes=64k}); unless set here,
+     * {@code debug.policy} is {@code throw}, {@code debug.quarantine.bytes} {@code 1m} (so a write
+     * after free is found) and {@code debug.frames} {@code java}.
+     */
     String[] options() default {};
 
     /** Which tests share the runtime. */

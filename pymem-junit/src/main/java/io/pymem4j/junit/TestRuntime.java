@@ -8,7 +8,9 @@ import io.pymem4j.runtime.ProviderRegistry;
 import io.pymem4j.runtime.PyMemRuntime;
 import io.pymem4j.runtime.StackSpec;
 import io.pymem4j.spi.AllocatorProvider;
+import io.pymem4j.spi.BlockTracebacks;
 import io.pymem4j.tracemalloc.Filter;
+import io.pymem4j.tracemalloc.Frame;
 import io.pymem4j.tracemalloc.Snapshot;
 import io.pymem4j.tracemalloc.Statistic;
 import io.pymem4j.tracemalloc.Traceback;
@@ -32,9 +34,12 @@ import java.util.TreeMap;
  * the debug layer's live blocks counted).
  *
  * <pre>
- *   stack  = the annotation's stack + tracemalloc (traceback &gt; 0) + junit (the recorder)
+ *   stack  = the annotation's stack (or pymem4j.junit.stack) + tracemalloc (traceback &gt; 0)
+ *            + junit (the recorder); the quarantine on, Java frames in reports,
+ *            the test framework's frames left out of tracebacks
  *   begin  : drain the recorder, clear traces, count live blocks
- *   check  : flush the quarantine; the reports not already thrown at the test;
+ *   check  : flush the quarantine; check every live block's pads (PyMemRuntime.check);
+ *            the reports not already thrown at the test;
  *            the traces left (minus expected and allowed ones) by traceback, or the live count
  *   close  : (per-test runtimes) give pymalloc's arenas back when no block is left
  * </pre>
@@ -44,6 +49,19 @@ final class TestRuntime implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(TestRuntime.class);
     /** The most traceback groups a leak message lists. */
     static final int MAX_GROUPS = 20;
+    /**
+     * The debug layer's quarantine in a test runtime unless the test's options set one: freed
+     * blocks held back, so that a write after free is found when the test ends.
+     */
+    static final String QUARANTINE = "1m";
+    /**
+     * The classes whose frames tracebacks leave out (with the JDK frames only they call): the
+     * test frameworks and build tools that call a test, so that the traceback limit counts the
+     * frames of the code under test.
+     */
+    static final List<String> FRAMEWORK_FRAMES = List.of("org.junit.", "junit.", "org.opentest4j.",
+            "org.apache.maven.surefire.", "org.apache.maven.plugin.surefire.", "org.gradle.", "worker.org.gradle.",
+            "com.intellij.rt.", "com.intellij.junit", "org.eclipse.jdt.internal.junit");
 
     /** What makes two runtimes the same, so that SUITE scope can share them. */
     record Key(String stack, int traceback, SortedMap<String, String> options) {
@@ -101,12 +119,17 @@ final class TestRuntime implements AutoCloseable {
         }
         spec = spec.withHook(ReportRecorder.NAME);
         PyMemRuntime.Builder b = PyMemRuntime.builder().registry(reg).allocator(spec.name())
-                .option(DebugConfig.POLICY, "throw");
+                .option(DebugConfig.POLICY, "throw")
+                .option(DebugConfig.QUARANTINE_BYTES, QUARANTINE)
+                .option(DebugConfig.FRAMES, "java");
         if (key.traceback() > 0) {
             b.option(Tracemalloc.OPTION, Integer.toString(key.traceback()));
         }
         key.options().forEach(b::option);
         PyMemRuntime rt = b.build();
+        if (key.traceback() > 0) {
+            Tracemalloc.of(rt).hideFrames(FRAMEWORK_FRAMES);
+        }
         log.debug("test runtime {}", rt.currentAllocatorName());
         return new TestRuntime(rt, key, perTest);
     }
@@ -145,9 +168,17 @@ final class TestRuntime implements AutoCloseable {
             try {
                 d.flushQuarantine();
             } catch (MemoryCorruptionError e) {
-                reports.add(e);
+                addWithSuppressed(reports, e);
             }
         });
+        int damaged;
+        int before = reports.size();
+        try {
+            damaged = runtime.check();
+        } catch (MemoryCorruptionError e) {
+            addWithSuppressed(reports, e);
+            damaged = reports.size() - before;
+        }
         Set<Throwable> thrown = causes(testFailure);
         reports.removeIf(thrown::contains);
         List<String> parts = new ArrayList<>();
@@ -158,7 +189,7 @@ final class TestRuntime implements AutoCloseable {
                 parts.add(corruptionMessage(reports));
             }
         }
-        String leaks = leakMessage(rules);
+        String leaks = leakMessage(rules, damaged);
         if (leaks != null) {
             if (rules.allowLeaks()) {
                 log.warn("{}", leaks);
@@ -167,6 +198,16 @@ final class TestRuntime implements AutoCloseable {
             }
         }
         return parts.isEmpty() ? null : String.join("\n", parts);
+    }
+
+    /** {@code e} and the reports suppressed in it (a check that found several blocks throws the first). */
+    private static void addWithSuppressed(List<MemoryCorruptionError> reports, MemoryCorruptionError e) {
+        reports.add(e);
+        for (Throwable s : e.getSuppressed()) {
+            if (s instanceof MemoryCorruptionError m) {
+                reports.add(m);
+            }
+        }
     }
 
     private static Set<Throwable> causes(Throwable t) {
@@ -192,8 +233,12 @@ final class TestRuntime implements AutoCloseable {
         return sb.toString();
     }
 
-    /** The leak part of the message, or null; remembers whether any block was left at all. */
-    private String leakMessage(PyMemTest rules) {
+    /**
+     * The leak part of the message, or null; remembers whether any block was left at all.
+     * {@code damaged} blocks failed the check of live blocks: they are leaks the debug
+     * layer no longer counts as live.
+     */
+    private String leakMessage(PyMemTest rules, int damaged) {
         if (tracing()) {
             Snapshot all = tracemalloc().takeSnapshot();
             leftBlocks = !all.traces().isEmpty();
@@ -212,8 +257,8 @@ final class TestRuntime implements AutoCloseable {
             leftBlocks = true; // nothing counts blocks: assume some are left
             return null;
         }
-        int leaked = d.get().liveBlocks() - liveAtStart;
-        leftBlocks = d.get().liveBlocks() > 0;
+        int leaked = d.get().liveBlocks() + damaged - liveAtStart;
+        leftBlocks = d.get().liveBlocks() + damaged > 0;
         if (leaked <= 0) {
             return null;
         }
@@ -236,7 +281,7 @@ final class TestRuntime implements AutoCloseable {
         for (int i = 0; i < shown; i++) {
             Statistic s = groups.get(i);
             sb.append("\n#").append(i + 1).append(": ").append(figures(s.size(), s.count()));
-            for (String line : s.traceback().format(null, true)) {
+            for (String line : javaLines(s.traceback())) {
                 sb.append('\n').append(line);
             }
         }
@@ -250,6 +295,21 @@ final class TestRuntime implements AutoCloseable {
             sb.append("\n... and ").append(groups.size() - shown).append(" more tracebacks: ").append(figures(moreSize, moreCount));
         }
         return sb.toString();
+    }
+
+    /**
+     * The frames of {@code tb}, most recent first, as Java prints stack trace elements
+     * ({@code   at com.example.BufferTest.leaks(BufferTest.java:25)}), which IDEs and CI logs
+     * link to the source; a frame without a Java method keeps tracemalloc's form.
+     */
+    static List<String> javaLines(Traceback tb) {
+        List<String> lines = new ArrayList<>(tb.size());
+        for (int i = tb.size() - 1; i >= 0; i--) {
+            Frame f = tb.get(i);
+            String java = new BlockTracebacks.SourceLine(f.filename(), f.lineno(), f.className(), f.methodName()).javaForm();
+            lines.add(java != null ? "  at " + java : "  File \"" + f.filename() + "\", line " + f.lineno());
+        }
+        return lines;
     }
 
     /** tracemalloc's own wording of a size and a count: {@code size=228 B, count=3, average=76 B}. */

@@ -163,6 +163,41 @@ final class Fixtures {
             rt.memFree(p);
             NativeMemory.putByte(p + 3, (byte) 0);
         }
+
+        @PyMemTest(stack = "pymalloc_debug")
+        @Test
+        void writesAfterFreeWithTheDefaults(PyMemRuntime rt) {
+            long p = rt.memMalloc(32);
+            rt.memFree(p);
+            NativeMemory.putByte(p + 3, (byte) 0);
+        }
+
+        @PyMemTest(stack = "malloc_debug", traceback = 5)
+        @Test
+        void overflowsABlockItNeverFrees(PyMemRuntime rt) {
+            long p = rt.memMalloc(16); // at: never-freed
+            NativeMemory.putByte(p + 16, (byte) 'x');
+        }
+
+        @PyMemTest(stack = "malloc_debug", traceback = 5)
+        @Test
+        void freesABlockTwice(PyMemRuntime rt) {
+            long p = rt.memMalloc(16); // at: twice-allocated
+            rt.memFree(p); // at: twice-freed
+            try {
+                rt.memFree(p);
+            } catch (MemoryCorruptionError swallowed) {
+                // the extension still fails the test, with the report
+            }
+        }
+    }
+
+    static final class StackPropertyTest {
+        @PyMemTest(stack = "malloc_debug", traceback = 0)
+        @Test
+        void recordsItsStack(PyMemRuntime rt) {
+            SEEN.add(rt.currentAllocatorName());
+        }
     }
 
     @PyMemTest(scope = PyMemTest.Scope.CLASS, stack = "malloc_debug", traceback = 1)

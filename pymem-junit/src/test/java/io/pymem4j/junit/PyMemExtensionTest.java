@@ -75,8 +75,9 @@ class PyMemExtensionTest {
         throw new AssertionError("no marker " + marker);
     }
 
-    private static String at(String marker) {
-        return "  File \"" + FIXTURES + "\", line " + line(marker);
+    /** The frame of the line marked {@code marker}, in {@code method} of {@code fixture}, as Java prints it. */
+    private static String at(String marker, Class<?> fixture, String method) {
+        return "  at " + fixture.getName() + "." + method + "(Fixtures.java:" + line(marker) + ")";
     }
 
     @Test
@@ -87,17 +88,18 @@ class PyMemExtensionTest {
                 "memory leak: blocks allocated during the test were not freed: size=228 B, count=3, average=76 B;"
                         + " by traceback (tracemalloc statistics), largest first:",
                 "#1: size=128 B, count=2, average=64 B",
-                at("two-blocks"),
+                at("two-blocks", Fixtures.LeakTest.class, "leaksThreeBlocksFromTwoLines"),
                 "#2: size=100 B, count=1, average=100 B",
-                at("one-block")), failure(r));
+                at("one-block", Fixtures.LeakTest.class, "leaksThreeBlocksFromTwoLines")), failure(r));
     }
 
     @Test
-    void aTracebackListsItsFramesMostRecentFirst() {
+    void aTracebackListsTheFramesOfTheTestMostRecentFirstAndNoneOfTheFrameworks() {
         String message = failure(run(Fixtures.LeakTest.class).get("leaksThroughAHelper"));
         List<String> lines = message.lines().toList();
-        assertEquals(List.of("#1: size=10 B, count=1, average=10 B", at("helper"), at("helper-call")), lines.subList(1, 4));
-        assertEquals(5, lines.size(), message);
+        assertEquals(List.of("#1: size=10 B, count=1, average=10 B",
+                at("helper", Fixtures.LeakTest.class, "helper"),
+                at("helper-call", Fixtures.LeakTest.class, "leaksThroughAHelper")), lines.subList(1, lines.size()));
     }
 
     @Test
@@ -131,10 +133,9 @@ class PyMemExtensionTest {
     @Test
     void allowLeaksFromIgnoresBlocksAllocatedThroughAKnownFile() {
         String message = failure(run(Fixtures.KnownLeakTest.class).get("leaksThroughAKnownCacheAndByItself"));
-        assertTrue(message.startsWith("memory leak: blocks allocated during the test were not freed: size=8 B, count=1,"
+        assertEquals("memory leak: blocks allocated during the test were not freed: size=8 B, count=1,"
                 + " average=8 B; by traceback (tracemalloc statistics), largest first:\n#1: size=8 B, count=1, average=8 B\n"
-                + at("unknown-leak") + "\n"), message);
-        assertTrue(!message.contains("KnownLeaks.java"), message);
+                + at("unknown-leak", Fixtures.KnownLeakTest.class, "leaksThroughAKnownCacheAndByItself"), message);
     }
 
     @Test
@@ -155,7 +156,7 @@ class PyMemExtensionTest {
                 \\Q%s\\E
                 
                 Fatal Python error: _PyMem_DebugRawFree: bad trailing pad byte
-                """.formatted(at("overflowed")));
+                """.formatted(at("overflowed", Fixtures.CorruptionTest.class, "swallowsTheReportOfAnOverflow")));
         assertTrue(expected.matcher(message).matches(), message);
     }
 
@@ -191,6 +192,54 @@ class PyMemExtensionTest {
     }
 
     @Test
+    void aWriteAfterFreeIsFoundWithTheDefaultOptions() {
+        String message = failure(run(Fixtures.CorruptionTest.class).get("writesAfterFreeWithTheDefaults"));
+        assertTrue(message.contains("    The block was freed and kept in quarantine; its 64 bytes from p-16 are not all"
+                + " DEADBYTE (0xdd):\n        at p+3: 0x00 *** OUCH\n"), message);
+        assertTrue(message.endsWith("\nFatal Python error: _PyMem_DebugRawFree: write after free\n"), message);
+    }
+
+    @Test
+    void anOverflowOfABlockNeverFreedFailsTheTestAsCorruptionWithItsAllocationTraceback() {
+        String message = failure(run(Fixtures.CorruptionTest.class).get("overflowsABlockItNeverFrees"));
+        assertTrue(message.startsWith("memory corruption: the debug layer made 1 report during the test that the test"
+                + " did not throw:\nDebug memory block at address p=0x"), message);
+        String allocated = at("never-freed", Fixtures.CorruptionTest.class, "overflowsABlockItNeverFrees");
+        assertTrue(message.contains("\n\nMemory block allocated at (most recent call first):\n" + allocated
+                + "\n\nFatal Python error: _PyMem_DebugCheckAddress: bad trailing pad byte\n"), message);
+        assertTrue(message.endsWith("\nmemory leak: blocks allocated during the test were not freed: size=16 B, count=1,"
+                + " average=16 B; by traceback (tracemalloc statistics), largest first:\n#1: size=16 B, count=1,"
+                + " average=16 B\n" + allocated), message);
+    }
+
+    @Test
+    void aDoubleFreeReportShowsWhereTheBlockWasAllocatedAndFirstFreed() {
+        String message = failure(run(Fixtures.CorruptionTest.class).get("freesABlockTwice"));
+        String expected = String.join("\n", "",
+                "Memory block allocated at (most recent call first):",
+                at("twice-allocated", Fixtures.CorruptionTest.class, "freesABlockTwice"),
+                "",
+                "Memory block freed at (most recent call first):",
+                at("twice-freed", Fixtures.CorruptionTest.class, "freesABlockTwice"),
+                "",
+                "Fatal Python error: _PyMem_DebugRawFree: double free",
+                "");
+        assertTrue(message.endsWith(expected), message);
+    }
+
+    @Test
+    void theStackPropertyOverridesTheAnnotationsForTheRun() {
+        run(Fixtures.StackPropertyTest.class);
+        System.setProperty(PyMemExtension.STACK_PROPERTY, "pymalloc_debug");
+        try {
+            run(Fixtures.StackPropertyTest.class);
+        } finally {
+            System.clearProperty(PyMemExtension.STACK_PROPERTY);
+        }
+        assertEquals(List.of("malloc+debug+junit", "pymalloc+debug+junit"), Fixtures.SEEN);
+    }
+
+    @Test
     void aClassScopedRuntimeIsSharedAndEachTestIsJudgedAlone() {
         var results = run(Fixtures.SharedByTheClassTest.class);
         assertEquals(SUCCESSFUL, results.get("freesItsBlock").getStatus());
@@ -198,7 +247,7 @@ class PyMemExtensionTest {
                 "memory leak: blocks allocated during the test were not freed: size=24 B, count=1, average=24 B;"
                         + " by traceback (tracemalloc statistics), largest first:",
                 "#1: size=24 B, count=1, average=24 B",
-                at("class-leak")), failure(results.get("leaksABlock")));
+                at("class-leak", Fixtures.SharedByTheClassTest.class, "leaksABlock")), failure(results.get("leaksABlock")));
         assertEquals(SUCCESSFUL, results.get("isNotBlamedForTheLeakBefore").getStatus());
         assertEquals(4, Fixtures.SEEN.size());
         assertEquals(1, Set.copyOf(Fixtures.SEEN.stream().map(System::identityHashCode).toList()).size());

@@ -44,11 +44,11 @@ class AllocatorNameFuzzTest {
 
     /** Option keys the providers read, and what the grammar of each value is like. */
     private static final String[] KEYS = {"pymalloc.geometry", "debug.policy", "debug.serialno", "debug.quarantine.bytes",
-            "debug.history", "tracemalloc", "failing.start", "failing.stop", "failing.probability", "failing.seed",
+            "debug.history", "debug.frames", "tracemalloc", "failing.start", "failing.stop", "failing.probability", "failing.seed",
             "failing.domains", "gil"};
     private static final String[] VALUES = {"", " ", "0", "1", "-1", "65535", "65536", "cpython310", "classic",
             "CLASSIC", "throw", "log", "abort", "true", "false", "64k", "1g", "9223372036854775807", "9223372036854775808",
-            "0.5", "NaN", "1e-3", "RAW", "mem,obj", "all", "x", "_", "1_000"};
+            "0.5", "NaN", "1e-3", "RAW", "mem,obj", "all", "x", "_", "1_000", "java", "python"};
 
     @AfterContainer
     static void figures() {
