@@ -172,6 +172,8 @@ final class BlockTable {
     private int leafCount;
     /** {@link #makeLeaf} sweeps the tree first when it holds this many leaves (under {@link #grow}). */
     private int sweepAt = SWEEP_MIN_LEAVES;
+    /** Set by {@link #close()} under {@link #grow}: no leaf is made after it. */
+    private boolean closed;
     /** Makes a leaf's array (a test makes it fail as a full heap would). */
     java.util.function.IntFunction<long[]> newLeaf = long[]::new;
     /** How many of the last blocks given back are remembered. */
@@ -368,6 +370,63 @@ final class BlockTable {
         return found[0];
     }
 
+    /** The requested size of the live block that starts at {@code p}, or -1 when none does. */
+    long liveSize(long p) {
+        long[] leaf = leaf(p, false);
+        if (leaf == null) {
+            return -1;
+        }
+        int i = index(p);
+        long meta = (long) RECORDS.getAcquire(leaf, i + META);
+        return kind(meta) == LIVE && (meta & OFFSET_MASK) == offset(p) ? leaf[i + SIZE] : -1;
+    }
+
+    /**
+     * The live blocks: their count and requested bytes, and the first {@code sample} of them
+     * in address order, as {@code {p, size, domain ordinal}}. A scan of every record.
+     */
+    Census census(int sample) {
+        Census c = new Census(new long[sample][]);
+        forEachRecord((start, size, meta) -> {
+            if (kind(meta) == LIVE) {
+                if (c.blocks < sample) {
+                    c.sample[(int) c.blocks] = new long[]{start, size, (meta >>> DOMAIN_SHIFT) & 0b11};
+                }
+                c.blocks++;
+                c.bytes += size;
+            }
+        });
+        return c;
+    }
+
+    /** What {@link #census} found; {@code sample} holds {@code min(blocks, sample.length)} entries. */
+    static final class Census {
+        final long[][] sample;
+        long blocks;
+        long bytes;
+
+        private Census(long[][] sample) {
+            this.sample = sample;
+        }
+    }
+
+    /**
+     * Drops every leaf and mid node, and this table's leaves from the shared cache: every
+     * later lookup finds nothing and no leaf is made again ({@link #adopt} says
+     * {@link #NO_ROOM}). What the table holds is then garbage once its layer is.
+     */
+    void close() {
+        synchronized (grow) {
+            closed = true;
+            forEachLeaf((base, leaf) -> RECORDS.setVolatile(leaf, KEY, RETIRED_KEY));
+            for (int r = 0; r < ROOT_NODES; r++) {
+                MIDS.setRelease(root, r, null);
+            }
+            leafCount = 0;
+        }
+        forget.clean();
+    }
+
     /** How many blocks are live: a scan of every record, for statistics and tests. */
     int liveBlocks() {
         int[] n = new int[1];
@@ -540,6 +599,9 @@ final class BlockTable {
     /** The leaf of region {@code m} of mid node {@code r}, made if need be; null when the heap cannot hold it. */
     private long[] makeLeaf(int r, int m) {
         synchronized (grow) {
+            if (closed) {
+                return null; // adopt says NO_ROOM; the layer, closed, then throws
+            }
             long[][] mid = root[r];
             long[] leaf = mid == null ? null : mid[m];
             if (leaf != null) {

@@ -37,7 +37,8 @@ import java.util.stream.Stream;
  * traceback's hash costs no string hashing either.
  *
  * <p>Skipped frames: classes that implement {@link PyMemAllocatorEx} (every layer and
- * adapter on the allocation path), {@link PyMemRuntime} and its nested classes, this
+ * adapter on the allocation path), {@link PyMemRuntime}'s package (its arenas and segment
+ * allocators), this
  * module's {@link Tracemalloc}, {@link TraceStore} and {@link TracemallocLayer}, and the JDK's
  * {@code java.lang.invoke}, {@code java.lang.foreign} and {@code jdk.internal.foreign}
  * (method handles, {@code SegmentAllocator} defaults); and reflection's {@code Method.invoke},
@@ -59,8 +60,8 @@ final class StackCapture implements Function<Stream<StackFrame>, StackCapture> {
     private static final int MAX_ESTIMATE = 255;
     /** Walkers by estimateDepth, made on first use (immutable, so a racy fill is harmless). */
     private static final StackWalker[] WALKERS = new StackWalker[MAX_ESTIMATE + 1];
-    private static final Set<String> MACHINERY_PACKAGES = Set.of("java.lang.invoke", "java.lang.foreign",
-            "jdk.internal.foreign", "jdk.internal.foreign.abi", "jdk.internal.reflect");
+    private static final Set<String> MACHINERY_PACKAGES = Set.of(PyMemRuntime.class.getPackageName(), "java.lang.invoke",
+            "java.lang.foreign", "jdk.internal.foreign", "jdk.internal.foreign.abi", "jdk.internal.reflect");
     private static final Set<Class<?>> MACHINERY_HOSTS = Set.of(PyMemRuntime.class, Tracemalloc.class,
             TraceStore.class, TracemallocLayer.class, StackCapture.class);
     private static final ClassValue<Boolean> MACHINERY = new ClassValue<>() {

@@ -4,6 +4,8 @@ import io.pymem4j.api.PyMemAllocatorDomain;
 import io.pymem4j.api.PyMemAllocatorEx;
 import io.pymem4j.spi.BlockTracebacks;
 import io.pymem4j.spi.Hook;
+import io.pymem4j.spi.LayerLifecycle;
+import io.pymem4j.spi.LiveBlocks;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -12,8 +14,12 @@ import java.util.List;
  * The tracemalloc layer's state in one runtime: it wraps each domain with a
  * {@link TracemallocLayer} over the runtime's {@link Tracemalloc}, and offers the
  * tracebacks of live blocks to other layers' reports ({@code _PyMem_DumpTraceback}).
+ *
+ * <p>When the runtime closes it lists the traced blocks still live, then stops tracing,
+ * which clears every trace. Its allocators then forward every call to the layers below,
+ * which refuse it (the built-in backends and the debug layer do).
  */
-final class TracemallocHook implements Hook, BlockTracebacks {
+final class TracemallocHook implements Hook, BlockTracebacks, LayerLifecycle {
 
     private final Tracemalloc tracer;
 
@@ -39,13 +45,27 @@ final class TracemallocHook implements Hook, BlockTracebacks {
     @Override
     public List<BlockTracebacks.SourceLine> frames(PyMemAllocatorDomain domain, long address) {
         Traceback tb = tracer.getTraceback(domain.ordinal(), address);
-        if (tb == null) {
-            return null;
-        }
+        return tb == null ? null : sourceLines(tb);
+    }
+
+    /** A traceback's frames as {@link BlockTracebacks} gives them. */
+    static List<BlockTracebacks.SourceLine> sourceLines(Traceback tb) {
         List<BlockTracebacks.SourceLine> frames = new ArrayList<>(tb.size());
         for (int i = tb.size() - 1; i >= 0; i--) {
             frames.add(new BlockTracebacks.SourceLine(tb.get(i).filename(), tb.get(i).lineno()));
         }
         return frames;
+    }
+
+    /** The traced blocks still live (null when not tracing), with the first ones' tracebacks. */
+    @Override
+    public LiveBlocks beforeClose() {
+        return tracer.store.liveBlocks(LiveBlocks.SAMPLE);
+    }
+
+    /** Stops tracing, which clears every trace, traceback and frame. */
+    @Override
+    public void close() {
+        tracer.stop();
     }
 }
