@@ -39,7 +39,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * contributor that throws is logged and left out of that read.
  *
  * <p>A registered bean holds its runtime: close the {@link Registration} when the runtime is
- * done with.
+ * done with, or close the runtime, which closes its registrations. A closed runtime cannot
+ * be registered ({@link IllegalStateException}).
  */
 public final class PyMemManagement {
 
@@ -76,6 +77,7 @@ public final class PyMemManagement {
     /** Registers {@code runtime}'s bean with {@code server}, under the next id. */
     public static Registration register(PyMemRuntime runtime, MBeanServer server) {
         Objects.requireNonNull(server, "server");
+        runtime.checkOpen();
         PyMemRuntimeMXBean bean = mxBean(runtime);
         ObjectName name = objectName(runtime.stackSpec().name(), ids.incrementAndGet());
         try {
@@ -84,7 +86,9 @@ public final class PyMemManagement {
             throw new IllegalStateException("cannot register " + name, e);
         }
         log.debug("registered {}", name);
-        return new Registration(name, server);
+        Registration registration = new Registration(name, server);
+        runtime.registered(registration);
+        return registration;
     }
 
     /** The object name of the bean of a runtime with stack {@code stack} and registration {@code id}. */

@@ -11,11 +11,14 @@ import io.pymem4j.spi.Hook;
 import io.pymem4j.spi.HookProvider;
 import io.pymem4j.spi.LiveBlockCheck;
 import io.pymem4j.spi.RuntimeView;
+import io.pymem4j.spi.UsableSize;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SegmentAllocator;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -58,6 +61,12 @@ import java.util.Set;
  * Every method may be called from any thread. Allocation calls read one volatile field and
  * call the domain's allocator; set-up calls are serialized by the runtime's lock.
  *
+ * <h2>Closing</h2>
+ * {@link #close()} gives back everything the layers hold, whatever blocks are still live,
+ * through each layer's {@link io.pymem4j.spi.LayerLifecycle}, and reports the live blocks
+ * ({@link CloseReport}). After it every call on the runtime, or on an allocator it handed
+ * out, throws {@link IllegalStateException}; see {@link #close()}.
+ *
  * <h2>GIL mode</h2>
  * A runtime built with {@link Builder#gil(InterpreterLock)} (or the option {@code gil=true})
  * is an embedded interpreter's: callers of the MEM and OBJ domains promise to hold its
@@ -65,7 +74,7 @@ import java.util.Set;
  * no lock of their own for those domains (pymalloc does not). RAW stays callable from any
  * thread. The debug layer checks the promise.
  */
-public final class PyMemRuntime implements RuntimeView {
+public final class PyMemRuntime implements RuntimeView, AutoCloseable {
 
     /** System property naming the default runtime's stack, as {@code PYTHONMALLOC} does. */
     public static final String MALLOC_PROPERTY = "pymem4j.malloc";
@@ -81,7 +90,6 @@ public final class PyMemRuntime implements RuntimeView {
     public static final Set<String> RUNTIME_OPTION_KEYS = Set.of(GIL_OPTION, "malloc", "max.block");
 
     private static final Logger log = LoggerFactory.getLogger(PyMemRuntime.class);
-    private static final long MAX_ALIGNMENT = 16;
     private static volatile PyMemRuntime defaultRuntime;
 
     private final ProviderRegistry registry;
@@ -99,10 +107,15 @@ public final class PyMemRuntime implements RuntimeView {
     /** Moves on every set-up: see {@link #stackVersion()}. */
     private volatile int stackVersion;
 
+    // Written under lock; volatile so that segment views read them without it.
+    private volatile BuiltStack stack;
+    private volatile boolean closed;
+
     // Guarded by lock.
-    private BuiltStack stack;
     private boolean used;
     private boolean customized;
+    private CloseReport closeReport;
+    private final List<PyMemManagement.Registration> registrations = new ArrayList<>();
 
     private PyMemRuntime(Builder b) {
         this.registry = b.registry != null ? b.registry : ProviderRegistry.getDefault();
@@ -175,8 +188,12 @@ public final class PyMemRuntime implements RuntimeView {
     public void setupAllocators(String name) {
         Objects.requireNonNull(name, "name: give \"\" or \"default\" for the default stack");
         synchronized (lock) {
+            checkOpen();
             StackSpec spec = assembler.withConfiguredHooks(StackSpec.parse(name, registry));
             BuiltStack next = used ? assembler.rebuildAbove(stack, customized, spec) : assembler.build(spec);
+            if (!used && stack != null) {
+                StackCloser.closeReplaced(stack);
+            }
             stack = next;
             stackVersion++;
             PyMemAllocatorDomain[] domains = PyMemAllocatorDomain.values();
@@ -203,6 +220,7 @@ public final class PyMemRuntime implements RuntimeView {
 
     /** The allocator of {@code domain} ({@code PyMem_GetAllocator}); handing it out counts as first use. */
     public PyMemAllocatorEx getAllocator(PyMemAllocatorDomain domain) {
+        checkOpen();
         PyMemAllocatorEx a = slot(domain);
         return a instanceof FirstUse f ? f.open() : a;
     }
@@ -217,6 +235,7 @@ public final class PyMemRuntime implements RuntimeView {
     public void setAllocator(PyMemAllocatorDomain domain, PyMemAllocatorEx allocator) {
         Objects.requireNonNull(allocator, "allocator");
         synchronized (lock) {
+            checkOpen();
             if (!used) {
                 // The slots still hold the first-use openers: the stack's allocators replace them.
                 used = true;
@@ -239,6 +258,7 @@ public final class PyMemRuntime implements RuntimeView {
      * back to the allocator current at that time, so set it before the first allocation.
      */
     public void setArenaAllocator(PyObjectArenaAllocator allocator) {
+        checkOpen();
         arenaAllocator = Objects.requireNonNull(allocator, "allocator");
     }
 
@@ -468,44 +488,225 @@ public final class PyMemRuntime implements RuntimeView {
         obj.free(ptr);
     }
 
-    /** A bounds-checked view of a block; see {@link NativeMemory#segment(long, long)}. */
+    // ---------------------------------------------------------------- segments, arenas, aligned blocks
+
+    /**
+     * A bounds-checked view of {@code size} bytes of the block at {@code address}; see
+     * {@link NativeMemory#segment(long, long)}. When a layer of the stack knows the block's
+     * size ({@link #usableSize(long)}: the debug layer knows the requested size, pymalloc the
+     * size class of its pool blocks), a longer view is refused.
+     *
+     * @throws IllegalArgumentException for NULL, a negative size, or a size past the block's end
+     * @throws IllegalStateException    after {@link #close()}
+     */
     public MemorySegment segment(long address, long size) {
+        checkOpen();
+        BlockViews.checkLength(this, address, size);
         return NativeMemory.segment(address, size);
+    }
+
+    /**
+     * The bytes usable from {@code address} to the end of its block as a layer of the stack
+     * knows them (see {@link UsableSize}), asked of the MEM domain's allocator, then of the
+     * RAW domain's; {@link UsableSize#UNKNOWN} when neither knows (plain {@code malloc}).
+     */
+    public long usableSize(long address) {
+        checkOpen();
+        return BlockViews.usableSize(this, address);
+    }
+
+    /** The allocator a call in {@code domain} enters: the slot's, or before first use the stack's top. */
+    PyMemAllocatorEx stackTop(PyMemAllocatorDomain domain) {
+        PyMemAllocatorEx a = slot(domain);
+        return a instanceof FirstUse ? stack.top(domain) : a;
+    }
+
+    /**
+     * Allocates {@code size} bytes in {@code domain} at an address that is a multiple of
+     * {@code alignment}, as C's {@code aligned_alloc}; the block is freed with the domain's
+     * own free ({@link #free(PyMemAllocatorDomain, long)}, or an allocator's), like any
+     * block. Every layer of the built-in stacks serves it ({@link io.pymem4j.spi.AlignedAllocation}):
+     * {@code malloc} with {@code aligned_alloc}, {@code mimalloc} with
+     * {@code mi_malloc_aligned}, pymalloc from its pools up to 16 bytes and from the raw
+     * backend above, the debug layer by placing its header so that the user's pointer is
+     * aligned. A stack whose allocator does not implement it serves alignments up to 16
+     * with plain malloc when the block happens to be aligned.
+     *
+     * @param alignment a power of two from 1 to the page size ({@link #pageSize()})
+     * @return the block's address, or 0 when it cannot be had or {@code size} is negative
+     * @throws IllegalArgumentException      for any other alignment
+     * @throws UnsupportedOperationException when the domain's allocator cannot align so
+     * @throws IllegalStateException         after {@link #close()}
+     */
+    public long alignedMalloc(PyMemAllocatorDomain domain, long alignment, long size) {
+        PageSize.checkAlignment(alignment);
+        checkOpen();
+        if (size < 0) {
+            return 0;
+        }
+        PyMemAllocatorEx a = slot(domain);
+        return BlockViews.alignedMalloc(a instanceof FirstUse f ? f.open() : a, domain, alignment, size);
+    }
+
+    /** The platform's page size, the largest alignment {@link #alignedMalloc} takes. */
+    public static long pageSize() {
+        return PageSize.BYTES;
     }
 
     /**
      * A {@link SegmentAllocator} that allocates through {@code domain}, so FFM code can use
      * this stack. Segments are not zeroed (use {@code allocate} then {@code fill}, or
-     * {@link #calloc}), are aligned up to 16 bytes, and are freed with
-     * {@link #free(PyMemAllocatorDomain, MemorySegment)} in the same domain: nothing frees
-     * them automatically. A NULL from the allocator throws {@link OutOfMemoryError}.
+     * {@link #calloc}), take any alignment {@link #alignedMalloc} takes (a power of two up to
+     * the page size), and are freed with {@link #free(PyMemAllocatorDomain, MemorySegment)} in
+     * the same domain: nothing frees them automatically, and their scope is the global one, so
+     * a segment used after its free is not caught (an {@link #arena(PyMemAllocatorDomain)}
+     * closes its segments' scope). A NULL from the allocator throws {@link OutOfMemoryError}.
      */
     public SegmentAllocator segmentAllocator(PyMemAllocatorDomain domain) {
         Objects.requireNonNull(domain, "domain");
-        return (byteSize, byteAlignment) -> {
-            if (byteSize < 0) {
-                throw new IllegalArgumentException("negative size " + byteSize);
-            }
-            if (byteAlignment <= 0 || (byteAlignment & (byteAlignment - 1)) != 0 || byteAlignment > MAX_ALIGNMENT) {
-                throw new IllegalArgumentException("alignment " + byteAlignment
-                        + " is not a power of two up to " + MAX_ALIGNMENT);
-            }
-            long p = malloc(domain, byteSize);
-            if (p == 0) {
-                throw new OutOfMemoryError("pymem4j: " + domain + " malloc(" + byteSize + ") returned NULL");
-            }
-            if ((p & (byteAlignment - 1)) != 0) {
-                free(domain, p);
-                throw new IllegalArgumentException("the " + domain + " allocator's blocks are not aligned to "
-                        + byteAlignment + " bytes");
-            }
-            return NativeMemory.segment(p, byteSize);
-        };
+        checkOpen();
+        return (byteSize, byteAlignment) -> NativeMemory.segment(BlockViews.allocate(this, domain, byteSize, byteAlignment),
+                byteSize);
     }
 
     /** Frees a segment that {@link #segmentAllocator(PyMemAllocatorDomain)} returned. */
     public void free(PyMemAllocatorDomain domain, MemorySegment segment) {
         free(domain, segment.address());
+    }
+
+    /**
+     * A confined {@link Arena} on this stack, as {@link Arena#ofConfined()}: {@code allocate}
+     * goes through {@code domain} (zeroed, at any alignment {@link #alignedMalloc} takes),
+     * {@code close()} frees every block it made, and its segments' scope is the arena's, so
+     * a segment used after close throws {@link IllegalStateException} as a JDK arena's does.
+     * Only the thread that made it may allocate, use its segments, or close it (others get
+     * {@link WrongThreadException}). Use it with try-with-resources.
+     *
+     * @throws IllegalStateException after {@link #close()}
+     */
+    public Arena arena(PyMemAllocatorDomain domain) {
+        checkOpen();
+        return new StackArena(this, Objects.requireNonNull(domain, "domain"), false);
+    }
+
+    /**
+     * As {@link #arena(PyMemAllocatorDomain)}, shared as {@link Arena#ofShared()}: any thread
+     * may allocate, use its segments and close it.
+     *
+     * @throws IllegalStateException after {@link #close()}
+     */
+    public Arena sharedArena(PyMemAllocatorDomain domain) {
+        checkOpen();
+        return new StackArena(this, Objects.requireNonNull(domain, "domain"), true);
+    }
+
+    // ---------------------------------------------------------------- close
+
+    /**
+     * Closes the runtime: gives back everything its layers hold (pymalloc's arenas and heaps,
+     * the debug layer's block table and quarantine, tracemalloc's traces), whatever blocks are
+     * still live, through each layer's {@link io.pymem4j.spi.LayerLifecycle}.
+     *
+     * <p>Blocks still live are the caller's leak: the layers that count them say how many,
+     * and which (with tracebacks when traced), in a {@link CloseReport}, logged here at WARN
+     * on this class's logger when a layer found one, and returned by
+     * {@link #closeAndReport()}. Pool blocks go with pymalloc's arenas; blocks of libc or
+     * mimalloc stay allocated.
+     *
+     * <p>After close, every call on the runtime (allocation, set-up, segments, arenas) and
+     * every call on an allocator it handed out ({@link #getAllocator}, a segment allocator, a
+     * free of an old block) throws {@link IllegalStateException}: the built-in layers refuse
+     * it at no cost on their fast paths, or one field read (a third party's backend that is
+     * not a {@code LayerLifecycle} keeps serving the allocators it handed out). The stack's
+     * name, options and layers stay readable. Close a runtime when no other thread uses it: a
+     * call racing with close is not covered.
+     *
+     * <p>Closing twice does nothing. A closed runtime that was {@link #getDefault()} stops
+     * being it: the next {@code getDefault()} sets up a new one. Its MXBean registrations
+     * ({@link PyMemManagement#register}) are closed.
+     *
+     * @throws RuntimeException or {@link Error}: the first a layer threw while closing (a
+     *         debug layer's report of a block written after its free, under
+     *         {@code debug.policy=throw}); every layer is closed nonetheless
+     */
+    @Override
+    public void close() {
+        closeAndReport();
+    }
+
+    /**
+     * Closes the runtime as {@link #close()} does and returns what was live at close; a
+     * closed runtime returns the report of its close again.
+     */
+    public CloseReport closeAndReport() {
+        CloseReport report;
+        List<PyMemManagement.Registration> beans;
+        Throwable failure = null;
+        synchronized (lock) {
+            if (closeReport != null) {
+                return closeReport;
+            }
+            BuiltStack s = stack;
+            String name = s.spec().name();
+            closed = true;
+            PyMemAllocatorEx refusal = new ClosedSlot(name);
+            for (PyMemAllocatorDomain d : PyMemAllocatorDomain.values()) {
+                setSlot(d, refusal);
+            }
+            StackCloser.Result closing = StackCloser.close(s);
+            failure = closing.failure();
+            report = new CloseReport(name, closing.live());
+            closeReport = report;
+            beans = List.copyOf(registrations);
+            registrations.clear();
+        }
+        for (PyMemManagement.Registration bean : beans) {
+            try {
+                bean.close();
+            } catch (RuntimeException e) {
+                failure = StackCloser.chain(failure, e);
+            }
+        }
+        synchronized (PyMemRuntime.class) {
+            if (defaultRuntime == this) {
+                defaultRuntime = null;
+            }
+        }
+        if (report.clean()) {
+            log.debug("{}", report.summary());
+        } else {
+            log.warn("{}", report.summary());
+        }
+        if (failure instanceof Error e) {
+            throw e;
+        }
+        if (failure != null) {
+            throw (RuntimeException) failure;
+        }
+        return report;
+    }
+
+    /** True once {@link #close()} began. */
+    public boolean isClosed() {
+        return closed;
+    }
+
+    /** Throws {@link IllegalStateException} when the runtime is closed. */
+    void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("the pymem4j runtime '" + stack.spec().name() + "' is closed");
+        }
+    }
+
+    /** A bean registered for this runtime, unregistered when it closes. */
+    void registered(PyMemManagement.Registration registration) {
+        synchronized (lock) {
+            if (closed) {
+                registration.close();
+                checkOpen();
+            }
+            registrations.add(registration);
+        }
     }
 
     // ---------------------------------------------------------------- internals
@@ -529,6 +730,7 @@ public final class PyMemRuntime implements RuntimeView {
     /** Marks the runtime used and puts the stack's real allocators in the slots. */
     PyMemAllocatorEx open(PyMemAllocatorDomain domain) {
         synchronized (lock) {
+            checkOpen();
             if (!used) {
                 used = true;
                 for (PyMemAllocatorDomain d : PyMemAllocatorDomain.values()) {

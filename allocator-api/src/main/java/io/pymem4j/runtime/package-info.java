@@ -3,9 +3,11 @@
  *
  * <ul>
  *   <li>{@link io.pymem4j.runtime.PyMemRuntime}: get/set per domain, {@code setupAllocators(name)},
- *       the stack's name, per-domain convenience calls, segment views and a
- *       {@link java.lang.foreign.SegmentAllocator} over any domain. Providers see it as an
+ *       the stack's name, per-domain convenience calls, aligned blocks, segment views, a
+ *       {@link java.lang.foreign.SegmentAllocator} and {@link java.lang.foreign.Arena}s over
+ *       any domain, and {@code close()}. Providers see it as an
  *       {@link io.pymem4j.spi.RuntimeView}.</li>
+ *   <li>{@link io.pymem4j.runtime.CloseReport}: what was live when a runtime closed.</li>
  *   <li>{@link io.pymem4j.runtime.StackSpec}: the grammar of stack names.</li>
  *   <li>{@link io.pymem4j.runtime.ProviderRegistry}: the providers found with
  *       {@link java.util.ServiceLoader}, by name, and the defaults they declare.</li>

@@ -19,6 +19,18 @@
  * </ol>
  * The jar on the class path is then enough: {@code PyMemRuntime.create("yours+debug")}.
  *
+ * <h2>Optional capabilities of a layer</h2>
+ * <ul>
+ *   <li>{@link io.pymem4j.spi.LayerLifecycle}: what the layer holds goes back when its
+ *       runtime closes, and it counts its live blocks ({@link io.pymem4j.spi.LiveBlocks}).</li>
+ *   <li>{@link io.pymem4j.spi.AlignedAllocation}: blocks at alignments above 16 bytes, for the
+ *       runtime's {@code alignedMalloc}.</li>
+ *   <li>{@link io.pymem4j.spi.UsableSize}: the size of a block, so that segment views past its
+ *       end are refused.</li>
+ * </ul>
+ * A hook layer that implements one passes it down to the allocator below where it has
+ * nothing of its own to add.
+ *
  * <p>A module may also add figures to a runtime's MXBean with a
  * {@link io.pymem4j.spi.RuntimeStatistics}, listed in
  * {@code META-INF/services/io.pymem4j.spi.RuntimeStatistics}.

@@ -253,10 +253,19 @@ class PyMemRuntimeTest {
     }
 
     @Test
-    void theSegmentAllocatorRefusesAlignmentsAboveSixteen() {
-        var e = assertThrows(IllegalArgumentException.class,
+    void theSegmentAllocatorRefusesAStrictAlignmentTheStackCannotServe() {
+        var e = assertThrows(UnsupportedOperationException.class,
                 () -> runtime("malloc").segmentAllocator(PyMemAllocatorDomain.MEM).allocate(64, 32));
-        assertEquals("alignment 32 is not a power of two up to 16", e.getMessage());
+        assertEquals("the MEM allocator malloc cannot align a block to 32 bytes: it does not implement "
+                + "io.pymem4j.spi.AlignedAllocation", e.getMessage());
+    }
+
+    @Test
+    void theSegmentAllocatorRefusesAnAlignmentThatIsNotAPowerOfTwoUpToThePageSize() {
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> runtime("malloc").segmentAllocator(PyMemAllocatorDomain.MEM).allocate(64, 24));
+        assertEquals("alignment 24 is not a power of two from 1 to the page size (" + PyMemRuntime.pageSize() + ")",
+                e.getMessage());
     }
 
     @Test

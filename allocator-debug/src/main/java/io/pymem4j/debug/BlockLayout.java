@@ -25,6 +25,12 @@ public final class BlockLayout {
     /** {@code PYMEM_FORBIDDENBYTE}: the pads around the data. */
     public static final byte FORBIDDENBYTE = (byte) 0xFD;
 
+    /**
+     * Where a block made for an alignment above {@link #HEADER} keeps it: the word before the
+     * header, in the slack the alignment leaves between the backend's block and the header.
+     */
+    static final int ALIGNMENT_WORD = HEADER + SST;
+
     /** Multiplied by a byte value, the word of eight such bytes. */
     private static final long WORD_OF_BYTES = 0x0101010101010101L;
     /** Eight FORBIDDENBYTEs: the trailing pads, read or written as one word. */
@@ -85,6 +91,20 @@ public final class BlockLayout {
      */
     static long idWord(char apiId) {
         return ((long) (byte) apiId << 56) | (FORBIDDEN_WORD >>> 8);
+    }
+
+    /**
+     * The id byte of a block the layer made for an alignment above {@link #HEADER}: the
+     * domain's id in upper case ('R', 'M', 'O'), which tells free that the backend's block
+     * starts {@link #ALIGNMENT_WORD its alignment} before the user pointer, not a header before.
+     */
+    static char alignedId(char apiId) {
+        return Character.toUpperCase(apiId);
+    }
+
+    /** True for the id byte of a block made for an alignment above {@link #HEADER}. */
+    static boolean isAlignedId(byte id) {
+        return id == 'R' || id == 'M' || id == 'O';
     }
 
     /** The word at p-S: the id byte in the high byte, the leading pads below it. */

@@ -439,6 +439,56 @@ final class BlockTable {
         return found[0];
     }
 
+    /** The requested size of the live block that starts at {@code p}, or -1 when none does. */
+    long liveSize(long p) {
+        long[] leaf = leaf(p, false);
+        if (leaf == null) {
+            return -1;
+        }
+        int i = index(p);
+        long meta = (long) RECORDS.getAcquire(leaf, i + META);
+        return kind(meta) == LIVE && (meta & OFFSET_MASK) == offset(p) ? leaf[i + SIZE] : -1;
+    }
+
+    /**
+     * The live blocks: their count and requested bytes, and the first {@code sample} of them
+     * in address order, as {@code {p, size, domain ordinal}}. A scan of every record.
+     */
+    Census census(int sample) {
+        Census c = new Census(new long[sample][]);
+        forEachRecord((start, size, meta) -> {
+            if (kind(meta) == LIVE) {
+                if (c.blocks < sample) {
+                    c.sample[(int) c.blocks] = new long[]{start, size, (meta >>> DOMAIN_SHIFT) & 0b11};
+                }
+                c.blocks++;
+                c.bytes += size;
+            }
+        });
+        return c;
+    }
+
+    /** What {@link #census} found; {@code sample} holds {@code min(blocks, sample.length)} entries. */
+    static final class Census {
+        final long[][] sample;
+        long blocks;
+        long bytes;
+
+        private Census(long[][] sample) {
+            this.sample = sample;
+        }
+    }
+
+    /**
+     * Drops every leaf and mid node, and this table's leaves from the shared cache: every
+     * later lookup finds nothing and no leaf is made again ({@link #adopt} says
+     * {@link #NO_ROOM}). What the table holds is then garbage once its layer is.
+     */
+    void close() {
+        tree.close();
+        forget.clean();
+    }
+
     /** How many blocks are live: a scan of every record, for statistics and tests. */
     int liveBlocks() {
         int[] n = new int[1];

@@ -4,6 +4,8 @@ import io.pymem4j.api.InterpreterLock;
 import io.pymem4j.api.NativeMemory;
 import io.pymem4j.api.PyMemAllocatorDomain;
 import io.pymem4j.api.PyMemAllocatorEx;
+import io.pymem4j.spi.AlignedAllocation;
+import io.pymem4j.spi.UsableSize;
 
 import static io.pymem4j.debug.BlockLayout.CLEANBYTE;
 import static io.pymem4j.debug.BlockLayout.DEADBYTE;
@@ -23,8 +25,21 @@ import static io.pymem4j.debug.BlockLayout.HEADER;
  * gives a distinct pointer; {@code realloc(0, n)} is {@code malloc(n)}; {@code free(0)} does
  * nothing. Every other pointer given to {@code free} or {@code realloc} is checked: see
  * {@link DebugHook}.
+ *
+ * <h2>Aligned blocks</h2>
+ * {@link #alignedMalloc} keeps the user's pointer aligned, where the header would shift it:
+ * <pre>
+ *   alignment up to 16:  b = below.alignedMalloc(alignment, total)      p = b + 16 (as any block)
+ *   alignment A above:   b = below.alignedMalloc(A, total + A - 16)     p = b + A
+ *      b                         p-24        p-16     p-8  p          p+n
+ *      | slack (A - 24 bytes)    | A (word)  | size   | id | data ... | trailing pads, serial
+ * </pre>
+ * Such a block's id byte is its domain's in upper case ('R', 'M', 'O'), which free reads
+ * after the check has found the id intact: it then gives {@code b = p - A} back, past the
+ * quarantine. Realloc moves it into an ordinary block (C's realloc keeps no alignment either).
+ * {@link #usableSize} is the requested size of a live block.
  */
-public final class DebugAllocator implements PyMemAllocatorEx {
+public final class DebugAllocator implements PyMemAllocatorEx, AlignedAllocation, UsableSize {
 
     /** {@code ERASED_SIZE}: bytes saved and erased at each end of the data by realloc. */
     static final int ERASED_SIZE = 64;
@@ -111,18 +126,68 @@ public final class DebugAllocator implements PyMemAllocatorEx {
         if (base == 0) {
             return 0;
         }
+        return decorate(base, base + HEADER, size, zeroed, apiId);
+    }
+
+    /**
+     * Writes the header, the fill and the trailer of a new block at user pointer {@code p}
+     * ({@code base} is the backend's block) and records it; 0 when it cannot be recorded (the
+     * block goes back to the backend).
+     *
+     * @throws IllegalStateException when the layer is closed (the block went back)
+     */
+    private long decorate(long base, long p, long size, boolean zeroed, char id) {
         long serial = hook.nextSerial();
-        long p = base + HEADER;
-        layout.writeHeader(base, size, apiId);
+        layout.writeHeader(p - HEADER, size, id);
         if (!zeroed) {
             BlockLayout.fill(p, size, CLEANBYTE);
         }
         layout.writeTrailer(p, size, serial);
         if (!hook.adopt(p, size, serial, domain)) {
             below.free(base);
+            hook.checkOpen();
             return 0;
         }
         return p;
+    }
+
+    /**
+     * A block of {@code size} bytes whose user pointer is a multiple of {@code alignment}
+     * (see the class doc), filled with CLEANBYTE as malloc's.
+     *
+     * @throws UnsupportedOperationException when the allocator below cannot align
+     */
+    @Override
+    public long alignedMalloc(long alignment, long size) {
+        if (refusedWithoutGil("_PyMem_DebugMalloc")) {
+            return 0;
+        }
+        if (!(below instanceof AlignedAllocation aligned)) {
+            throw new UnsupportedOperationException("debug: the allocator below, " + below + ", cannot align a block to "
+                    + alignment + " bytes");
+        }
+        if (size < 0 || size > maxSize - alignment) {
+            return 0;
+        }
+        long total = layout.total(size);
+        if (alignment <= HEADER) {
+            long base = aligned.alignedMalloc(alignment, total);
+            return base == 0 ? 0 : decorate(base, base + HEADER, size, false, apiId);
+        }
+        long base = aligned.alignedMalloc(alignment, total + alignment - HEADER);
+        if (base == 0) {
+            return 0;
+        }
+        long p = base + alignment;
+        NativeMemory.putLong(p - BlockLayout.ALIGNMENT_WORD, alignment);
+        return decorate(base, p, size, false, BlockLayout.alignedId(apiId));
+    }
+
+    /** The requested size of the live block at {@code p}; {@link UsableSize#UNKNOWN} for any other pointer. */
+    @Override
+    public long usableSize(long p) {
+        long size = hook.liveSize(p);
+        return size < 0 ? UNKNOWN : size;
     }
 
     /** {@code _PyMem_DebugRawFree}. */
@@ -164,6 +229,9 @@ public final class DebugAllocator implements PyMemAllocatorEx {
             hook.putBack(p);
             return 0;
         }
+        if (BlockLayout.isAlignedId(BlockLayout.readId(p))) {
+            return reallocAligned(p, oldSize, newSize);
+        }
         // The check found the serial field equal to the record: it is the block's serial.
         long oldSerial = layout.serialNumbers() ? BlockLayout.readSerial(p, oldSize) : 0;
         long head = p - HEADER;
@@ -193,6 +261,24 @@ public final class DebugAllocator implements PyMemAllocatorEx {
             throw new OutOfMemoryError("the debug layer's block table cannot grow to record the block"
                     + " a realloc moved to " + BlockReport.hex(q));
         }
+        return q;
+    }
+
+    /**
+     * Realloc of a block made for a strict alignment, taken and checked: its content moves
+     * into a new ordinary block, and it is released; a failed allocation leaves it live.
+     */
+    private long reallocAligned(long p, long oldSize, long newSize) {
+        long q = allocate(false, newSize);
+        if (q == 0) {
+            hook.putBack(p);
+            return 0;
+        }
+        NativeMemory.copy(p, q, Math.min(oldSize, newSize));
+        long base = p - NativeMemory.getLong(p - BlockLayout.ALIGNMENT_WORD);
+        BlockLayout.fill(base, p - base + layout.total(oldSize) - HEADER, DEADBYTE);
+        hook.moved(p, q, hook.freeTracebacks(p, domain));
+        below.free(base);
         return q;
     }
 

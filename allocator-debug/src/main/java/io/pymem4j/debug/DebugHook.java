@@ -1,11 +1,14 @@
 package io.pymem4j.debug;
 
+import io.pymem4j.api.NativeMemory;
 import io.pymem4j.api.PyMemAllocatorDomain;
 import io.pymem4j.api.PyMemAllocatorEx;
 import io.pymem4j.spi.BlockLimit;
 import io.pymem4j.spi.BlockTracebacks;
 import io.pymem4j.spi.Hook;
+import io.pymem4j.spi.LayerLifecycle;
 import io.pymem4j.spi.LiveBlockCheck;
+import io.pymem4j.spi.LiveBlocks;
 import io.pymem4j.spi.RuntimeView;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,8 +47,17 @@ import static io.pymem4j.debug.BlockLayout.HEADER;
  * free or of a write after free shows where the block was allocated and where it was freed.
  * The tracer is looked up again only when the runtime's stack changes
  * ({@link RuntimeView#stackVersion()}); while it does not trace, a free costs a few reads more.
+ *
+ * <h2>When the runtime closes</h2>
+ * As a {@link LayerLifecycle}: {@link #beforeClose()} empties the quarantine into the backend
+ * (a block written after its free is reported as ever), then counts the live blocks from the
+ * table, with their tracebacks when the runtime traces; {@link #close()} drops the table.
+ * After it, every call through the layer throws {@link IllegalStateException}, at no cost on
+ * the hot paths: a free or realloc finds no record and lands in the report path, which
+ * checks first; a malloc's block cannot be recorded (no leaf is made any more), so it goes
+ * back to the backend and the call throws, if the backend, closed too, did not throw first.
  */
-public final class DebugHook implements Hook, LiveBlockCheck {
+public final class DebugHook implements Hook, LiveBlockCheck, LayerLifecycle {
 
     /**
      * The logger every report goes to, at ERROR, under every policy and before the policy
@@ -79,6 +91,8 @@ public final class DebugHook implements Hook, LiveBlockCheck {
     private final boolean keepsFrees;
     /** The runtime's tracer as last found, and the stack version it was found at. */
     private TracerRef tracerRef;
+    /** Set by {@link #close()}; read on the slow paths only. */
+    private volatile boolean closed;
 
     /** What {@link #tracer()} found at a stack version (immutable: a racy read sees it whole). */
     private record TracerRef(int version, BlockTracebacks tracer) {
@@ -192,6 +206,9 @@ public final class DebugHook implements Hook, LiveBlockCheck {
         if (table.adopt(p, size, serial, domain)) {
             return true;
         }
+        if (closed) {
+            return false; // the caller gives the block back, then checkOpen() throws
+        }
         log.warn("the debug layer's block table cannot grow (Java heap full): the block at {} is given back and the call fails",
                 BlockReport.hex(p));
         return false;
@@ -258,8 +275,9 @@ public final class DebugHook implements Hook, LiveBlockCheck {
     /** {@code _PyMem_DebugCheckAddress} of the block at {@code p} as recorded: the first problem found, or null. */
     Problem check(long p, long size, long serial, char apiId) {
         long idWord = BlockLayout.readIdWord(p);
-        if (idWord != BlockLayout.idWord(apiId)) {
-            return (byte) (idWord >>> 56) != (byte) apiId ? Problem.BAD_ID : Problem.BAD_LEADING_PAD;
+        if (idWord != BlockLayout.idWord(apiId) && idWord != BlockLayout.idWord(BlockLayout.alignedId(apiId))) {
+            byte id = (byte) (idWord >>> 56);
+            return id != (byte) apiId && id != (byte) BlockLayout.alignedId(apiId) ? Problem.BAD_ID : Problem.BAD_LEADING_PAD;
         }
         if (BlockLayout.readSize(p) != size) {
             return Problem.BAD_SIZE;
@@ -275,6 +293,10 @@ public final class DebugHook implements Hook, LiveBlockCheck {
 
     /** A freed block of {@code size} bytes that passed its checks: fill it with DEADBYTE, then quarantine it or give it back. */
     void release(long p, long size, PyMemAllocatorEx below, long tracebacks) {
+        if (BlockLayout.isAlignedId(BlockLayout.readId(p))) {
+            releaseAligned(p, size, below);
+            return;
+        }
         long total = layout.total(size);
         BlockLayout.fill(p - HEADER, total, DEADBYTE);
         if (quarantine == null) {
@@ -285,10 +307,84 @@ public final class DebugHook implements Hook, LiveBlockCheck {
     }
 
     /**
+     * Releases a block made for an alignment above the header (see
+     * {@link DebugAllocator#alignedMalloc}): the backend's block starts the alignment before
+     * {@code p}. It skips the quarantine, whose exit gives back blocks that start a header
+     * before their user pointer.
+     */
+    void releaseAligned(long p, long size, PyMemAllocatorEx below) {
+        long alignment = NativeMemory.getLong(p - BlockLayout.ALIGNMENT_WORD);
+        long base = p - alignment;
+        BlockLayout.fill(base, alignment - HEADER + layout.total(size), DEADBYTE);
+        if (quarantine != null) {
+            table.returned(p); // taken pinned, as the quarantine's blocks are
+        }
+        below.free(base);
+    }
+
+    /** The requested size of the live block at {@code p}, or -1 (for {@code UsableSize}). */
+    long liveSize(long p) {
+        checkOpen();
+        return table.liveSize(p);
+    }
+
+    // ---------------------------------------------------------------- close
+
+    /**
+     * The first round of the runtime's close: the quarantine goes back to the backend (a
+     * block written after its free is reported under the policy), then the live blocks are
+     * counted, with their requested sizes and, for the first {@value LiveBlocks#SAMPLE}, their
+     * tracebacks when a tracer of the runtime traces them.
+     */
+    @Override
+    public LiveBlocks beforeClose() {
+        if (closed) {
+            return null;
+        }
+        flushQuarantine();
+        // The place to check the live blocks' pads at close (an explicit check of every live
+        // block, as a free would check it) is here, before the census: the stack still works.
+        BlockTable.Census census = table.census(LiveBlocks.SAMPLE);
+        BlockTracebacks tracer = tracebacks();
+        List<LiveBlocks.Block> sample = new ArrayList<>();
+        for (int i = 0; i < census.blocks && i < census.sample.length; i++) {
+            long[] b = census.sample[i];
+            PyMemAllocatorDomain domain = PyMemAllocatorDomain.ofValue((int) b[2]);
+            List<BlockTracebacks.SourceLine> frames = tracer == null || !tracer.tracing() ? null : tracer.frames(domain, b[0]);
+            sample.add(new LiveBlocks.Block(domain, b[0], b[1], frames));
+        }
+        return new LiveBlocks(DebugHookProvider.NAME, census.blocks, census.bytes, sample);
+    }
+
+    /**
+     * Drops the block table (its leaves leave the cache all tables share) and the quarantine's
+     * bookkeeping; every later call through the layer throws {@link IllegalStateException}.
+     */
+    @Override
+    public void close() {
+        closed = true;
+        table.close();
+        log.debug("debug layer closed");
+    }
+
+    /** True once {@link #close()} ran. */
+    public boolean isClosed() {
+        return closed;
+    }
+
+    /** Throws {@link IllegalStateException} once the layer is closed. */
+    void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("debug: the runtime of this layer is closed");
+        }
+    }
+
+    /**
      * {@link #take} refused {@code p} with {@code code} in {@code function}, the free or realloc
      * of domain {@code through}: report it.
      */
     void refused(String function, long p, long code, PyMemAllocatorDomain through, boolean isFree) {
+        checkOpen(); // after close no block is live: the call is refused as a closed layer's
         if (code == BlockTable.NOT_LIVE) {
             notLive(function, p, through, isFree);
         } else {

@@ -38,6 +38,7 @@ final class LeafTree {
 
     private static final VarHandle MIDS = MethodHandles.arrayElementVarHandle(long[][][].class);
     private static final VarHandle LEAVES = MethodHandles.arrayElementVarHandle(long[][].class);
+    private static final VarHandle RECORDS = MethodHandles.arrayElementVarHandle(long[].class);
 
     /** The owning table's id, shifted to its place in a leaf's key. */
     private final long tableKey;
@@ -49,6 +50,8 @@ final class LeafTree {
     private int leafCount;
     /** {@link #makeLeaf} sweeps the tree first when it holds this many leaves (under {@link #grow}). */
     private int sweepAt = SWEEP_MIN_LEAVES;
+    /** Set by {@link #close()} under {@link #grow}: no leaf is made after it. */
+    private boolean closed;
     /** Makes a leaf's array (a test makes it fail as a full heap would). */
     IntFunction<long[]> newLeaf = long[]::new;
 
@@ -78,6 +81,21 @@ final class LeafTree {
             leaf = makeLeaf(r, m);
         }
         return leaf;
+    }
+
+    /**
+     * Gives back every leaf and node for good: each leaf's key is retired (so the shared cache
+     * never answers with it again) and no leaf is made after.
+     */
+    void close() {
+        synchronized (grow) {
+            closed = true;
+            forEachLeaf((base, leaf) -> RECORDS.setVolatile(leaf, BlockTable.KEY, BlockTable.RETIRED_KEY));
+            for (int r = 0; r < ROOT_NODES; r++) {
+                MIDS.setRelease(root, r, null);
+            }
+            leafCount = 0;
+        }
     }
 
     /** Leaves in the tree now, each the records of 64 KiB of addresses. */
@@ -130,6 +148,9 @@ final class LeafTree {
     /** The leaf of region {@code m} of mid node {@code r}, made if need be; null when the heap cannot hold it. */
     private long[] makeLeaf(int r, int m) {
         synchronized (grow) {
+            if (closed) {
+                return null; // adopt says NO_ROOM; the layer, closed, then throws
+            }
             long[][] mid = root[r];
             long[] leaf = mid == null ? null : mid[m];
             if (leaf != null) {

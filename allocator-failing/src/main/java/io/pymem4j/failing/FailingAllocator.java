@@ -2,15 +2,18 @@ package io.pymem4j.failing;
 
 import io.pymem4j.api.PyMemAllocatorDomain;
 import io.pymem4j.api.PyMemAllocatorEx;
+import io.pymem4j.spi.AlignedAllocation;
+import io.pymem4j.spi.UsableSize;
 
 /**
  * The failing layer in one domain: {@code malloc}, {@code calloc} and {@code realloc} ask the
  * {@link FailingHook} whether this call fails, and return 0 without reaching the allocator
  * below when it does; otherwise every call, and every {@code free}, goes through unchanged.
  * A failed {@code realloc} leaves the old block where and as it was, as the contract of a
- * failed realloc requires.
+ * failed realloc requires. An aligned allocation is numbered as a malloc; usable sizes are
+ * the layer below's.
  */
-public final class FailingAllocator implements PyMemAllocatorEx {
+public final class FailingAllocator implements PyMemAllocatorEx, AlignedAllocation, UsableSize {
 
     private final FailingHook hook;
     private final PyMemAllocatorDomain domain;
@@ -46,6 +49,20 @@ public final class FailingAllocator implements PyMemAllocatorEx {
     @Override
     public long realloc(long ptr, long newSize) {
         return hook.fails(domainBit) ? 0 : below.realloc(ptr, newSize);
+    }
+
+    @Override
+    public long alignedMalloc(long alignment, long size) {
+        if (!(below instanceof AlignedAllocation aligned)) {
+            throw new UnsupportedOperationException("failing: the allocator below, " + below
+                    + ", cannot align a block to " + alignment + " bytes");
+        }
+        return hook.fails(domainBit) ? 0 : aligned.alignedMalloc(alignment, size);
+    }
+
+    @Override
+    public long usableSize(long p) {
+        return below instanceof UsableSize u ? u.usableSize(p) : UNKNOWN;
     }
 
     @Override

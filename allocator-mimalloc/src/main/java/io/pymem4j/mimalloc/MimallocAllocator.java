@@ -1,7 +1,9 @@
 package io.pymem4j.mimalloc;
 
 import io.pymem4j.api.PyMemAllocatorEx;
+import io.pymem4j.spi.AlignedAllocation;
 import io.pymem4j.spi.BlockLimit;
+import io.pymem4j.spi.LayerLifecycle;
 
 /**
  * mimalloc's {@code mi_malloc} family as an allocator: what CPython 3.13+ installs in the MEM
@@ -30,25 +32,36 @@ import io.pymem4j.spi.BlockLimit;
  * and returns a pointer even where the memory can never be backed: without the limit the
  * first layer that writes such a block (the debug layer's CLEANBYTE fill) ends in the
  * kernel's OOM killer.
+ *
+ * <p>{@link #alignedMalloc} is {@code mi_malloc_aligned}, whose blocks {@code mi_free} takes.
+ *
+ * <p>Each runtime gets an instance of its own ({@link MimallocProvider}), which its close
+ * closes. mimalloc's heaps are the process's, not the runtime's: nothing goes back but what
+ * the runtime's other layers hold, and blocks still live stay allocated. Every later call on
+ * the instance throws {@link IllegalStateException}, at no cost to malloc, calloc and realloc
+ * (close sets the largest block to -1, so every request takes the refusal branch, which
+ * checks) and one plain field read in {@code free}. {@link #INSTANCE}, shared, is never closed.
  */
-public final class MimallocAllocator implements PyMemAllocatorEx {
+public final class MimallocAllocator implements PyMemAllocatorEx, AlignedAllocation, LayerLifecycle {
 
     /** The instance with the machine's limit ({@link BlockLimit#machineDefault()}). */
     static final MimallocAllocator INSTANCE = new MimallocAllocator(BlockLimit.machineDefault());
 
-    /** The largest request passed to mimalloc; larger ones return 0. */
-    private final long maxBlock;
+    /** The largest request passed to mimalloc; larger ones return 0. -1 once closed. */
+    private long maxBlock;
+    /** Set by {@link #close()}; read by free and by the refusal branch of the others. */
+    private boolean closed;
 
     private MimallocAllocator(long maxBlock) {
         this.maxBlock = maxBlock;
     }
 
-    /** {@link #INSTANCE} for the machine's limit, else a new instance (they share mimalloc's heaps). */
-    static MimallocAllocator limitedTo(long maxBlock) {
-        return maxBlock == INSTANCE.maxBlock ? INSTANCE : new MimallocAllocator(maxBlock);
+    /** A runtime's own instance, which its close closes (every instance shares mimalloc's heaps). */
+    static MimallocAllocator forRuntime(long maxBlock) {
+        return new MimallocAllocator(maxBlock);
     }
 
-    /** The largest request this instance passes to mimalloc. */
+    /** The largest request this instance passes to mimalloc (-1 once closed). */
     public long maxBlock() {
         return maxBlock;
     }
@@ -56,7 +69,7 @@ public final class MimallocAllocator implements PyMemAllocatorEx {
     @Override
     public long malloc(long size) {
         if (size < 0 || size > maxBlock) {
-            return 0;
+            return refused();
         }
         return MimallocLibrary.malloc(size);
     }
@@ -64,7 +77,7 @@ public final class MimallocAllocator implements PyMemAllocatorEx {
     @Override
     public long calloc(long nelem, long elsize) {
         if (PyMemAllocatorEx.callocOverflows(nelem, elsize) || nelem * elsize > maxBlock) {
-            return 0;
+            return refused();
         }
         return MimallocLibrary.calloc(nelem, elsize);
     }
@@ -72,15 +85,51 @@ public final class MimallocAllocator implements PyMemAllocatorEx {
     @Override
     public long realloc(long ptr, long newSize) {
         if (newSize < 0 || newSize > maxBlock) {
-            return 0;
+            return refused();
         }
         return MimallocLibrary.realloc(ptr, newSize);
     }
 
     @Override
     public void free(long ptr) {
+        if (closed) {
+            throw closedError();
+        }
         if (ptr != 0) {
             MimallocLibrary.free(ptr);
+        }
+    }
+
+    /** {@code mi_malloc_aligned(size, alignment)}; 0 for a negative or too large size. */
+    @Override
+    public long alignedMalloc(long alignment, long size) {
+        if (size < 0 || size > maxBlock) {
+            return refused();
+        }
+        return MimallocLibrary.mallocAligned(size, alignment);
+    }
+
+    /** A refused request: 0, or after close the error. */
+    private long refused() {
+        if (closed) {
+            throw closedError();
+        }
+        return 0;
+    }
+
+    private static IllegalStateException closedError() {
+        return new IllegalStateException("mimalloc: the runtime of this allocator is closed");
+    }
+
+    /**
+     * Every later call throws {@link IllegalStateException}; mimalloc's blocks stay allocated.
+     * Does nothing on the shared {@link #INSTANCE}.
+     */
+    @Override
+    public void close() {
+        if (this != INSTANCE) {
+            closed = true;
+            maxBlock = -1;
         }
     }
 

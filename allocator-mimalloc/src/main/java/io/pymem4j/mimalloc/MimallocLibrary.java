@@ -51,6 +51,8 @@ final class MimallocLibrary {
     static final MethodHandle REALLOC;
     static final MethodHandle FREE;
     static final MethodHandle USABLE_SIZE;
+    /** {@code mi_malloc_aligned(size, alignment)}; {@code mi_free} takes its blocks. */
+    static final MethodHandle MALLOC_ALIGNED;
     private static final MethodHandle VERSION;
     private static final MethodHandle PROCESS_INFO;
 
@@ -62,6 +64,7 @@ final class MimallocLibrary {
         LIBRARY = name == null || name.isBlank() ? DEFAULT_LIBRARY : name.strip();
         MallocFamily.Downcalls family = null;
         MethodHandle usableSize = null;
+        MethodHandle mallocAligned = null;
         MethodHandle version = null;
         MethodHandle processInfo = null;
         String reason = null;
@@ -73,6 +76,8 @@ final class MimallocLibrary {
                 // "it": a missing symbol reads "... is not mimalloc 2.x: it has no symbol mi_free".
                 family = MallocFamily.bind(lib, "it", "mi_");
                 usableSize = MallocFamily.bindUsableSize(lib, "it", "mi_usable_size");
+                mallocAligned = MallocFamily.downcall(lib, "it", "mi_malloc_aligned",
+                        FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG), MallocFamily.CRITICAL);
                 version = MallocFamily.downcall(lib, "it", "mi_version", FunctionDescriptor.of(JAVA_INT));
                 // elapsed, user, system (ms), current and peak RSS, current and peak commit (bytes), page faults
                 processInfo = MallocFamily.downcall(lib, "it", "mi_process_info", FunctionDescriptor.ofVoid(
@@ -90,6 +95,7 @@ final class MimallocLibrary {
         REALLOC = family == null ? null : family.realloc();
         FREE = family == null ? null : family.free();
         USABLE_SIZE = usableSize;
+        MALLOC_ALIGNED = mallocAligned;
         VERSION = version;
         PROCESS_INFO = processInfo;
     }
@@ -128,6 +134,14 @@ final class MimallocLibrary {
     static void free(long ptr) {
         try {
             FREE.invokeExact(ptr);
+        } catch (Throwable t) {
+            throw MallocFamily.rethrow(t);
+        }
+    }
+
+    static long mallocAligned(long size, long alignment) {
+        try {
+            return (long) MALLOC_ALIGNED.invokeExact(size, alignment);
         } catch (Throwable t) {
             throw MallocFamily.rethrow(t);
         }

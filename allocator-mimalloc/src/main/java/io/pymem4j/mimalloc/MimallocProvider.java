@@ -47,6 +47,6 @@ public final class MimallocProvider implements BackendProvider {
 
     @Override
     public PyMemAllocatorEx create(BackendContext context) {
-        return MimallocAllocator.limitedTo(BlockLimit.of(context.runtime()));
+        return MimallocAllocator.forRuntime(BlockLimit.of(context.runtime()));
     }
 }

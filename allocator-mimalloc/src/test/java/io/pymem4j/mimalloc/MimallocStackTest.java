@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -34,8 +35,35 @@ class MimallocStackTest {
         PyMemRuntime rt = PyMemRuntime.create("mimalloc");
         assertEquals("mimalloc", rt.currentAllocatorName());
         assertEquals("malloc", rt.getAllocator(PyMemAllocatorDomain.RAW).toString());
-        assertEquals(MimallocAllocator.INSTANCE, rt.getAllocator(PyMemAllocatorDomain.MEM));
-        assertEquals(MimallocAllocator.INSTANCE, rt.getAllocator(PyMemAllocatorDomain.OBJ));
+        MimallocAllocator mi = assertInstanceOf(MimallocAllocator.class, rt.getAllocator(PyMemAllocatorDomain.MEM));
+        assertSame(mi, rt.getAllocator(PyMemAllocatorDomain.OBJ));
+    }
+
+    @Test
+    void aClosedRuntimesMimallocRefusesEveryCall() {
+        PyMemRuntime rt = PyMemRuntime.create("mimalloc");
+        MimallocAllocator mi = (MimallocAllocator) rt.getAllocator(PyMemAllocatorDomain.MEM);
+        long p = mi.malloc(10);
+
+        rt.close();
+
+        assertEquals("mimalloc: the runtime of this allocator is closed",
+                assertThrows(IllegalStateException.class, () -> mi.malloc(10)).getMessage());
+        assertThrows(IllegalStateException.class, () -> mi.calloc(1, 1));
+        assertThrows(IllegalStateException.class, () -> mi.realloc(p, 20));
+        assertThrows(IllegalStateException.class, () -> mi.alignedMalloc(64, 20));
+        assertThrows(IllegalStateException.class, () -> mi.free(p));
+        MimallocAllocator.INSTANCE.free(p); // the block stays mimalloc's
+    }
+
+    @Test
+    void mimallocAlignsThroughMiMallocAligned() {
+        MimallocAllocator mi = MimallocAllocator.INSTANCE;
+        for (long alignment : new long[]{1, 16, 32, 64, 4096}) {
+            long p = mi.alignedMalloc(alignment, 24);
+            assertEquals(0L, p % alignment);
+            mi.free(p);
+        }
     }
 
     @Test
@@ -44,7 +72,7 @@ class MimallocStackTest {
         assertEquals("mimalloc_debug", rt.currentAllocatorName());
         assertEquals("mimalloc", rt.stackSpec().backend());
         assertEquals(List.of("debug"), rt.stackSpec().hooks());
-        assertEquals(MimallocAllocator.INSTANCE, rt.findBackend(MimallocAllocator.class).orElseThrow());
+        assertInstanceOf(MimallocAllocator.class, rt.findBackend(MimallocAllocator.class).orElseThrow());
     }
 
     @Test

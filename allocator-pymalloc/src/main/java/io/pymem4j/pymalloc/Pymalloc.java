@@ -4,6 +4,10 @@ import io.pymem4j.api.NativeMemory;
 import io.pymem4j.api.PyMemAllocatorEx;
 import io.pymem4j.api.PyObjectArenaAllocator;
 import io.pymem4j.runtime.PyMemRuntime;
+import io.pymem4j.spi.AlignedAllocation;
+import io.pymem4j.spi.LayerLifecycle;
+import io.pymem4j.spi.LiveBlocks;
+import io.pymem4j.spi.UsableSize;
 
 import java.util.List;
 import java.util.Objects;
@@ -35,8 +39,19 @@ import java.util.Optional;
  * {@link #of(PyMemRuntime)} (or {@link #find(PyMemRuntime)}) returns the instance serving a
  * runtime's MEM and OBJ domains, also under hook layers such as {@code debug}; the stats
  * are {@link #stats()} and the {@code sys._debugmallocstats()} text {@link #debugMallocStats()}.
+ *
+ * <h2>Closing, sizes, alignment</h2>
+ * As a runtime's {@link LayerLifecycle} it counts its live blocks when the runtime closes
+ * ({@code sys.getallocatedblocks()}, and the bytes of the pool blocks) and then
+ * {@link #close()}s. {@link #usableSize(long)} answers from the pool header: the bytes from a
+ * pointer in one of its pools to the end of its block. {@link #alignedMalloc} serves alignments
+ * up to {@code ALIGNMENT} (16) from the pools, whose blocks all have it; a stricter one cannot
+ * come from a pool (its blocks sit at fixed offsets of 16-byte multiples after a 48-byte
+ * header), so it goes to the raw backend's aligned allocation and counts as a raw block, which
+ * {@code free} hands back there as any block it does not own.
  */
-public final class Pymalloc extends Heaps implements PyMemAllocatorEx, AutoCloseable {
+public final class Pymalloc extends Heaps implements PyMemAllocatorEx, AutoCloseable, LayerLifecycle, UsableSize,
+        AlignedAllocation {
 
     private final Geometry geometry;
     private final PyMemAllocatorEx raw;
@@ -572,6 +587,76 @@ public final class Pymalloc extends Heaps implements PyMemAllocatorEx, AutoClose
     /** The pymalloc part of {@code sys._debugmallocstats()}, exactly as CPython lays it out. */
     public String debugMallocStats() {
         return stats().report();
+    }
+
+    /**
+     * The bytes from {@code p} to the end of its block when {@code p} lies in a block of one
+     * of its pools (the block's size class less {@code p}'s offset in it), the raw backend's
+     * answer for a pointer it does not own, and {@link UsableSize#UNKNOWN} for a pointer into
+     * a pool no heap owns or into a pool's header or tail. Whether the block is live is not
+     * known (the debug layer's business).
+     *
+     * @throws IllegalStateException after {@link #close()}
+     */
+    @Override
+    public long usableSize(long p) {
+        if (p == 0) {
+            return UNKNOWN;
+        }
+        if (!arenaMap.isUsed(p)) {
+            checkOpen();
+            return raw instanceof UsableSize u ? u.usableSize(p) : UNKNOWN;
+        }
+        long pool = p & poolMask;
+        if (ownerOf(pool) == null) {
+            return UNKNOWN;
+        }
+        int szidx = NativeMemory.getInt(pool + PoolHeader.SZIDX);
+        long blockSize = geometry.index2size(szidx);
+        long offset = (p & poolSizeMask) - poolOverhead;
+        if (offset < 0 || offset >= geometry.numBlocks(szidx) * blockSize) {
+            return UNKNOWN;
+        }
+        return blockSize - offset % blockSize;
+    }
+
+    /**
+     * {@code size} bytes aligned to {@code alignment}: a pool block up to {@code ALIGNMENT}
+     * (every pool block has it), else the raw backend's aligned block, counted in
+     * {@code raw_allocated_blocks}.
+     *
+     * @throws UnsupportedOperationException for a stricter alignment when the raw backend
+     *                                       cannot align
+     */
+    @Override
+    public long alignedMalloc(long alignment, long size) {
+        if (alignment <= geometry.alignment) {
+            return malloc(size);
+        }
+        checkOpen();
+        if (!(raw instanceof AlignedAllocation aligned)) {
+            throw new UnsupportedOperationException("pymalloc: its raw backend " + raw + " cannot align a block to "
+                    + alignment + " bytes");
+        }
+        long p = aligned.alignedMalloc(alignment, size);
+        if (p != 0) {
+            countRaw(1);
+        }
+        return p;
+    }
+
+    /**
+     * The first round of a runtime's close: the blocks handed out and not freed
+     * ({@code sys.getallocatedblocks()}: pool blocks and raw ones) and the bytes of the pool
+     * blocks, by size class; null once closed.
+     */
+    @Override
+    public LiveBlocks beforeClose() {
+        if (closed) {
+            return null;
+        }
+        PymallocStats s = stats();
+        return LiveBlocks.counted("pymalloc", s.allocatedBlocks(), s.bytesInAllocatedBlocks());
     }
 
     /**

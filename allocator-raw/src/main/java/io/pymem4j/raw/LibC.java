@@ -22,6 +22,8 @@ final class LibC {
     static final MethodHandle CALLOC;
     static final MethodHandle REALLOC;
     static final MethodHandle FREE;
+    /** {@code aligned_alloc(alignment, size)}, C11; glibc's {@code free} takes its blocks. */
+    static final MethodHandle ALIGNED_ALLOC;
     static final MethodHandle MMAP;
     static final MethodHandle MUNMAP;
 
@@ -35,6 +37,8 @@ final class LibC {
         CALLOC = family.calloc();
         REALLOC = family.realloc();
         FREE = family.free();
+        ALIGNED_ALLOC = MallocFamily.downcall(libc, "libc", "aligned_alloc",
+                FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG), MallocFamily.CRITICAL);
         MMAP = MallocFamily.downcall(libc, "libc", "mmap",
                 FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG));
         MUNMAP = MallocFamily.downcall(libc, "libc", "munmap", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG));
@@ -74,6 +78,14 @@ final class LibC {
     static void free(long ptr) {
         try {
             FREE.invokeExact(ptr);
+        } catch (Throwable t) {
+            throw MallocFamily.rethrow(t);
+        }
+    }
+
+    static long alignedAlloc(long alignment, long size) {
+        try {
+            return (long) ALIGNED_ALLOC.invokeExact(alignment, size);
         } catch (Throwable t) {
             throw MallocFamily.rethrow(t);
         }

@@ -1,7 +1,9 @@
 package io.pymem4j.raw;
 
 import io.pymem4j.api.PyMemAllocatorEx;
+import io.pymem4j.spi.AlignedAllocation;
 import io.pymem4j.spi.BlockLimit;
+import io.pymem4j.spi.LayerLifecycle;
 
 /**
  * The system allocator: libc's malloc family, as CPython's {@code _PyMem_RawMalloc} and
@@ -19,17 +21,33 @@ import io.pymem4j.spi.BlockLimit;
  * product, a realloc's new size) returns 0 without reaching libc; a refused realloc leaves
  * the block as it was. glibc itself refuses most such requests (its mmap fails under the
  * kernel's overcommit heuristic), but not all of them, and not on every libc.
+ *
+ * <p>{@link #alignedMalloc} is C11's {@code aligned_alloc}, whose blocks glibc's {@code free}
+ * and {@code realloc} take as any other.
+ *
+ * <p>Each runtime gets an instance of its own ({@link MallocProvider}), which its close
+ * closes: libc's blocks stay allocated (libc cannot list them), and every later call on the
+ * instance throws {@link IllegalStateException}. The check costs malloc, calloc and realloc
+ * nothing: close sets the largest block to -1, so every request takes the refusal branch,
+ * which checks; {@code free} reads one plain field. {@link #INSTANCE}, shared, is never closed.
  */
-public final class LibcAllocator implements PyMemAllocatorEx {
+public final class LibcAllocator implements PyMemAllocatorEx, AlignedAllocation, LayerLifecycle {
 
     /** The instance with the machine's limit ({@link BlockLimit#machineDefault()}). */
     public static final LibcAllocator INSTANCE = new LibcAllocator(BlockLimit.machineDefault());
 
-    /** The largest request passed to libc; larger ones return 0. */
-    private final long maxBlock;
+    /** The largest request passed to libc; larger ones return 0. -1 once closed. */
+    private long maxBlock;
+    /** Set by {@link #close()}; read by free and by the refusal branch of the others. */
+    private boolean closed;
 
     private LibcAllocator(long maxBlock) {
         this.maxBlock = maxBlock;
+    }
+
+    /** A runtime's own instance, which its close closes. */
+    static LibcAllocator forRuntime(long maxBlock) {
+        return new LibcAllocator(maxBlock);
     }
 
     /**
@@ -43,7 +61,7 @@ public final class LibcAllocator implements PyMemAllocatorEx {
         return maxBlock == INSTANCE.maxBlock ? INSTANCE : new LibcAllocator(maxBlock);
     }
 
-    /** The largest request this instance passes to libc. */
+    /** The largest request this instance passes to libc (-1 once closed). */
     public long maxBlock() {
         return maxBlock;
     }
@@ -51,7 +69,7 @@ public final class LibcAllocator implements PyMemAllocatorEx {
     @Override
     public long malloc(long size) {
         if (size < 0 || size > maxBlock) {
-            return 0;
+            return refused();
         }
         return LibC.malloc(size == 0 ? 1 : size);
     }
@@ -59,7 +77,7 @@ public final class LibcAllocator implements PyMemAllocatorEx {
     @Override
     public long calloc(long nelem, long elsize) {
         if (PyMemAllocatorEx.callocOverflows(nelem, elsize) || nelem * elsize > maxBlock) {
-            return 0;
+            return refused();
         }
         if (nelem == 0 || elsize == 0) {
             return LibC.calloc(1, 1);
@@ -70,15 +88,51 @@ public final class LibcAllocator implements PyMemAllocatorEx {
     @Override
     public long realloc(long ptr, long newSize) {
         if (newSize < 0 || newSize > maxBlock) {
-            return 0;
+            return refused();
         }
         return LibC.realloc(ptr, newSize == 0 ? 1 : newSize);
     }
 
     @Override
     public void free(long ptr) {
+        if (closed) {
+            throw closedError();
+        }
         if (ptr != 0) {
             LibC.free(ptr);
+        }
+    }
+
+    /** {@code aligned_alloc(alignment, size)}, 0 bytes as 1; 0 for a negative or too large size. */
+    @Override
+    public long alignedMalloc(long alignment, long size) {
+        if (size < 0 || size > maxBlock) {
+            return refused();
+        }
+        return LibC.alignedAlloc(alignment, size == 0 ? 1 : size);
+    }
+
+    /** A refused request: 0, or after close the error. */
+    private long refused() {
+        if (closed) {
+            throw closedError();
+        }
+        return 0;
+    }
+
+    private static IllegalStateException closedError() {
+        return new IllegalStateException("malloc: the runtime of this allocator is closed");
+    }
+
+    /**
+     * Every later call throws {@link IllegalStateException}; libc's blocks stay allocated.
+     * Does nothing on the shared {@link #INSTANCE}.
+     */
+    @Override
+    public void close() {
+        if (this != INSTANCE) {
+            closed = true;
+            maxBlock = -1;
         }
     }
 

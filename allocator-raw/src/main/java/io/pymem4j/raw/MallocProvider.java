@@ -9,7 +9,10 @@ import io.pymem4j.spi.BlockLimit;
 import java.util.EnumSet;
 import java.util.Set;
 
-/** The {@code malloc} backend: libc in every domain, and the RAW domain of every other stack. */
+/**
+ * The {@code malloc} backend: libc in every domain, and the RAW domain of every other stack;
+ * an instance of {@link LibcAllocator} per runtime, closed with it.
+ */
 public final class MallocProvider implements BackendProvider {
 
     /** Made by {@link java.util.ServiceLoader}, which finds this class in the module's services. */
@@ -44,6 +47,6 @@ public final class MallocProvider implements BackendProvider {
 
     @Override
     public PyMemAllocatorEx create(BackendContext context) {
-        return LibcAllocator.limitedTo(BlockLimit.of(context.runtime()));
+        return LibcAllocator.forRuntime(BlockLimit.of(context.runtime()));
     }
 }

@@ -6,6 +6,8 @@ import io.pymem4j.runtime.PyMemRuntime;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -21,12 +23,54 @@ class MallocStackTest {
     }
 
     @Test
-    void theMallocStackIsLibcInEveryDomain() {
+    void theMallocStackIsOneLibcInstanceInEveryDomain() {
         PyMemRuntime rt = PyMemRuntime.create("malloc");
+        LibcAllocator libc = assertInstanceOf(LibcAllocator.class, rt.getAllocator(PyMemAllocatorDomain.RAW));
         for (PyMemAllocatorDomain d : PyMemAllocatorDomain.values()) {
-            assertSame(LibcAllocator.INSTANCE, rt.getAllocator(d));
+            assertSame(libc, rt.getAllocator(d));
         }
         assertEquals("malloc", rt.currentAllocatorName());
+    }
+
+    @Test
+    void eachRuntimeHasALibcInstanceOfItsOwnWhichItsCloseCloses() {
+        PyMemRuntime rt = PyMemRuntime.create("malloc");
+        PyMemRuntime other = PyMemRuntime.create("malloc");
+        LibcAllocator libc = (LibcAllocator) rt.getAllocator(PyMemAllocatorDomain.MEM);
+        LibcAllocator otherLibc = (LibcAllocator) other.getAllocator(PyMemAllocatorDomain.MEM);
+        assertNotSame(libc, otherLibc);
+        assertNotSame(LibcAllocator.INSTANCE, libc);
+        long p = libc.malloc(10);
+
+        rt.close();
+
+        assertEquals("malloc: the runtime of this allocator is closed",
+                assertThrows(IllegalStateException.class, () -> libc.malloc(10)).getMessage());
+        assertThrows(IllegalStateException.class, () -> libc.calloc(1, 1));
+        assertThrows(IllegalStateException.class, () -> libc.realloc(p, 20));
+        assertThrows(IllegalStateException.class, () -> libc.alignedMalloc(64, 20));
+        assertThrows(IllegalStateException.class, () -> libc.free(p));
+        otherLibc.free(otherLibc.malloc(10)); // the other runtime's instance is open
+        LibcAllocator.INSTANCE.free(p); // the block itself stays libc's: a free through libc is fine
+        other.close();
+    }
+
+    @Test
+    void libcAlignsThroughAlignedAlloc() {
+        LibcAllocator libc = LibcAllocator.INSTANCE;
+        for (long alignment : new long[]{1, 16, 32, 64, 4096}) {
+            long p = libc.alignedMalloc(alignment, 100);
+            assertEquals(0L, p % alignment);
+            long q = libc.realloc(p, 10_000); // glibc takes aligned_alloc's blocks as any
+            libc.free(q);
+        }
+        assertEquals(0L, libc.alignedMalloc(64, -1));
+    }
+
+    @Test
+    void theSharedInstanceIgnoresClose() {
+        LibcAllocator.INSTANCE.close();
+        LibcAllocator.INSTANCE.free(LibcAllocator.INSTANCE.malloc(1));
     }
 
     @Test

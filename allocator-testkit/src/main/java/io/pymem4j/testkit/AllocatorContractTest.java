@@ -2,6 +2,8 @@ package io.pymem4j.testkit;
 
 import io.pymem4j.api.NativeMemory;
 import io.pymem4j.api.PyMemAllocatorEx;
+import io.pymem4j.spi.AlignedAllocation;
+import io.pymem4j.spi.UsableSize;
 import org.junit.jupiter.api.Test;
 
 import java.util.HashSet;
@@ -10,6 +12,8 @@ import java.util.Set;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.abort;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The {@link PyMemAllocatorEx} contract, as tests every implementation runs: extend it and
@@ -36,6 +40,40 @@ public abstract class AllocatorContractTest {
 
     /** A size no allocator can serve but that is still a valid size_t below PY_SSIZE_T_MAX. */
     protected static final long IMPOSSIBLE_SIZE = 1L << 62;
+
+    @Test
+    void anAllocatorThatAlignsGivesAlignedWritableBlocksItsFreeTakes() {
+        PyMemAllocatorEx a = allocator();
+        assumeTrue(a instanceof AlignedAllocation, "the allocator does not implement AlignedAllocation");
+        AlignedAllocation aligned = (AlignedAllocation) a;
+        try {
+            a.free(aligned.alignedMalloc(64, 1));
+        } catch (UnsupportedOperationException e) {
+            abort("the allocator cannot align here: " + e.getMessage()); // a layer over an allocator that cannot
+        }
+        for (long alignment : new long[]{1, 16, 32, 64, 4096}) {
+            for (long size : new long[]{0, 1, 100, 5000}) {
+                long p = aligned.alignedMalloc(alignment, size);
+                assertNotEquals(0, p, "alignedMalloc(" + alignment + ", " + size + ")");
+                assertEquals(0, p % alignment, "alignedMalloc(" + alignment + ", " + size + ")");
+                NativeMemory.fill(p, size, (byte) 0x5A);
+                a.free(p);
+            }
+        }
+        assertEquals(0, aligned.alignedMalloc(64, -1), "a size above PY_SSIZE_T_MAX");
+    }
+
+    @Test
+    void anAllocatorThatKnowsSizesKnowsAtLeastWhatWasAsked() {
+        PyMemAllocatorEx a = allocator();
+        assumeTrue(a instanceof UsableSize, "the allocator does not implement UsableSize");
+        for (long size : new long[]{1, 100, 512, 5000}) {
+            long p = a.malloc(size);
+            long usable = ((UsableSize) a).usableSize(p);
+            assertTrue(usable == UsableSize.UNKNOWN || usable >= size, "usable size " + usable + " of a block of " + size);
+            a.free(p);
+        }
+    }
 
     @Test
     void mallocOfZeroReturnsUniqueNonNullPointers() {

@@ -39,7 +39,8 @@ import java.util.stream.Stream;
  *
  * <p>Skipped frames: classes that implement {@link PyMemAllocatorEx} (every layer and
  * adapter on the allocation path) or {@link Hook} (a layer's state, such as the debug layer's
- * when it asks for the traceback of a free), {@link PyMemRuntime} and its nested classes, this
+ * when it asks for the traceback of a free), {@link PyMemRuntime}'s package (its arenas and
+ * segment allocators), this
  * module's {@link Tracemalloc}, {@link TraceStore} and {@link TracemallocLayer}, and the JDK's
  * {@code java.lang.invoke}, {@code java.lang.foreign} and {@code jdk.internal.foreign}
  * (method handles, {@code SegmentAllocator} defaults); and reflection's {@code Method.invoke},
@@ -63,8 +64,8 @@ final class StackCapture implements Function<Stream<StackFrame>, StackCapture> {
     private static final int MAX_ESTIMATE = 255;
     /** Walkers by estimateDepth, made on first use (immutable, so a racy fill is harmless). */
     private static final StackWalker[] WALKERS = new StackWalker[MAX_ESTIMATE + 1];
-    private static final Set<String> MACHINERY_PACKAGES = Set.of("java.lang.invoke", "java.lang.foreign",
-            "jdk.internal.foreign", "jdk.internal.foreign.abi", "jdk.internal.reflect");
+    private static final Set<String> MACHINERY_PACKAGES = Set.of(PyMemRuntime.class.getPackageName(), "java.lang.invoke",
+            "java.lang.foreign", "jdk.internal.foreign", "jdk.internal.foreign.abi", "jdk.internal.reflect");
     private static final Set<Class<?>> MACHINERY_HOSTS = Set.of(PyMemRuntime.class, Tracemalloc.class,
             TraceStore.class, TracemallocLayer.class, StackCapture.class);
     private static final ClassValue<Boolean> MACHINERY = new ClassValue<>() {

@@ -2,6 +2,7 @@ package io.pymem4j.tracemalloc;
 
 import io.pymem4j.api.PyMemAllocatorDomain;
 import io.pymem4j.api.PyMemAllocatorEx;
+import io.pymem4j.spi.LiveBlocks;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -203,6 +204,31 @@ final class TraceStore {
             limit = tracebackLimit;
         }
         return new Snapshot(traces, limit);
+    }
+
+    /**
+     * The traced blocks of the runtime's domains (RAW, MEM, OBJ) when a runtime closes: their
+     * count, bytes and the first {@code sample} with their tracebacks; null when not tracing.
+     */
+    LiveBlocks liveBlocks(int sample) {
+        synchronized (lock) {
+            if (!tracing) {
+                return null;
+            }
+            long[] counts = new long[2];
+            List<LiveBlocks.Block> blocks = new ArrayList<>();
+            for (int d = 0; d < RUNTIME_DOMAINS; d++) {
+                PyMemAllocatorDomain domain = PyMemAllocatorDomain.ofValue(d);
+                runtimeTables[d].forEachBlock((address, size, tb) -> {
+                    counts[0]++;
+                    counts[1] += size;
+                    if (blocks.size() < sample) {
+                        blocks.add(new LiveBlocks.Block(domain, address, size, TracemallocHook.sourceLines(tb)));
+                    }
+                });
+            }
+            return new LiveBlocks(Tracemalloc.NAME, counts[0], counts[1], blocks);
+        }
     }
 
     /** The traceback of the live block at {@code address} in trace domain {@code domain}, or null. */

@@ -140,6 +140,21 @@ final class TraceTable {
         }
     }
 
+    /** What {@link #forEachBlock} calls per entry. */
+    @FunctionalInterface
+    interface BlockVisitor {
+        void visit(long address, long size, Traceback traceback);
+    }
+
+    /** Calls {@code visitor} with every entry's address, size and traceback, in table order. */
+    void forEachBlock(BlockVisitor visitor) {
+        for (int i = 0; i < tracebacks.length; i++) {
+            if (entries[2 * i] != 0) {
+                visitor.visit(entries[2 * i], sizeAt(i), tracebacks[i]);
+            }
+        }
+    }
+
     /** Calls {@code sink} with a {@link Trace} of every entry, in table order. */
     void forEach(int domain, Consumer<Trace> sink) {
         for (int i = 0; i < tracebacks.length; i++) {

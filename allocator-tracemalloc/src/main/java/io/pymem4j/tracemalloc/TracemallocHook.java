@@ -4,6 +4,8 @@ import io.pymem4j.api.PyMemAllocatorDomain;
 import io.pymem4j.api.PyMemAllocatorEx;
 import io.pymem4j.spi.BlockTracebacks;
 import io.pymem4j.spi.Hook;
+import io.pymem4j.spi.LayerLifecycle;
+import io.pymem4j.spi.LiveBlocks;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -13,8 +15,12 @@ import java.util.List;
  * {@link TracemallocLayer} over the runtime's {@link Tracemalloc}, and offers the
  * tracebacks of live blocks to other layers' reports ({@code _PyMem_DumpTraceback}), and the
  * ids of tracebacks (its interned tracebacks' ids) for their records of freed blocks.
+ *
+ * <p>When the runtime closes it lists the traced blocks still live, then stops tracing,
+ * which clears every trace. Its allocators then forward every call to the layers below,
+ * which refuse it (the built-in backends and the debug layer do).
  */
-final class TracemallocHook implements Hook, BlockTracebacks {
+final class TracemallocHook implements Hook, BlockTracebacks, LayerLifecycle {
 
     private final Tracemalloc tracer;
 
@@ -68,5 +74,17 @@ final class TracemallocHook implements Hook, BlockTracebacks {
             frames.add(new BlockTracebacks.SourceLine(f.filename(), f.lineno(), f.className(), f.methodName()));
         }
         return frames;
+    }
+
+    /** The traced blocks still live (null when not tracing), with the first ones' tracebacks. */
+    @Override
+    public LiveBlocks beforeClose() {
+        return tracer.store.liveBlocks(LiveBlocks.SAMPLE);
+    }
+
+    /** Stops tracing, which clears every trace, traceback and frame. */
+    @Override
+    public void close() {
+        tracer.stop();
     }
 }

@@ -1,14 +1,17 @@
 package io.pymem4j.tracemalloc;
 
 import io.pymem4j.api.PyMemAllocatorEx;
+import io.pymem4j.spi.AlignedAllocation;
+import io.pymem4j.spi.UsableSize;
 
 /**
  * The {@code tracemalloc} hook over one domain: forwards every call to the allocator below
  * and, while its tracer is tracing, records or forgets the block's trace in the tracer's
  * {@link TraceStore}. Blocks pass through unchanged (the layer is transparent). While not
- * tracing, a call costs one read of a volatile flag.
+ * tracing, a call costs one read of a volatile flag. Aligned allocations are traced as
+ * malloc's; usable sizes are the layer below's.
  */
-final class TracemallocLayer implements PyMemAllocatorEx {
+final class TracemallocLayer implements PyMemAllocatorEx, AlignedAllocation, UsableSize {
 
     private final TraceStore tracer;
     private final int domain;
@@ -41,6 +44,25 @@ final class TracemallocLayer implements PyMemAllocatorEx {
             return 0;
         }
         return p;
+    }
+
+    @Override
+    public long alignedMalloc(long alignment, long size) {
+        if (!(below instanceof AlignedAllocation aligned)) {
+            throw new UnsupportedOperationException("tracemalloc: the allocator below, " + below
+                    + ", cannot align a block to " + alignment + " bytes");
+        }
+        long p = aligned.alignedMalloc(alignment, size);
+        if (p != 0 && tracer.tracing && !tracer.addTrace(domain, p, size)) {
+            below.free(p);
+            return 0;
+        }
+        return p;
+    }
+
+    @Override
+    public long usableSize(long p) {
+        return below instanceof UsableSize u ? u.usableSize(p) : UNKNOWN;
     }
 
     @Override

@@ -3,7 +3,6 @@ package io.pymem4j.junit;
 import io.pymem4j.debug.DebugConfig;
 import io.pymem4j.debug.DebugHook;
 import io.pymem4j.debug.MemoryCorruptionError;
-import io.pymem4j.pymalloc.Pymalloc;
 import io.pymem4j.runtime.ProviderRegistry;
 import io.pymem4j.runtime.PyMemRuntime;
 import io.pymem4j.runtime.StackSpec;
@@ -323,14 +322,16 @@ final class TestRuntime implements AutoCloseable {
         return perTest && !leftBlocks;
     }
 
-    /** Gives pymalloc's arenas back once a per-test runtime is done, if no block can still point into them. */
+    /**
+     * Closes a per-test runtime once it is done ({@link PyMemRuntime#close()}: pymalloc's arenas,
+     * the debug layer's table, tracemalloc's traces go back), if no block can still point into
+     * its memory.
+     */
     @Override
     public void close() {
         if (releasesArenasOnClose()) {
-            Pymalloc.find(runtime).ifPresent(p -> {
-                p.close();
-                log.debug("released the arenas of {}", runtime.currentAllocatorName());
-            });
+            runtime.close();
+            log.debug("closed the runtime {}", runtime.currentAllocatorName());
         }
     }
 

@@ -149,12 +149,9 @@ record StackUnderTest(String backend, String geometry, boolean gil, String hooks
         }
     }
 
-    /** Gives pymalloc's arenas back and stops tracing: the runtime must not be used after. */
+    /** Closes the runtime: what its layers hold goes back, and it must not be used after. */
     static void close(PyMemRuntime rt) {
-        if (rt.findHook(io.pymem4j.spi.BlockTracebacks.class).isPresent()) {
-            Tracemalloc.of(rt).stop();
-        }
-        Pymalloc.find(rt).ifPresent(Pymalloc::close);
+        rt.close();
     }
 
     @Override
