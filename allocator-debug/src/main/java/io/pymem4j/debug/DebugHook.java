@@ -342,8 +342,16 @@ public final class DebugHook implements Hook, LiveBlockCheck, LayerLifecycle {
             return null;
         }
         flushQuarantine();
-        // The place to check the live blocks' pads at close (an explicit check of every live
-        // block, as a free would check it) is here, before the census: the stack still works.
+        // Every live block's pads are checked as a free would check them, while the stack still
+        // works: an overflow of a block never freed is reported as corruption, not only as a
+        // leak. A damaged block is leaked (not in the census); under the throw policy the
+        // report is thrown once the runtime has closed every layer.
+        MemoryCorruptionError damaged = null;
+        try {
+            checkLiveBlocks();
+        } catch (MemoryCorruptionError e) {
+            damaged = e;
+        }
         BlockTable.Census census = table.census(LiveBlocks.SAMPLE);
         BlockTracebacks tracer = tracebacks();
         List<LiveBlocks.Block> sample = new ArrayList<>();
@@ -352,6 +360,9 @@ public final class DebugHook implements Hook, LiveBlockCheck, LayerLifecycle {
             PyMemAllocatorDomain domain = PyMemAllocatorDomain.ofValue((int) b[2]);
             List<BlockTracebacks.SourceLine> frames = tracer == null || !tracer.tracing() ? null : tracer.frames(domain, b[0]);
             sample.add(new LiveBlocks.Block(domain, b[0], b[1], frames));
+        }
+        if (damaged != null) {
+            throw damaged;
         }
         return new LiveBlocks(DebugHookProvider.NAME, census.blocks, census.bytes, sample);
     }

@@ -14,6 +14,7 @@ import static io.pymem4j.debug.Fixture.hex;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** {@code PyMemRuntime.check()}: the pads of every live block, checked without a free. */
@@ -45,6 +46,18 @@ class LiveBlockCheckTest {
                 + "Fatal Python error: _PyMem_DebugCheckAddress: bad trailing pad byte\n"), e.report());
         assertEquals("Buffer overflow: the bytes just past the end of the MEM block at " + hex(p)
                 + " (16 bytes) were overwritten (found by PyMemRuntime.check()).\n" + e.report(), e.getMessage());
+    }
+
+    @Test
+    void anOverflowInABlockNeverFreedIsReportedWhenTheRuntimeCloses() {
+        Fixture f = new Fixture();
+        DebugAllocator a = f.allocator(MEM);
+        long p = a.malloc(16);
+        NativeMemory.putByte(p + 16, (byte) 'x');
+        MemoryCorruptionError e = corruption(f.runtime::close);
+        assertEquals(Problem.BAD_TRAILING_PAD, e.problem());
+        assertEquals(p, e.address());
+        assertThrows(IllegalStateException.class, () -> a.malloc(8), "the runtime closed all the same");
     }
 
     @Test
