@@ -8,6 +8,5 @@ def log = new File(basedir, 'build.log').text
 ].each { line ->
     assert log.contains(line + '\n') || log.contains(line + '\r\n') : "the build log lacks the line: ${line}"
 }
-// The BOM versioned every pymem4j module and imported nothing else's management.
 assert !log.contains('WARNING: A restricted method') : 'the JVM warned about native access'
 return true
