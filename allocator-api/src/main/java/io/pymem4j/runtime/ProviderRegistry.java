@@ -12,6 +12,7 @@ import org.slf4j.LoggerFactory;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -26,9 +27,15 @@ import java.util.TreeMap;
  * {@code META-INF/services/io.pymem4j.spi.AllocatorProvider} file visible to the class
  * loader (the thread's context loader by default), and on the module path every module
  * that provides the service. A provider class that cannot be loaded or instantiated is
- * logged and skipped, and kept in {@link #loadFailures()} so that {@code pymem list}
- * shows it. Two providers with one name are an error naming both classes: which one wins
- * would otherwise depend on the order of the class path.
+ * logged and skipped, and kept in {@link #loadFailures()} (its class and the exception) so
+ * that {@code pymem list} shows it and a name no provider has names it too: the broken
+ * provider may be the one asked for, and the log may go nowhere (no SLF4J binding).
+ *
+ * <p>Two providers with one name are an error naming both classes, since which one wins
+ * would otherwise depend on the order of the class path. A registry made with {@link #of}
+ * refuses them at once; one {@linkplain #load loaded} from a class path keeps them all
+ * ({@link #allProviders()}), so that {@code pymem list} can show what is there, and refuses
+ * every stack set up from it ({@link #checkConsistent()}).
  */
 public final class ProviderRegistry {
 
@@ -52,20 +59,33 @@ public final class ProviderRegistry {
     private static volatile ProviderRegistry defaultRegistry;
 
     private final SortedMap<String, AllocatorProvider> byName;
+    private final List<AllocatorProvider> all;
     private final List<String> loadFailures;
+    /** The error every set-up from this registry raises, or null: two providers share a name. */
+    private final String conflict;
 
-    private ProviderRegistry(Collection<? extends AllocatorProvider> providers, List<String> loadFailures) {
+    private ProviderRegistry(Collection<? extends AllocatorProvider> providers, List<String> loadFailures,
+                             boolean keepConflicts) {
         SortedMap<String, AllocatorProvider> map = new TreeMap<>();
+        List<String> conflicts = new ArrayList<>();
         for (AllocatorProvider p : providers) {
             AllocatorProvider previous = map.putIfAbsent(p.name(), p);
             if (previous != null) {
-                throw new AllocatorSetupException("two allocator providers are named '" + p.name() + "': "
+                String conflict = "two allocator providers are named '" + p.name() + "': "
                         + previous.getClass().getName() + " and " + p.getClass().getName()
-                        + "; remove one of their jars from the class path");
+                        + "; remove one of their jars from the class path";
+                if (!keepConflicts) {
+                    throw new AllocatorSetupException(conflict);
+                }
+                conflicts.add(conflict);
             }
         }
         this.byName = Collections.unmodifiableSortedMap(map);
+        List<AllocatorProvider> sorted = new ArrayList<>(providers);
+        sorted.sort(Comparator.comparing(AllocatorProvider::name));
+        this.all = List.copyOf(sorted);
         this.loadFailures = List.copyOf(loadFailures);
+        this.conflict = conflicts.isEmpty() ? null : String.join("; ", conflicts);
     }
 
     /** The registry of the providers visible to the thread's context class loader, loaded once. */
@@ -87,18 +107,25 @@ public final class ProviderRegistry {
     /** Discovers the providers that {@code loader} sees. */
     public static ProviderRegistry load(ClassLoader loader) {
         List<String> failures = new ArrayList<>();
-        List<AllocatorProvider> found = Services.load(AllocatorProvider.class, loader, e -> {
-            log.warn("skipping an allocator provider that could not be loaded: {}", e.getMessage());
-            failures.add(e.getMessage());
+        List<AllocatorProvider> found = Services.load(AllocatorProvider.class, loader, f -> {
+            log.warn("skipping an allocator provider that could not be loaded: {}", f.describe());
+            failures.add(f.describe());
         });
-        ProviderRegistry registry = new ProviderRegistry(found, failures);
+        ProviderRegistry registry = new ProviderRegistry(found, failures, true);
+        if (registry.conflict != null) {
+            log.warn("{}", registry.conflict);
+        }
         log.debug("allocator providers: {}", registry.byName.keySet());
         return registry;
     }
 
-    /** A registry of exactly these providers (tests, embedding without ServiceLoader). */
+    /**
+     * A registry of exactly these providers (tests, embedding without ServiceLoader).
+     *
+     * @throws AllocatorSetupException when two of them have one name, naming both classes
+     */
     public static ProviderRegistry of(Collection<? extends AllocatorProvider> providers) {
-        return new ProviderRegistry(providers, List.of());
+        return new ProviderRegistry(providers, List.of(), false);
     }
 
     public static ProviderRegistry of(AllocatorProvider... providers) {
@@ -110,9 +137,34 @@ public final class ProviderRegistry {
         return byName;
     }
 
-    /** The messages of providers that were listed but could not be loaded. */
+    /**
+     * Every provider found, by name, with both of two that share a name (which
+     * {@link #providers()} cannot hold); a registry without a {@linkplain #checkConsistent()
+     * conflict} has the same ones as {@link #providers()}.
+     */
+    public List<AllocatorProvider> allProviders() {
+        return all;
+    }
+
+    /**
+     * Why the providers that were listed but could not be loaded failed, one line each: the
+     * provider class and the exception (with its causes), or ServiceLoader's message when
+     * the class itself could not be found or loaded.
+     */
     public List<String> loadFailures() {
         return loadFailures;
+    }
+
+    /**
+     * Throws when stacks cannot be set up from this registry: two providers it loaded have
+     * one name. Every runtime checks it when it is made.
+     *
+     * @throws AllocatorSetupException naming the name and both provider classes
+     */
+    public void checkConsistent() {
+        if (conflict != null) {
+            throw new AllocatorSetupException(conflict);
+        }
     }
 
     /**
@@ -209,6 +261,12 @@ public final class ProviderRegistry {
 
     /** The error for a name no provider has: what provides it, when the name is a well-known one. */
     private AllocatorSetupException missing(String name) {
+        if (!loadFailures.isEmpty()) {
+            // The name may be the broken provider's: its name is unknown, since making it failed.
+            return new AllocatorSetupException("allocator '" + name + "' is not available: no provider of that name"
+                    + " was loaded, and " + (loadFailures.size() == 1 ? "a listed provider" : loadFailures.size()
+                    + " listed providers") + " could not be: " + String.join("; ", loadFailures) + "; " + knownNames());
+        }
         String source = KNOWN_SOURCES.get(name);
         if (source != null) {
             return new AllocatorSetupException("allocator '" + name + "' is not available: it is provided by "

@@ -110,7 +110,7 @@ public final class PyMemManagement {
         ClassLoader loader = Thread.currentThread().getContextClassLoader();
         return List.copyOf(Services.load(RuntimeStatistics.class,
                 loader != null ? loader : PyMemManagement.class.getClassLoader(),
-                e -> log.warn("skipping a statistics contributor that could not be loaded: {}", e.getMessage())));
+                f -> log.warn("skipping a statistics contributor that could not be loaded: {}", f.describe())));
     }
 
     private record RuntimeBean(PyMemRuntime runtime, List<RuntimeStatistics> contributors) implements PyMemRuntimeMXBean {

@@ -20,6 +20,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SegmentAllocator;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -83,17 +84,25 @@ public final class PyMemRuntime implements RuntimeView, AutoCloseable {
     /** The option that puts a runtime in GIL mode with a lock of its own: {@code pymem4j.gil=true}. */
     public static final String GIL_OPTION = "gil";
     /**
-     * The options the runtime itself reads: {@value #GIL_OPTION}, {@code malloc} (the default
-     * runtime's stack, {@value #MALLOC_PROPERTY}) and {@code max.block}. A layer's options come
-     * from its provider ({@link io.pymem4j.spi.AllocatorProvider#optionKeys()}).
+     * The option that registers the default runtime's MXBean when it is made, with no code:
+     * {@code pymem4j.jmx=true} ({@code PYMEM4J_JMX=true}); see {@link PyMemManagement}.
      */
-    public static final Set<String> RUNTIME_OPTION_KEYS = Set.of(GIL_OPTION, "malloc", "max.block");
+    public static final String JMX_OPTION = "jmx";
+    /**
+     * The options the runtime itself reads: {@value #GIL_OPTION}, {@value #JMX_OPTION},
+     * {@code malloc} (the default runtime's stack, {@value #MALLOC_PROPERTY}) and
+     * {@code max.block}. A layer's options come from its provider
+     * ({@link io.pymem4j.spi.AllocatorProvider#optionKeys()}).
+     */
+    public static final Set<String> RUNTIME_OPTION_KEYS = Set.of(GIL_OPTION, JMX_OPTION, "malloc", "max.block");
 
     private static final Logger log = LoggerFactory.getLogger(PyMemRuntime.class);
     private static volatile PyMemRuntime defaultRuntime;
 
     private final ProviderRegistry registry;
     private final Map<String, String> options;
+    /** Where the builder's options given with a source came from (the others were set in code). */
+    private final Map<String, String> origins;
     private final Object lock = new Object();
     private final PyObjectArenaAllocator arenaView = new CurrentArena();
     private final InterpreterLock gil;
@@ -119,9 +128,14 @@ public final class PyMemRuntime implements RuntimeView, AutoCloseable {
 
     private PyMemRuntime(Builder b) {
         this.registry = b.registry != null ? b.registry : ProviderRegistry.getDefault();
+        registry.checkConsistent();
         this.options = Map.copyOf(b.options);
-        OptionKeys.checkGiven(registry, options);
+        this.origins = Map.copyOf(b.origins);
+        Set<String> inCode = new HashSet<>(options.keySet());
+        inCode.removeAll(origins.keySet());
+        OptionKeys.checkGiven(registry, inCode);
         OptionKeys.warnConfigured(registry);
+        OptionKeys.warnDescribed(registry, origins);
         this.gil = b.gil != null ? b.gil : booleanOption(GIL_OPTION) ? InterpreterLock.reentrant() : null;
         this.arenaAllocator = b.arenaAllocator != null ? b.arenaAllocator : defaultArena(registry);
         this.assembler = new StackAssembler(registry, this, arenaView);
@@ -141,7 +155,8 @@ public final class PyMemRuntime implements RuntimeView, AutoCloseable {
      * The process-wide runtime, set up on first use from the system property
      * {@value #MALLOC_PROPERTY}, else the environment variable {@value #MALLOC_ENV}, else
      * {@code default}. A bad name throws {@link AllocatorSetupException} on every call
-     * until it is fixed.
+     * until it is fixed. With the option {@value #JMX_OPTION} true, its MXBean is registered
+     * with the platform MBean server as it is made.
      */
     public static PyMemRuntime getDefault() {
         PyMemRuntime r = defaultRuntime;
@@ -151,7 +166,7 @@ public final class PyMemRuntime implements RuntimeView, AutoCloseable {
                 if (r == null) {
                     String name = configuredAllocator();
                     try {
-                        r = create(name);
+                        r = createDefault(name);
                     } catch (AllocatorSetupException e) {
                         throw new AllocatorSetupException(MALLOC_PROPERTY + "/" + MALLOC_ENV + "='" + name + "': "
                                 + e.getMessage(), e);
@@ -159,6 +174,17 @@ public final class PyMemRuntime implements RuntimeView, AutoCloseable {
                     defaultRuntime = r;
                 }
             }
+        }
+        return r;
+    }
+
+    /** A runtime as {@link #getDefault()} makes it: the stack {@code name}, its bean registered when {@value #JMX_OPTION} says so. */
+    static PyMemRuntime createDefault(String name) {
+        PyMemRuntime r = create(name);
+        if (r.booleanOption(JMX_OPTION)) {
+            // Held for the JVM's life, as the default runtime is.
+            PyMemManagement.Registration registration = PyMemManagement.register(r);
+            log.info("registered the default runtime's MXBean as {}", registration.objectName());
         }
         return r;
     }
@@ -189,8 +215,14 @@ public final class PyMemRuntime implements RuntimeView, AutoCloseable {
         Objects.requireNonNull(name, "name: give \"\" or \"default\" for the default stack");
         synchronized (lock) {
             checkOpen();
-            StackSpec spec = assembler.withConfiguredHooks(StackSpec.parse(name, registry));
-            BuiltStack next = used ? assembler.rebuildAbove(stack, customized, spec) : assembler.build(spec);
+            StackSpec spec;
+            BuiltStack next;
+            try {
+                spec = assembler.withConfiguredHooks(StackSpec.parse(name, registry));
+                next = used ? assembler.rebuildAbove(stack, customized, spec) : assembler.build(spec);
+            } catch (AllocatorSetupException e) {
+                throw withOrigin(e);
+            }
             if (!used && stack != null) {
                 StackCloser.closeReplaced(stack);
             }
@@ -385,13 +417,33 @@ public final class PyMemRuntime implements RuntimeView, AutoCloseable {
     }
 
     /**
+     * Where the option {@code key} that {@link #option(String)} returns was set, for messages:
+     * {@code "the system property pymem4j.gil"}, {@code "the environment variable PYMEM4J_GIL"},
+     * the source the builder was given with it, or {@code "PyMemRuntime.Builder.option in code"};
+     * null when it is not set.
+     */
+    public String optionOrigin(String key) {
+        return OptionKeys.origin(key, options, origins);
+    }
+
+    /** {@code e}, with where the options its message names were set (see {@link #optionOrigin}). */
+    private AllocatorSetupException withOrigin(AllocatorSetupException e) {
+        return OptionKeys.withOrigin(e, registry, options.keySet(), this::option, this::optionOrigin);
+    }
+
+    /**
      * The option {@code key} as a boolean: {@code true} or {@code false} in any case, false when
      * it is not set.
      *
-     * @throws AllocatorSetupException for any other value, naming the option and the value
+     * @throws AllocatorSetupException for any other value, naming the option, the value and
+     *                                 where it was set
      */
     public boolean booleanOption(String key) {
-        return parseBoolean(key, option(key));
+        try {
+            return parseBoolean(key, option(key));
+        } catch (AllocatorSetupException e) {
+            throw withOrigin(e);
+        }
     }
 
     /**
@@ -761,6 +813,7 @@ public final class PyMemRuntime implements RuntimeView, AutoCloseable {
         private PyObjectArenaAllocator arenaAllocator;
         private InterpreterLock gil;
         private final Map<String, String> options = new HashMap<>();
+        private final Map<String, String> origins = new HashMap<>();
 
         private Builder() {
         }
@@ -798,9 +851,25 @@ public final class PyMemRuntime implements RuntimeView, AutoCloseable {
             return this;
         }
 
-        /** A provider option, see {@link PyMemRuntime#option(String)}. */
+        /**
+         * A provider option set in code, see {@link PyMemRuntime#option(String)}. A key no layer
+         * reads makes {@link #build()} throw, naming the closest known key.
+         */
         public Builder option(String key, String value) {
             options.put(Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value"));
+            origins.remove(key);
+            return this;
+        }
+
+        /**
+         * A provider option read from a user's configuration, with where it was set
+         * ({@code "pymem4j.debug.policy in app.properties"}, {@code "the command line option --policy"}):
+         * an invalid value's error names {@code origin}, and a key no layer reads is a warning
+         * (once per origin, naming the closest known key), as for a system property.
+         */
+        public Builder option(String key, String value, String origin) {
+            option(key, value);
+            origins.put(key, Objects.requireNonNull(origin, "origin"));
             return this;
         }
 

@@ -52,12 +52,60 @@ class ProviderRegistryTest {
         rt.objectFree(p);
     }
 
+    private static final String CLASH = "two allocator providers are named 'testmalloc':"
+            + " io.pymem4j.runtime.TestBackends$ServiceBackend and io.pymem4j.runtime.TestBackends$ClashingBackend;"
+            + " remove one of their jars from the class path";
+
     @Test
-    void twoProvidersWithOneNameAreAnErrorNamingBothClasses(@TempDir Path dir) throws IOException {
-        ClassLoader loader = withServices(dir, "io.pymem4j.runtime.TestBackends$ClashingBackend");
-        var e = assertThrows(AllocatorSetupException.class, () -> ProviderRegistry.load(loader));
-        assertEquals("two allocator providers are named 'testmalloc': io.pymem4j.runtime.TestBackends$ServiceBackend and"
-                + " io.pymem4j.runtime.TestBackends$ClashingBackend; remove one of their jars from the class path", e.getMessage());
+    void twoLoadedProvidersWithOneNameMakeEverySetUpAnErrorNamingBothClasses(@TempDir Path dir) throws IOException {
+        ProviderRegistry registry = ProviderRegistry.load(withServices(dir, "io.pymem4j.runtime.TestBackends$ClashingBackend"));
+        var e = assertThrows(AllocatorSetupException.class,
+                () -> PyMemRuntime.builder().registry(registry).allocator("testmalloc").build());
+        assertEquals(CLASH, e.getMessage());
+        var check = assertThrows(AllocatorSetupException.class, registry::checkConsistent);
+        assertEquals(CLASH, check.getMessage());
+    }
+
+    @Test
+    void twoLoadedProvidersWithOneNameAreBothListed(@TempDir Path dir) throws IOException {
+        ProviderRegistry registry = ProviderRegistry.load(withServices(dir, "io.pymem4j.runtime.TestBackends$ClashingBackend"));
+        assertEquals(List.of("TestBackends$ServiceHook", "TestBackends$ServiceBackend", "TestBackends$ClashingBackend"),
+                registry.allProviders().stream().map(p -> p.getClass().getName().substring("io.pymem4j.runtime.".length()))
+                        .toList());
+    }
+
+    @Test
+    void twoProvidersWithOneNameGivenInCodeAreRefusedAtOnce() {
+        var e = assertThrows(AllocatorSetupException.class, () -> ProviderRegistry.of(
+                new TestBackends.ServiceBackend(), new TestBackends.ClashingBackend()));
+        assertEquals(CLASH, e.getMessage());
+    }
+
+    @Test
+    void askingForAProviderThatFailedToConstructNamesItsClassAndTheException(@TempDir Path dir) throws IOException {
+        ProviderRegistry registry = ProviderRegistry.load(withServices(dir, "io.pymem4j.runtime.TestBackends$BrokenBackend"));
+        var e = assertThrows(AllocatorSetupException.class,
+                () -> PyMemRuntime.builder().registry(registry).allocator("broken+testhook").build());
+        assertEquals("allocator 'broken' is not available: no provider of that name was loaded, and a listed provider"
+                + " could not be: io.pymem4j.runtime.TestBackends$BrokenBackend could not be instantiated:"
+                + " java.lang.IllegalStateException: no licence in /etc/broken.lic; " + registry.knownNames(), e.getMessage());
+    }
+
+    @Test
+    void aProviderWhoseStaticInitializerFailsIsNamedWithTheCause(@TempDir Path dir) throws IOException {
+        ProviderRegistry registry = ProviderRegistry.load(
+                withServices(dir, "io.pymem4j.runtime.TestBackends$UninitializableBackend"));
+        assertEquals(List.of("io.pymem4j.runtime.TestBackends$UninitializableBackend could not be instantiated:"
+                + " java.lang.ExceptionInInitializerError, caused by java.lang.NumberFormatException: For input string:"
+                + " \"lots\""), registry.loadFailures());
+    }
+
+    @Test
+    void everyListedProviderAfterOneThatFailsIsStillTried(@TempDir Path dir) throws IOException {
+        ProviderRegistry registry = ProviderRegistry.load(withServices(dir, "com.example.Missing",
+                "io.pymem4j.runtime.TestBackends$BrokenBackend", "io.pymem4j.runtime.TestBackends$ClashingBackend"));
+        assertEquals(2, registry.loadFailures().size(), registry.loadFailures().toString());
+        assertEquals(3, registry.allProviders().size());
     }
 
     @Test

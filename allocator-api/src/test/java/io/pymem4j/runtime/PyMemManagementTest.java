@@ -91,4 +91,30 @@ class PyMemManagementTest {
         assertEquals("io.pymem4j:type=PyMemRuntime,name=pymalloc+debug+tracemalloc,id=8",
                 PyMemManagement.objectName("pymalloc+debug+tracemalloc", 8).toString());
     }
+
+    @Test
+    void theJmxOptionRegistersTheDefaultRuntimesBeanWithoutCode() throws Exception {
+        ObjectName query = new ObjectName("io.pymem4j:type=PyMemRuntime,name=testmalloc,*");
+        System.setProperty("pymem4j.jmx", "true");
+        try {
+            java.util.Set<ObjectName> before = SERVER.queryNames(query, null);
+            PyMemRuntime rt = PyMemRuntime.createDefault("testmalloc");
+            java.util.Set<ObjectName> added = new java.util.HashSet<>(SERVER.queryNames(query, null));
+            added.removeAll(before);
+            assertEquals(1, added.size(), added.toString());
+            ObjectName name = added.iterator().next();
+            assertEquals(rt.currentAllocatorName(), SERVER.getAttribute(name, "AllocatorName"));
+            SERVER.unregisterMBean(name);
+        } finally {
+            System.clearProperty("pymem4j.jmx");
+        }
+    }
+
+    @Test
+    void withoutTheJmxOptionTheDefaultRuntimeRegistersNoBean() throws Exception {
+        ObjectName query = new ObjectName("io.pymem4j:type=PyMemRuntime,name=testmalloc,*");
+        java.util.Set<ObjectName> before = SERVER.queryNames(query, null);
+        PyMemRuntime.createDefault("testmalloc");
+        assertEquals(before, SERVER.queryNames(query, null));
+    }
 }

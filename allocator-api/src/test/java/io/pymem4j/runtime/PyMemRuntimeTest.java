@@ -475,11 +475,50 @@ class PyMemRuntimeTest {
     }
 
     @Test
-    void aGilOptionThatIsNeitherTrueNorFalseIsAnError() {
+    void aGilOptionThatIsNeitherTrueNorFalseIsAnErrorNamingWhereItWasSet() {
         var b = PyMemRuntime.builder().registry(StackSpecTest.cpythonLike()).allocator("malloc")
                 .option(PyMemRuntime.GIL_OPTION, "maybe");
         var e = assertThrows(AllocatorSetupException.class, b::build);
-        assertEquals("option gil='maybe': expected true or false", e.getMessage());
+        assertEquals("option gil='maybe': expected true or false (gil from PyMemRuntime.Builder.option in code)",
+                e.getMessage());
+    }
+
+    @Test
+    void anInvalidValueFromASystemPropertyNamesTheProperty() {
+        System.setProperty("pymem4j.gil", "maybe");
+        try {
+            var b = PyMemRuntime.builder().registry(StackSpecTest.cpythonLike()).allocator("malloc");
+            var e = assertThrows(AllocatorSetupException.class, b::build);
+            assertEquals("option gil='maybe': expected true or false (gil from the system property pymem4j.gil)",
+                    e.getMessage());
+        } finally {
+            System.clearProperty("pymem4j.gil");
+        }
+    }
+
+    @Test
+    void anInvalidValueALayerRefusesNamesTheSourceTheBuilderWasGiven() {
+        var b = PyMemRuntime.builder().registry(withDebugPolicy()).allocator("pymalloc_debug")
+                .option("debug.policy", "thorw", "pymem4j.debug.policy in /etc/app.properties");
+        // The test layer refuses any policy but log, as the debug layer refuses an unknown one.
+        var e = assertThrows(AllocatorSetupException.class, b::build);
+        assertEquals("option debug.policy='thorw' is not valid: expected throw, abort or log"
+                + " (debug.policy from pymem4j.debug.policy in /etc/app.properties)", e.getMessage());
+    }
+
+    @Test
+    void theOriginOfEachOptionIsWhereTheRuntimeReadIt() {
+        System.setProperty("pymem4j.max.block", "1g");
+        try {
+            PyMemRuntime rt = PyMemRuntime.builder().registry(withDebugPolicy()).allocator("malloc")
+                    .option("debug.policy", "log").option(PyMemRuntime.GIL_OPTION, "false", "the flag --no-gil").build();
+            assertEquals("PyMemRuntime.Builder.option in code", rt.optionOrigin("debug.policy"));
+            assertEquals("the flag --no-gil", rt.optionOrigin(PyMemRuntime.GIL_OPTION));
+            assertEquals("the system property pymem4j.max.block", rt.optionOrigin("max.block"));
+            assertNull(rt.optionOrigin("malloc"));
+        } finally {
+            System.clearProperty("pymem4j.max.block");
+        }
     }
 
     /** The CPython-like registry, with a debug layer that reads debug.policy. */
@@ -491,6 +530,16 @@ class PyMemRuntimeTest {
                     @Override
                     public java.util.Set<String> optionKeys() {
                         return java.util.Set.of("debug.policy");
+                    }
+
+                    @Override
+                    public io.pymem4j.spi.Hook create(io.pymem4j.spi.HookContext context) {
+                        String policy = context.runtime().option("debug.policy");
+                        if (policy != null && !policy.equals("log")) {
+                            throw new AllocatorSetupException("option debug.policy='" + policy
+                                    + "' is not valid: expected throw, abort or log");
+                        }
+                        return super.create(context);
                     }
                 });
     }
@@ -506,14 +555,16 @@ class PyMemRuntimeTest {
     void anUnknownOptionInAProvidersNamespaceIsAnError() {
         var b = PyMemRuntime.builder().registry(withDebugPolicy()).allocator("pymalloc_debug").option("debug.polcy", "log");
         var e = assertThrows(AllocatorSetupException.class, b::build);
-        assertEquals("unknown option 'debug.polcy'; known options: [debug.policy, gil, malloc, max.block]", e.getMessage());
+        assertEquals("unknown option 'debug.polcy'; known options: [debug.policy, gil, jmx, malloc, max.block];"
+                + " did you mean 'debug.policy'?", e.getMessage());
     }
 
     @Test
     void anUnknownOptionWithoutANamespaceIsAnError() {
         var b = PyMemRuntime.builder().registry(withDebugPolicy()).allocator("malloc").option("foo", "bar");
         var e = assertThrows(AllocatorSetupException.class, b::build);
-        assertEquals("unknown option 'foo'; known options: [debug.policy, gil, malloc, max.block]", e.getMessage());
+        assertEquals("unknown option 'foo'; known options: [debug.policy, gil, jmx, malloc, max.block];"
+                + " did you mean 'gil'?", e.getMessage());
     }
 
     @Test

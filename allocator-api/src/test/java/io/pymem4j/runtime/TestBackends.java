@@ -236,6 +236,23 @@ final class TestBackends {
     }
 
     /** Has the same name as {@link ServiceBackend}, for the duplicate-name test. */
+    /** A provider whose constructor fails, as one missing its licence file or native library might. */
+    public static final class BrokenBackend extends Backend {
+        public BrokenBackend() {
+            super("broken", EnumSet.allOf(PyMemAllocatorDomain.class), Availability.AVAILABLE);
+            throw new IllegalStateException("no licence in /etc/broken.lic");
+        }
+    }
+
+    /** A provider whose static initializer fails. */
+    public static final class UninitializableBackend extends Backend {
+        static final long LIMIT = Long.parseLong("lots");
+
+        public UninitializableBackend() {
+            super("uninitializable", EnumSet.allOf(PyMemAllocatorDomain.class), Availability.AVAILABLE);
+        }
+    }
+
     public static final class ClashingBackend extends Backend {
         public ClashingBackend() {
             super("testmalloc", EnumSet.allOf(PyMemAllocatorDomain.class), Availability.AVAILABLE);

@@ -40,7 +40,8 @@ class DebugConfigTest {
     void unknownPolicyFailsTheSetUpNamingTheChoices() {
         AllocatorSetupException e = assertThrows(AllocatorSetupException.class,
                 () -> new Fixture(DebugConfig.POLICY, "ignore"));
-        assertEquals("option debug.policy='ignore' is not valid: expected throw, abort or log", e.getMessage());
+        assertEquals("option debug.policy='ignore' is not valid: expected throw, abort or log"
+                + " (debug.policy from PyMemRuntime.Builder.option in code)", e.getMessage());
     }
 
     @Test

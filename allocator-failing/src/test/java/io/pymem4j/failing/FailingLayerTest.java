@@ -207,10 +207,10 @@ class FailingLayerTest {
             "failing.seed        | 0x10 | option failing.seed='0x10' is not valid: expected a whole number (a Java long)",
             "failing.domains     | RAW,HEAP | option failing.domains='RAW,HEAP' is not valid: expected RAW, MEM, OBJ separated by commas, or all",
     })
-    void aBadOptionFailsTheSetUpNamingTheOption(String key, String value, String message) {
+    void aBadOptionFailsTheSetUpNamingTheOptionAndWhereItWasSet(String key, String value, String message) {
         AllocatorSetupException e = assertThrows(AllocatorSetupException.class,
                 () -> PyMemRuntime.builder().allocator("malloc+failing").option(key, value).build());
-        assertEquals(message, e.getMessage());
+        assertEquals(message + " (" + key + " from PyMemRuntime.Builder.option in code)", e.getMessage());
     }
 
     @Test

@@ -41,7 +41,8 @@ class PymallocProviderTest {
     void anUnknownGeometryFailsTheSetUp() {
         AllocatorSetupException e = assertThrows(AllocatorSetupException.class,
                 () -> PyMemRuntime.builder().allocator("pymalloc").option(Geometry.OPTION, "tiny").build());
-        assertEquals("unknown pymalloc.geometry 'tiny'; known: [cpython310, classic]", e.getMessage());
+        assertEquals("unknown pymalloc.geometry 'tiny'; known: [cpython310, classic]"
+                + " (pymalloc.geometry from PyMemRuntime.Builder.option in code)", e.getMessage());
     }
 
     @Test

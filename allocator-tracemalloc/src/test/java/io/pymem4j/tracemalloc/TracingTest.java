@@ -377,12 +377,13 @@ class TracingTest {
     void invalidOptionsFailTheSetUpNamingTheSetting() {
         var bad = assertThrows(AllocatorSetupException.class, () ->
                 PyMemRuntime.builder().allocator("malloc+tracemalloc").option("tracemalloc", "-1").build());
-        assertEquals("tracemalloc option (pymem4j.tracemalloc / PYMEM4J_TRACEMALLOC) '-1': invalid number of frames",
-                bad.getMessage());
+        assertEquals("tracemalloc option (pymem4j.tracemalloc / PYMEM4J_TRACEMALLOC) '-1': invalid number of frames"
+                + " (tracemalloc from PyMemRuntime.Builder.option in code)", bad.getMessage());
         var big = assertThrows(AllocatorSetupException.class, () ->
                 PyMemRuntime.builder().allocator("malloc+tracemalloc").option("tracemalloc", "1073741824").build());
         assertEquals("tracemalloc option (pymem4j.tracemalloc / PYMEM4J_TRACEMALLOC) '1073741824': can't start tracemalloc:"
-                + " the number of frames must be in range [1; 65535]", big.getMessage());
+                + " the number of frames must be in range [1; 65535] (tracemalloc from PyMemRuntime.Builder.option in code)",
+                big.getMessage());
     }
 
     @Test

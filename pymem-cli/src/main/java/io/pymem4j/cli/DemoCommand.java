@@ -149,7 +149,7 @@ final class DemoCommand implements Callable<Integer> {
     private PyMemRuntime runtime(String name, String quarantine) {
         PyMemRuntime.Builder b = PyMemRuntime.builder().allocator(name).gil(kind == Kind.NO_GIL);
         if (policy != null) {
-            b.option(DebugConfig.POLICY, policy);
+            b.option(DebugConfig.POLICY, policy, "the command line option --policy");
         }
         if (quarantine != null) {
             b.option(DebugConfig.QUARANTINE_BYTES, quarantine);

@@ -14,7 +14,11 @@ import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.security.CodeSource;
 
-/** {@code pymem list}: the stack names and providers this class path can set up. */
+/**
+ * {@code pymem list}: the stack names and providers this class path can set up. Everything
+ * found is listed, two providers of one name included, and such a conflict then ends the
+ * command with its error (exit status 2), since no stack can be set up from that class path.
+ */
 @Command(name = "list", description = "Lists the allocator names and the providers found on the class path.")
 final class ListCommand implements Runnable {
 
@@ -37,7 +41,7 @@ final class ListCommand implements Runnable {
 
         out.println("Providers:");
         Table providers = new Table("NAME", "KIND", "FROM", "STATUS", "DESCRIPTION");
-        for (AllocatorProvider p : registry.providers().values()) {
+        for (AllocatorProvider p : registry.allProviders()) {
             providers.row(p.name(), p.kind(), origin(p.getClass()), status(p), p.description());
         }
         if (registry.providers().isEmpty()) {
@@ -54,6 +58,7 @@ final class ListCommand implements Runnable {
             out.println("  " + failure);
         }
         out.flush();
+        registry.checkConsistent();
     }
 
     private static String resolve(String name, ProviderRegistry registry) {

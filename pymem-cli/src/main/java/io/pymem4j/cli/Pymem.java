@@ -4,9 +4,12 @@ import io.pymem4j.api.AllocatorSetupException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
 
 /** The {@code pymem} command line: {@code list}, {@code replay}, {@code demo}, {@code bench}, {@code stress}, {@code python}. */
 @Command(name = "pymem",
@@ -23,13 +26,37 @@ public final class Pymem implements Runnable {
     @Spec
     private CommandSpec spec;
 
+    @Option(names = "--class-path", paramLabel = "PATH", scope = CommandLine.ScopeType.INHERIT,
+            description = "A third party's jars (or class directories, or DIR/*), separated by '${sys:path.separator}',"
+                    + " whose providers the command sets up and lists; also read from the PYMEM4J_CLASSPATH"
+                    + " environment variable.")
+    private List<String> classPath = new ArrayList<>();
+
     public static void main(String[] args) {
         System.exit(commandLine().execute(args));
     }
 
     /** The command line with pymem's error handling; tests redirect its out and err writers. */
     public static CommandLine commandLine() {
-        return new CommandLine(new Pymem()).setExecutionExceptionHandler(Pymem::handle);
+        return new CommandLine(new Pymem()).setExecutionExceptionHandler(Pymem::handle)
+                .setExecutionStrategy(Pymem::execute);
+    }
+
+    /** Runs the command given, after the jars of --class-path and PYMEM4J_CLASSPATH join the context class loader. */
+    private static int execute(CommandLine.ParseResult parsed) {
+        List<String> paths = new ArrayList<>();
+        for (CommandLine.ParseResult r = parsed; r != null; r = r.subcommand()) {
+            CommandLine.Model.OptionSpec o = r.matchedOption("--class-path");
+            if (o != null) {
+                paths.addAll(o.stringValues());
+            }
+        }
+        try {
+            ExtraClassPath.install(System.getenv(ExtraClassPath.ENV), paths);
+        } catch (UsageError e) {
+            return handle(e, parsed.commandSpec().commandLine(), parsed);
+        }
+        return new CommandLine.RunLast().execute(parsed);
     }
 
     @Override

@@ -271,10 +271,11 @@ class DemoCommandTest {
     }
 
     @Test
-    void anUnknownPolicyIsAUsageErrorNamingTheChoices() {
+    void anUnknownPolicyIsAUsageErrorNamingTheChoicesAndTheFlag() {
         CliRun r = pymem("demo", "double-free", "--allocator", "debug", "--policy", "ignore");
         assertEquals(Pymem.EXIT_USAGE, r.status());
-        assertEquals("pymem: option debug.policy='ignore' is not valid: expected throw, abort or log\n", r.err());
+        assertEquals("pymem: option debug.policy='ignore' is not valid: expected throw, abort or log"
+                + " (debug.policy from the command line option --policy)\n", r.err());
     }
 
     /** Under log the report's log event is all the user gets: the CLI's Logback configuration shows it. */

@@ -114,8 +114,8 @@ public final class PyMemModule extends AbstractModule {
 
     // ---------------------------------------------------------------- configuration
 
-    /** The resolved configuration: the stack, where it came from, and the options sources set. */
-    record Configuration(String stack, String stackSource, Map<String, String> options) {
+    /** The resolved configuration: the stack, where it came from, the options sources set, and where each not set in code was set. */
+    record Configuration(String stack, String stackSource, Map<String, String> options, Map<String, String> origins) {
     }
 
     /** A source as the builder was told about it; files are read when the module is configured. */
@@ -172,6 +172,8 @@ public final class PyMemModule extends AbstractModule {
             stack = defaultStack;
         }
         Map<String, String> options = new TreeMap<>();
+        // Where each option not set in code came from: the runtime names it in errors and warnings.
+        Map<String, String> origins = new TreeMap<>();
         for (ConfigSource s : chain) {
             for (String key : s.keys()) {
                 if (!key.equals(STACK_KEY) && !options.containsKey(key)) {
@@ -179,13 +181,16 @@ public final class PyMemModule extends AbstractModule {
                         String v = first.get(key);
                         if (v != null) {
                             options.put(key, v);
+                            if (first != chain.getFirst()) {
+                                origins.put(key, first.where(key));
+                            }
                             break;
                         }
                     }
                 }
             }
         }
-        return new Configuration(stack, where, options);
+        return new Configuration(stack, where, options, origins);
     }
 
     @Override
@@ -229,7 +234,14 @@ public final class PyMemModule extends AbstractModule {
             if (registry != null) {
                 b.registry(registry);
             }
-            config.options().forEach(b::option);
+            config.options().forEach((key, value) -> {
+                String origin = config.origins().get(key);
+                if (origin == null) {
+                    b.option(key, value);
+                } else {
+                    b.option(key, value, origin);
+                }
+            });
             try {
                 PyMemRuntime rt = b.build();
                 log.debug("runtime '{}' (stack from {}, options {})", rt.currentAllocatorName(), config.stackSource(),

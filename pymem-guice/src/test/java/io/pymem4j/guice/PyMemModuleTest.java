@@ -128,12 +128,19 @@ class PyMemModuleTest {
     }
 
     @Test
-    void aBadOptionFailsAtCreationNamingTheOption() throws IOException {
+    void aBadOptionFailsAtCreationNamingTheOptionAndTheFileThatSetIt() throws IOException {
         Path f = file("pymem4j.malloc=malloc_debug\npymem4j.debug.policy=sometimes\n");
         var e = assertThrows(CreationException.class, () -> Guice.createInjector(PyMemModule.builder().properties(f).build()));
         assertTrue(onlyError(e).contains("AllocatorSetupException: pymem4j: the allocator stack 'malloc_debug' (from"
                 + " pymem4j.malloc in " + f + ") cannot be set up: option debug.policy='sometimes' is not valid:"
-                + " expected throw, abort or log"), e.getMessage());
+                + " expected throw, abort or log (debug.policy from pymem4j.debug.policy in " + f + ")"), e.getMessage());
+    }
+
+    @Test
+    void anUnknownKeyInAPropertiesFileIsAWarningNotAnError() throws IOException {
+        Path f = file("pymem4j.malloc=malloc_debug\npymem4j.debug.polcy=log\n");
+        PyMemRuntime rt = Guice.createInjector(PyMemModule.builder().properties(f).build()).getInstance(PyMemRuntime.class);
+        assertEquals("malloc_debug", rt.currentAllocatorName());
     }
 
     @Test
