@@ -3,7 +3,8 @@ package io.pymem4j.api;
 /**
  * An allocator stack could not be set up: an unknown name (the message lists the known
  * ones), a provider that is missing or unavailable (the message says what provides it),
- * two providers with one name, or a change refused because the runtime has live blocks.
+ * two providers with one name, a change refused because the runtime has live blocks, or a
+ * platform pymem4j does not run on (the message names the supported ones).
  */
 public class AllocatorSetupException extends IllegalArgumentException {
     private static final long serialVersionUID = 1L;

@@ -164,6 +164,8 @@ public final class PyMemRuntime implements RuntimeView, AutoCloseable {
             synchronized (PyMemRuntime.class) {
                 r = defaultRuntime;
                 if (r == null) {
+                    // Before the name: on an unsupported platform the name is not what is wrong.
+                    SupportedPlatform.require();
                     String name = configuredAllocator();
                     try {
                         r = createDefault(name);
@@ -873,8 +875,14 @@ public final class PyMemRuntime implements RuntimeView, AutoCloseable {
             return this;
         }
 
-        /** Builds the runtime and sets its stack up. */
+        /**
+         * Builds the runtime and sets its stack up.
+         *
+         * @throws AllocatorSetupException on a platform pymem4j does not support (it names the
+         *         ones it does), and when the stack cannot be set up
+         */
         public PyMemRuntime build() {
+            SupportedPlatform.require();
             return new PyMemRuntime(this);
         }
     }

@@ -7,9 +7,12 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Properties;
 
 /** The {@code pymem} command line: {@code list}, {@code replay}, {@code demo}, {@code bench}, {@code stress}, {@code python}. */
 @Command(name = "pymem",
@@ -77,12 +80,31 @@ public final class Pymem implements Runnable {
         return CommandLine.ExitCode.SOFTWARE;
     }
 
-    /** The version from the jar's manifest, when there is one. */
+    /**
+     * The project's version, as the build wrote it into {@value #RESOURCE} (a Maven-filtered
+     * resource), so that it is right in the jar, in the archive and in target/classes alike.
+     */
     static final class Version implements CommandLine.IVersionProvider {
+        static final String RESOURCE = "version.properties";
+
         @Override
-        public String[] getVersion() {
-            String v = Pymem.class.getPackage().getImplementationVersion();
-            return new String[] {"pymem " + (v == null ? "(development build)" : v)};
+        public String[] getVersion() throws IOException {
+            return new String[] {"pymem " + projectVersion()};
+        }
+
+        static String projectVersion() throws IOException {
+            Properties p = new Properties();
+            try (InputStream in = Pymem.class.getResourceAsStream(RESOURCE)) {
+                if (in == null) {
+                    throw new IOException(RESOURCE + " is missing beside " + Pymem.class.getName() + ": a broken build");
+                }
+                p.load(in);
+            }
+            String version = p.getProperty("version", "");
+            if (version.isBlank() || version.contains("${")) {
+                throw new IOException(RESOURCE + " was not filtered by the build: version=" + version);
+            }
+            return version;
         }
     }
 }

@@ -19,6 +19,7 @@ import static io.pymem4j.api.PyMemAllocatorDomain.MEM;
 import static io.pymem4j.api.PyMemAllocatorDomain.OBJ;
 import static io.pymem4j.api.PyMemAllocatorDomain.RAW;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The pymem command run in-process, its stdout and stderr captured. */
@@ -57,6 +58,16 @@ class PymemTest {
         CliRun r = pymem("replay", "--version");
         assertEquals(0, r.status(), r.err());
         assertTrue(r.out().startsWith("pymem "), r.out());
+    }
+
+    @Test
+    void versionIsTheProjectVersionOfTheBuild() {
+        // Set by the build from ${project.version}, as the version resource is.
+        String expected = System.getProperty("expected.project.version");
+        assertNotNull(expected, "run through Maven, which sets expected.project.version");
+        CliRun r = pymem("--version");
+        assertEquals(0, r.status(), r.err());
+        assertEquals("pymem " + expected + "\n", r.out());
     }
 
     @Test
