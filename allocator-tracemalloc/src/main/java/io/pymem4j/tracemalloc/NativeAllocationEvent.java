@@ -17,7 +17,10 @@ import jdk.jfr.Throttle;
  * ({@code jfr configure +io.pymem4j.NativeAllocation#enabled=true}, or
  * {@code -XX:StartFlightRecording:settings=...} with a {@code .jfc} that names it), and
  * throttled to {@value #DEFAULT_THROTTLE} by default as JFR's own allocation samples are
- * ({@code #throttle=...} changes that; a throttled event is dropped, its block still traced).
+ * ({@code #throttle=...} changes that; a throttled event is dropped, its block still traced,
+ * and its free not recorded). The weights are what each sampled block stands for among all
+ * allocations; they do not count the events the throttle dropped, so sums of them
+ * understate the totals when it drops some ({@link Tracemalloc}'s own figures do not).
  * Emitted only while tracemalloc samples ({@link Tracemalloc#start(int, long)}).
  */
 @Name(NativeAllocationEvent.NAME)
@@ -57,17 +60,24 @@ final class NativeAllocationEvent extends Event {
     @Description("RAW, MEM or OBJ, or the number of a domain of Tracemalloc.track")
     String domain;
 
-    /** Commits an event of a sampled block when a recording wants it. */
-    static void emit(long address, long size, long interval, int domain) {
+    /**
+     * An event to fill and {@link #commit(long, long, long, int)} when a recording takes it
+     * (enabled, and not throttled away), else null: asked before the block is traced, so that
+     * its trace can say whether its free is to be recorded too.
+     */
+    static NativeAllocationEvent ifRecorded() {
         NativeAllocationEvent e = new NativeAllocationEvent();
-        if (e.shouldCommit()) {
-            e.address = address;
-            e.size = size;
-            e.weight = ByteSampler.estimatedBytes(size, interval);
-            e.samplingInterval = interval;
-            e.domain = domainName(domain);
-            e.commit();
-        }
+        return e.shouldCommit() ? e : null;
+    }
+
+    /** Fills and commits this event for a sampled block. */
+    void commit(long address, long size, long interval, int domain) {
+        this.address = address;
+        this.size = size;
+        this.weight = ByteSampler.estimatedBytes(size, interval);
+        this.samplingInterval = interval;
+        this.domain = domainName(domain);
+        commit();
     }
 
     static String domainName(int domain) {

@@ -10,11 +10,11 @@ import jdk.jfr.Name;
 import jdk.jfr.StackTrace;
 
 /**
- * The JFR event of the free (or realloc) of a sampled block, {@value #NAME}: pairs with the
- * {@link NativeAllocationEvent} of the same address, so that the allocations without one are
- * the blocks still live at the end of a recording. Off unless a recording enables it; not
- * throttled (there are no more of them than sampled allocations), and without a stack trace
- * unless the recording asks for one ({@code #stackTrace=true}).
+ * The JFR event of the free (or realloc) of a sampled block whose allocation was recorded,
+ * {@value #NAME}: pairs with that {@link NativeAllocationEvent} by address, so that the
+ * allocations without one are the blocks still live at the end of a recording. Off unless
+ * a recording enables it; not throttled (there is at most one per recorded allocation),
+ * and without a stack trace unless the recording asks for one ({@code #stackTrace=true}).
  */
 @Name(NativeFreeEvent.NAME)
 @Label("Native Free")

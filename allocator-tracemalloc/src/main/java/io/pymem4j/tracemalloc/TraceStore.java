@@ -313,7 +313,7 @@ final class TraceStore {
         StackCapture c = capture();
         synchronized (lock) {
             requireTracing("track");
-            putLocked(domain, address, size, internLocked(c), c.expectedScopes > 0);
+            putLocked(domain, address, size, internLocked(c), c.expectedScopes > 0, false);
         }
     }
 
@@ -380,8 +380,8 @@ final class TraceStore {
                 : otherTables.computeIfAbsent(domain, d -> new TraceTable());
     }
 
-    private void putLocked(int domain, long address, long size, Traceback tb, boolean expected) {
-        long old = table(domain).put(address, size, tb, expected);
+    private void putLocked(int domain, long address, long size, Traceback tb, boolean expected, boolean recorded) {
+        long old = table(domain).put(address, size, tb, expected, recorded);
         if (old >= 0) {
             tracedMemory -= ByteSampler.estimatedBytes(old, interval);
             tracedVariance -= ByteSampler.byteVariance(old, interval);
@@ -441,16 +441,18 @@ final class TraceStore {
         try {
             StackCapture c = captures.get();
             c.capture(tracebackLimit, countAllFrames, frameTable, frameEpoch);
+            // Whether a recording takes the event is asked first, so the trace can say so.
+            NativeAllocationEvent event = sampled ? NativeAllocationEvent.ifRecorded() : null;
             long sampledWith = 0;
             synchronized (lock) {
                 // The session may have changed since the layer looked: trace in the mode it chose only.
                 if (tracing && (interval != 0) == sampled) {
-                    putLocked(domain, address, size, internLocked(c), c.expectedScopes > 0);
+                    putLocked(domain, address, size, internLocked(c), c.expectedScopes > 0, event != null);
                     sampledWith = interval;
                 }
             }
-            if (sampledWith != 0) {
-                NativeAllocationEvent.emit(address, size, sampledWith, domain);
+            if (event != null && sampledWith != 0) {
+                event.commit(address, size, sampledWith, domain);
             }
             return true;
         } catch (OutOfMemoryError e) {
@@ -464,17 +466,22 @@ final class TraceStore {
      * thread can still find it during that free (see {@link StackCapture#freeingDomain}).
      */
     void free(int domain, PyMemAllocatorEx below, long address) {
-        Traceback tb;
-        boolean sampled;
+        Traceback tb = null;
+        boolean recorded = false;
         synchronized (lock) {
-            tb = tracing ? removeLocked(domain, address) : null;
-            sampled = interval != 0;
+            TraceTable t = tracing ? tableOrNull(domain) : null;
+            int slot = t == null ? -1 : t.find(address);
+            if (slot >= 0) {
+                tb = t.tracebackAt(slot);
+                recorded = t.recordedAt(slot);
+                forgetLocked(t, slot, address);
+            }
         }
         if (tb == null) {
             below.free(address);
             return;
         }
-        if (sampled) {
+        if (recorded) {
             NativeFreeEvent.emit(address, domain);
         }
         StackCapture c = captures.get();
@@ -523,6 +530,8 @@ final class TraceStore {
         long oldSize = -1;
         Traceback oldTb = null;
         boolean oldExpected = false;
+        boolean oldRecorded = false;
+        NativeAllocationEvent event = traceNew && sampled ? NativeAllocationEvent.ifRecorded() : null;
         long gen;
         synchronized (lock) {
             if (traceNew) {
@@ -535,6 +544,7 @@ final class TraceStore {
                 oldSize = t.sizeAt(slot);
                 oldTb = t.tracebackAt(slot);
                 oldExpected = t.expectedAt(slot);
+                oldRecorded = t.recordedAt(slot);
                 forgetLocked(t, slot, ptr);
             }
         }
@@ -557,19 +567,19 @@ final class TraceStore {
             if (tracing && (interval != 0) == sampled) {
                 if (result != 0) {
                     if (traceNew) {
-                        putLocked(domain, result, newSize, tb, oldExpected || scoped);
+                        putLocked(domain, result, newSize, tb, oldExpected || scoped, event != null);
                         sampledWith = interval;
                     }
                 } else if (oldSize >= 0 && generation == gen) {
-                    putLocked(domain, ptr, oldSize, oldTb, oldExpected);
+                    putLocked(domain, ptr, oldSize, oldTb, oldExpected, oldRecorded);
                 }
             }
         }
-        if (sampled && oldTb != null && result != 0) {
+        if (oldRecorded && result != 0) {
             NativeFreeEvent.emit(ptr, domain);
         }
-        if (sampled && sampledWith != 0) {
-            NativeAllocationEvent.emit(result, newSize, sampledWith, domain);
+        if (event != null && sampledWith != 0) {
+            event.commit(result, newSize, sampledWith, domain);
         }
         return result;
     }

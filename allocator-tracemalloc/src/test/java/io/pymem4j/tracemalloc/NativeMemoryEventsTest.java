@@ -48,11 +48,16 @@ class NativeMemoryEventsTest {
 
     /** Records 200 mallocs of 1000 bytes (43 sampled with seed 42) and the frees of the first 100. */
     private List<RecordedEvent> record(boolean enabled) throws IOException {
+        return record(enabled ? "off" : null);
+    }
+
+    /** As {@link #record(boolean)}, the allocation event throttled as {@code throttle} says; null: none enabled. */
+    private List<RecordedEvent> record(String throttle) throws IOException {
         Path file = dir.resolve("native.jfr");
         long[] blocks = new long[200];
         try (Recording r = new Recording()) {
-            if (enabled) {
-                r.enable(NativeAllocationEvent.NAME).with("throttle", "off");
+            if (throttle != null) {
+                r.enable(NativeAllocationEvent.NAME).with("throttle", throttle);
                 r.enable(NativeFreeEvent.NAME);
             }
             r.start();
@@ -114,6 +119,11 @@ class NativeMemoryEventsTest {
             assertTrue(allocated.contains(f.getLong("address")), "a free event without its allocation");
             assertNull(f.getStackTrace());
         }
+    }
+
+    @Test
+    void theFreeOfABlockWhoseAllocationWasThrottledAwayIsNotRecorded() throws IOException {
+        assertTrue(record("0/s").isEmpty());
     }
 
     @Test
