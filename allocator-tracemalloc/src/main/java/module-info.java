@@ -2,6 +2,7 @@
 module io.pymem4j.tracemalloc {
     requires transitive io.pymem4j.api;
     requires org.slf4j;
+    requires jdk.jfr;
 
     exports io.pymem4j.tracemalloc;
 

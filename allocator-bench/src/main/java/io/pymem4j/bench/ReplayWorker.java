@@ -8,10 +8,13 @@ import io.pymem4j.replay.ReplayFailedException;
 import io.pymem4j.replay.ReplayResult;
 import io.pymem4j.replay.TraceFile;
 import io.pymem4j.runtime.PyMemRuntime;
+import io.pymem4j.tracemalloc.TracedEstimate;
+import io.pymem4j.tracemalloc.Tracemalloc;
 
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 
 /**
@@ -80,17 +83,39 @@ public final class ReplayWorker {
         }
         TraceFile trace = BUNDLED.equals(traceArg) ? TraceFile.bundled() : TraceFile.read(Path.of(traceArg));
         Optional<Pymalloc> pymalloc = Pymalloc.find(runtime);
+        Tracemalloc sampling = runtime.stackSpec().hasHook(Tracemalloc.NAME)
+                && Tracemalloc.of(runtime).getSamplingInterval() != 0 ? Tracemalloc.of(runtime) : null;
         long[] arenaEnd = {-1};
+        TracedEstimate[] tracedAtEnd = new TracedEstimate[1];
         ReplayResult r;
         try {
-            r = ReplayEngine.replay(trace, runtime, warmup, runs,
-                    () -> arenaEnd[0] = pymalloc.map(p -> p.stats().arenaBytes()).orElse(-1L));
+            r = ReplayEngine.replay(trace, runtime, warmup, runs, () -> {
+                arenaEnd[0] = pymalloc.map(p -> p.stats().arenaBytes()).orElse(-1L);
+                if (sampling != null) {
+                    tracedAtEnd[0] = sampling.getTracedMemoryEstimate().current();
+                }
+            });
         } catch (ReplayFailedException e) {
             return ReplayFigures.notRun(trace.name(), label, kind, "replay failed: " + e.getMessage());
         }
         long arenaPeak = pymalloc.map(p -> p.stats().arenaBytesPeak()).orElse(-1L);
+        String note = sampling == null ? "" : sampledNote(trace, sampling, tracedAtEnd[0]);
         return new ReplayFigures(trace.name(), label, kind, r.events(), r.runs(), r.medianNsPerEvent(),
-                r.minNsPerEvent(), r.baseRssKib(), r.peakRssKib(), arenaPeak, arenaEnd[0], "");
+                r.minNsPerEvent(), r.baseRssKib(), r.peakRssKib(), arenaPeak, arenaEnd[0], note);
+    }
+
+    /**
+     * What sampled tracing estimated, beside what exact tracing would trace: the requested
+     * bytes live at the end of the trace and at its peak, which the trace itself gives.
+     */
+    private static String sampledNote(TraceFile trace, Tracemalloc tm, TracedEstimate atEnd) {
+        TracedEstimate peak = tm.getTracedMemoryEstimate().peak();
+        return String.format(Locale.ROOT, "sampled tracing, one sample every %d B on average: traced at the end of the"
+                        + " trace ~%d B, 95%% interval [%d, %d] (exact: %d B); peak over the runs ~%d B, [%d, %d] (exact"
+                        + " peak of the trace: %d B; the peak of several noisy runs leans high)",
+                tm.getSamplingInterval(), atEnd.rounded(), Math.round(atEnd.low()), Math.round(atEnd.high()),
+                trace.liveBytesAtEnd(), peak.rounded(), Math.round(peak.low()), Math.round(peak.high()),
+                trace.header().peakLiveBytes());
     }
 
     private static String traceName(String traceArg) {

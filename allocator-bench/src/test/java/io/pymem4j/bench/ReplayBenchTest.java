@@ -47,6 +47,22 @@ class ReplayBenchTest {
     }
 
     @Test
+    void aSampledStackNotesTracemallocsEstimatesBesideTheExactFigures() throws IOException {
+        ReplayFigures f = ReplayBench.run(tinyTrace(), ReplayFigures.Kind.STACK, "malloc:tracemalloc.sample=1", 0, 2);
+        assertTrue(f.measured(), f.note());
+        // Live at the end: the 64-byte calloc and the 7-byte malloc; the peak is 600 + 64 + 7.
+        assertTrue(f.note().startsWith("sampled tracing, one sample every 1 B on average: traced at the end of the"
+                + " trace ~"), f.note());
+        assertTrue(f.note().contains(" (exact: 71 B); peak over the runs ~"), f.note());
+        assertTrue(f.note().contains(" (exact peak of the trace: 671 B; "), f.note());
+    }
+
+    @Test
+    void anExactStackHasNoSamplingNote() throws IOException {
+        assertEquals("", ReplayBench.run(tinyTrace(), ReplayFigures.Kind.STACK, "malloc:tracemalloc=1", 0, 1).note());
+    }
+
+    @Test
     void aSizeOnlyPeerReplaysThroughItsAdapter() throws IOException {
         ReplayFigures f = ReplayBench.run(tinyTrace(), ReplayFigures.Kind.PEER, "ffm-glibc", 0, 1);
         assertTrue(f.measured(), f.note());

@@ -34,6 +34,9 @@ import java.util.Objects;
  * every box whose label or file matches a regular expression and says what share of the
  * bytes they hold.
  *
+ * <p>The bytes and blocks of a sampled snapshot are its estimates ({@link Snapshot#estimatedSize},
+ * {@link Snapshot#estimatedCount}), and the subtitle says so, with the interval.
+ *
  * <p>A difference ({@link #ofDiff}) is drawn with the newer snapshot's widths, coloured by
  * change: red for a box whose bytes grew, blue for one that shrank, the deeper the larger
  * the change relative to the largest; call paths whose blocks were all freed have no width
@@ -80,8 +83,8 @@ public final class FlameGraph {
         Objects.requireNonNull(snapshot, "snapshot");
         Node root = new Node(null);
         add(root, snapshot, false);
-        String subtitle = Formats.size(root.size, false) + " in " + grouped(root.count) + " blocks from "
-                + tracebacks(snapshot) + " tracebacks, traceback limit " + snapshot.tracebackLimit();
+        String subtitle = estimated(snapshot) + Formats.size(root.size, false) + " in " + grouped(root.count)
+                + " blocks from " + tracebacks(snapshot) + " tracebacks, traceback limit " + snapshot.tracebackLimit();
         return new FlameGraph(root, false, "tracemalloc: bytes by traceback", subtitle);
     }
 
@@ -103,7 +106,8 @@ public final class FlameGraph {
                 freedPaths++;
             }
         }
-        String subtitle = Formats.size(root.size, false) + " in " + grouped(root.count) + " blocks, "
+        String subtitle = estimated(newer.sampled() ? newer : older) + Formats.size(root.size, false) + " in "
+                + grouped(root.count) + " blocks, "
                 + Formats.size(root.size - root.oldSize, true) + " and " + Formats.signed(root.count - root.oldCount)
                 + " blocks since the older snapshot; " + Formats.size(freed, false) + " from " + freedPaths
                 + " tracebacks freed entirely (not drawn)";
@@ -123,20 +127,31 @@ public final class FlameGraph {
 
     private static void add(Node root, Snapshot snapshot, boolean old) {
         // Traces of one call path share an interned traceback: walk each path once.
-        Map<Traceback, long[]> byTraceback = new LinkedHashMap<>();
+        Map<Traceback, double[]> byTraceback = new LinkedHashMap<>();
         for (Trace t : snapshot.traces()) {
-            long[] sc = byTraceback.computeIfAbsent(t.traceback(), k -> new long[2]);
-            sc[0] += t.size();
-            sc[1]++;
+            double[] sc = byTraceback.computeIfAbsent(t.traceback(), k -> new double[2]);
+            sc[0] += snapshot.estimatedSize(t);
+            sc[1] += snapshot.estimatedCount(t);
         }
         byTraceback.forEach((tb, sc) -> {
+            long size = (long) sc[0];
+            long count = Math.round(sc[1]);
             Node n = root;
-            n.add(sc[0], sc[1], old);
+            n.add(size, count, old);
             for (Frame f : tb) {
                 n = n.child(f);
-                n.add(sc[0], sc[1], old);
+                n.add(size, count, old);
             }
         });
+    }
+
+    /** The subtitle's opening words for a sampled snapshot; empty for an exact one. */
+    private static String estimated(Snapshot s) {
+        if (!s.sampled()) {
+            return "";
+        }
+        return "estimated from samples every " + Formats.size(s.samplingInterval(), false) + " on average (total "
+                + s.sizeEstimate().formatBytes() + ", 95%): ";
     }
 
     private static int tracebacks(Snapshot s) {

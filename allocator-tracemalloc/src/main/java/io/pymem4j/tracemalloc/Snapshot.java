@@ -14,15 +14,26 @@ import java.util.Objects;
  * Immutable; {@link Tracemalloc#takeSnapshot()} makes one, and tests build them from
  * hand-made {@link Trace}s.
  *
- * <h2>File format of {@link #dump} and {@link #load} (version 1)</h2>
+ * <h2>Sampled snapshots</h2>
+ * A snapshot taken while tracing was sampled ({@link Tracemalloc#start(int, long)}) holds
+ * the sampled blocks and records the sampling interval {@code R}
+ * ({@link #samplingInterval()}, 0 for exact tracing). Its traces keep their blocks' real
+ * sizes; {@link #statistics}, {@link #compareTo}, {@link #sizeEstimate()} and the flame
+ * graph count each trace of {@code Z} bytes as {@link #estimatedSize(Trace)} bytes,
+ * {@code Z / (1 - e^(-Z/R))} rounded, and {@link #estimatedCount(Trace)} blocks,
+ * {@code 1 / (1 - e^(-Z/R))}, summed before rounding: their figures are estimates, whose
+ * errors {@link TracedEstimate} states.
+ *
+ * <h2>File format of {@link #dump} and {@link #load} (version 1, or 2 when sampled)</h2>
  * Python pickles; this port writes a small binary format of its own, readable by any later
  * version of this class. All numbers are big-endian ({@link java.io.DataOutputStream});
  * a string is an {@code int} byte length then that many UTF-8 bytes; a string index of -1
  * is null.
  * <pre>
  *   int     magic 0x504D544D ("PMTM")
- *   int     format version (1)
+ *   int     format version (1; 2 for a sampled snapshot)
  *   int     traceback limit
+ *   long    sampling interval in bytes                 version 2 only
  *   int     A; A x (string key, string value)          attributes
  *   int     S; S x string                              string table
  *   int     F; F x (int filename, int lineno,          frames (string indexes)
@@ -40,6 +51,7 @@ public final class Snapshot {
 
     private final List<Trace> traces;
     private final int tracebackLimit;
+    private final long samplingInterval;
     private final Map<String, String> attributes;
 
     /** A snapshot of {@code traces} taken with traceback limit {@code tracebackLimit}. */
@@ -49,8 +61,22 @@ public final class Snapshot {
 
     /** A snapshot with attributes (free text saved by {@link #dump}). */
     public Snapshot(List<Trace> traces, int tracebackLimit, Map<String, String> attributes) {
+        this(traces, tracebackLimit, 0, attributes);
+    }
+
+    /**
+     * A snapshot of sampled traces: {@code samplingInterval} is the mean interval in bytes
+     * tracing sampled with, 0 when every block was traced.
+     *
+     * @throws IllegalArgumentException for a negative interval
+     */
+    public Snapshot(List<Trace> traces, int tracebackLimit, long samplingInterval, Map<String, String> attributes) {
+        if (samplingInterval < 0) {
+            throw new IllegalArgumentException("negative sampling interval " + samplingInterval);
+        }
         this.traces = List.copyOf(traces);
         this.tracebackLimit = tracebackLimit;
+        this.samplingInterval = samplingInterval;
         this.attributes = Map.copyOf(attributes);
     }
 
@@ -64,6 +90,49 @@ public final class Snapshot {
         return tracebackLimit;
     }
 
+    /** The mean sampling interval in bytes of the tracing that took this snapshot; 0 when it traced every block. */
+    public long samplingInterval() {
+        return samplingInterval;
+    }
+
+    /** True when the traces are a sample and the figures estimates ({@link #samplingInterval()} above 0). */
+    public boolean sampled() {
+        return samplingInterval != 0;
+    }
+
+    /** The bytes {@code t} stands for: its size when exact, {@code Z / (1 - e^(-Z/R))} rounded when sampled. */
+    public long estimatedSize(Trace t) {
+        return ByteSampler.estimatedBytes(t.size(), samplingInterval);
+    }
+
+    /** The blocks {@code t} stands for: 1 when exact, {@code 1 / (1 - e^(-Z/R))} when sampled. */
+    public double estimatedCount(Trace t) {
+        return ByteSampler.weight(t.size(), samplingInterval);
+    }
+
+    /** The bytes of all the traces, with the standard error of the estimate (0 when exact). */
+    public TracedEstimate sizeEstimate() {
+        long sum = 0;
+        double variance = 0;
+        for (Trace t : traces) {
+            sum += estimatedSize(t);
+            variance += ByteSampler.byteVariance(t.size(), samplingInterval);
+        }
+        return new TracedEstimate(sum, Math.sqrt(variance));
+    }
+
+    /** The number of blocks of all the traces, with the standard error of the estimate (0 when exact). */
+    public TracedEstimate countEstimate() {
+        double sum = 0;
+        double variance = 0;
+        for (Trace t : traces) {
+            double w = estimatedCount(t);
+            sum += w;
+            variance += w * (w - 1);
+        }
+        return new TracedEstimate(sum, Math.sqrt(variance));
+    }
+
     /** Free-form attributes that {@link #dump} and {@link #load} keep. */
     public Map<String, String> attributes() {
         return attributes;
@@ -73,7 +142,7 @@ public final class Snapshot {
     public Snapshot withAttribute(String key, String value) {
         Map<String, String> more = new HashMap<>(attributes);
         more.put(Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value"));
-        return new Snapshot(traces, tracebackLimit, more);
+        return new Snapshot(traces, tracebackLimit, samplingInterval, more);
     }
 
     /**
@@ -92,7 +161,7 @@ public final class Snapshot {
                 kept.add(t);
             }
         }
-        return new Snapshot(kept, tracebackLimit, attributes);
+        return new Snapshot(kept, tracebackLimit, samplingInterval, attributes);
     }
 
     private static boolean keeps(List<BaseFilter> include, List<BaseFilter> exclude, Trace t) {
@@ -107,7 +176,7 @@ public final class Snapshot {
         return filterTraces(List.of(ExpectedFilter.DROP_EXPECTED));
     }
 
-    /** {@code statistics(key_type)}: non-cumulative statistics, largest first. */
+    /** {@code statistics(key_type)}: non-cumulative statistics, largest first (estimates when {@link #sampled()}). */
     public List<Statistic> statistics(String keyType) {
         return statistics(KeyType.of(keyType), false);
     }
@@ -172,25 +241,28 @@ public final class Snapshot {
                     + Formats.pyRepr(keyType.pythonName()));
         }
         Map<Object, Traceback> keys = new HashMap<>();
-        Map<Traceback, long[]> groups = new LinkedHashMap<>();
+        Map<Traceback, double[]> groups = new LinkedHashMap<>();
         for (Trace t : traces) {
+            long size = estimatedSize(t);
+            double count = estimatedCount(t);
             if (!cumulative) {
-                add(groups, keys.computeIfAbsent(t.traceback(), tb -> key(keyType, (Traceback) tb)), t.size());
+                add(groups, keys.computeIfAbsent(t.traceback(), tb -> key(keyType, (Traceback) tb)), size, count);
             } else {
                 for (Frame f : t.traceback()) {
-                    add(groups, keys.computeIfAbsent(f, fr -> key(keyType, (Frame) fr)), t.size());
+                    add(groups, keys.computeIfAbsent(f, fr -> key(keyType, (Frame) fr)), size, count);
                 }
             }
         }
         List<Statistic> stats = new ArrayList<>(groups.size());
-        groups.forEach((tb, sc) -> stats.add(new Statistic(tb, sc[0], sc[1])));
+        groups.forEach((tb, sc) -> stats.add(new Statistic(tb, (long) sc[0], Math.round(sc[1]))));
         return stats;
     }
 
-    private static void add(Map<Traceback, long[]> groups, Traceback key, long size) {
-        long[] sc = groups.computeIfAbsent(key, k -> new long[2]);
+    /** Sums in doubles: the sizes are whole and exact below 2^53 bytes, the counts weights when sampled. */
+    private static void add(Map<Traceback, double[]> groups, Traceback key, long size, double count) {
+        double[] sc = groups.computeIfAbsent(key, k -> new double[2]);
         sc[0] += size;
-        sc[1]++;
+        sc[1] += count;
     }
 
     private static Traceback key(KeyType keyType, Traceback tb) {
@@ -229,6 +301,7 @@ public final class Snapshot {
 
     @Override
     public String toString() {
-        return "<Snapshot traces=" + traces.size() + " traceback_limit=" + tracebackLimit + ">";
+        return "<Snapshot traces=" + traces.size() + " traceback_limit=" + tracebackLimit
+                + (sampled() ? " sampling_interval=" + samplingInterval + ">" : ">");
     }
 }

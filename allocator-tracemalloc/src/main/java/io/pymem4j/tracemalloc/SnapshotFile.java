@@ -19,7 +19,10 @@ import java.util.Map;
 final class SnapshotFile {
 
     static final int MAGIC = 0x504D544D;
-    static final int VERSION = 1;
+    /** The version this class writes for an exact snapshot, which every reader knows. */
+    static final int EXACT_VERSION = 1;
+    /** The version of a sampled snapshot (the interval after the limit), and the latest. */
+    static final int VERSION = 2;
 
     private SnapshotFile() {
     }
@@ -52,8 +55,11 @@ final class SnapshotFile {
         }
         try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(file), 1 << 16))) {
             out.writeInt(MAGIC);
-            out.writeInt(VERSION);
+            out.writeInt(s.sampled() ? VERSION : EXACT_VERSION);
             out.writeInt(s.tracebackLimit());
+            if (s.sampled()) {
+                out.writeLong(s.samplingInterval());
+            }
             out.writeInt(s.attributes().size());
             for (var e : s.attributes().entrySet()) {
                 writeString(out, e.getKey());
@@ -100,6 +106,10 @@ final class SnapshotFile {
                         + VERSION);
             }
             int limit = in.readInt();
+            long interval = version >= 2 ? in.readLong() : 0;
+            if (interval < 0) {
+                throw new IOException(file + " has a negative sampling interval " + interval);
+            }
             Map<String, String> attributes = new HashMap<>();
             for (int i = count(in); i > 0; i--) {
                 attributes.put(readString(in), readString(in));
@@ -133,7 +143,7 @@ final class SnapshotFile {
                 Traceback tb = tracebacks[in.readInt()];
                 traces.add(new Trace(domain, size, tb, (in.readByte() & 1) != 0));
             }
-            return new Snapshot(traces, limit, attributes);
+            return new Snapshot(traces, limit, interval, attributes);
         } catch (EOFException | ArrayIndexOutOfBoundsException e) {
             throw new IOException(file + " is a truncated or damaged tracemalloc snapshot", e);
         }

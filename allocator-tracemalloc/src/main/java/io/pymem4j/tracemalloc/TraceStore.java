@@ -22,6 +22,13 @@ import java.util.concurrent.ConcurrentHashMap;
  * The tables and counters are guarded by one lock, which every traced call takes after
  * capturing its stack outside it, and under which it re-checks {@link #tracing}
  * (gh-128679), so a {@code stop()} racing allocating threads is safe.
+ *
+ * <h2>Sampled tracing</h2>
+ * While {@link #samplingInterval} is not 0, the layer asks {@link #sample} whether a block
+ * is sampled (each thread's {@link ByteSampler} countdown) and traces only the sampled
+ * ones; the counters then add each sampled block's estimate ({@link ByteSampler#estimatedBytes})
+ * and its variance, and {@link #sampledAddresses} lets a free of an unsampled block skip
+ * the lock.
  */
 final class TraceStore {
 
@@ -37,6 +44,12 @@ final class TraceStore {
 
     /** What the layer reads on every call: while false, it forwards without tracing. */
     volatile boolean tracing;
+    /** The mean sampling interval in bytes while tracing is sampled; 0 while it is exact. */
+    volatile long samplingInterval;
+    /** Addresses that may hold a sampled block: read without the lock by sampled frees. */
+    final SampledAddresses sampledAddresses = new SampledAddresses();
+    /** Every thread's countdown to its next sample point. */
+    private final ThreadSamplers samplers = new ThreadSamplers();
     private volatile int tracebackLimit = 1;
     private volatile boolean countAllFrames;
     /** The frames left out beyond the machinery (a test framework's), or null. */
@@ -48,6 +61,11 @@ final class TraceStore {
     private final TracebackInterner tracebacks = new TracebackInterner();
     private long tracedMemory;
     private long peakTracedMemory;
+    /** The session's sampling interval (0: exact), the one the counters and snapshots use. */
+    private long interval;
+    /** The variance of {@link #tracedMemory}'s estimate, and its value at the peak; 0 when exact. */
+    private double tracedVariance;
+    private double peakVariance;
     private long generation;
     private boolean configured;
 
@@ -59,19 +77,31 @@ final class TraceStore {
 
     // ------------------------------------------------------------------ start and stop
 
-    /** Starts tracing with {@code nframe} frames per traceback; nothing when already tracing. */
-    void start(int nframe) {
+    /**
+     * Starts tracing with {@code nframe} frames per traceback, every block when
+     * {@code samplingInterval} is 0, else a sample of mean interval {@code samplingInterval}
+     * bytes; nothing when already tracing.
+     */
+    void start(int nframe, long samplingInterval) {
         synchronized (lock) {
-            startLocked(nframe);
+            startLocked(nframe, samplingInterval);
         }
     }
 
-    private void startLocked(int nframe) {
+    private void startLocked(int nframe, long samplingInterval) {
         if (!tracing) {
             tracebackLimit = nframe;
+            interval = samplingInterval;
             clearLocked();
+            samplers.newSession();
+            this.samplingInterval = samplingInterval;
             tracing = true;
-            log.debug("tracemalloc started, traceback limit {}", nframe);
+            if (samplingInterval == 0) {
+                log.debug("tracemalloc started, traceback limit {}", nframe);
+            } else {
+                log.debug("tracemalloc started, traceback limit {}, sampling every {} bytes on average", nframe,
+                        samplingInterval);
+            }
         }
     }
 
@@ -93,12 +123,15 @@ final class TraceStore {
         }
     }
 
-    /** Applies the runtime option, once: starts tracing with {@code nframe} frames when it is above 0. */
-    void configure(int nframe) {
+    /**
+     * Applies the runtime options, once: starts tracing with {@code nframe} frames when it is
+     * above 0, sampled when {@code samplingInterval} is.
+     */
+    void configure(int nframe, long samplingInterval) {
         synchronized (lock) {
             configured = true;
             if (nframe > 0) {
-                startLocked(nframe);
+                startLocked(nframe, samplingInterval);
             }
         }
     }
@@ -117,11 +150,28 @@ final class TraceStore {
 
     // ------------------------------------------------------------------ counters
 
-    /** The traced bytes and their peak; (0, 0) when not tracing. */
+    /** The traced bytes and their peak (estimates when sampled); (0, 0) when not tracing. */
     Tracemalloc.TracedMemory tracedMemory() {
         synchronized (lock) {
             return tracing ? new Tracemalloc.TracedMemory(tracedMemory, peakTracedMemory) : new Tracemalloc.TracedMemory(0, 0);
         }
+    }
+
+    /** {@link #tracedMemory()} with the standard errors of its estimates (0 when exact or not tracing). */
+    Tracemalloc.TracedMemoryEstimate tracedMemoryEstimate() {
+        synchronized (lock) {
+            if (!tracing) {
+                return new Tracemalloc.TracedMemoryEstimate(TracedEstimate.exact(0), TracedEstimate.exact(0), 0);
+            }
+            return new Tracemalloc.TracedMemoryEstimate(
+                    new TracedEstimate(tracedMemory, Math.sqrt(Math.max(0, tracedVariance))),
+                    new TracedEstimate(peakTracedMemory, Math.sqrt(Math.max(0, peakVariance))), interval);
+        }
+    }
+
+    /** The sampling interval of the session; 0 when exact or not tracing. */
+    long samplingInterval() {
+        return tracing ? samplingInterval : 0;
     }
 
     /** The peak becomes the current size; nothing when not tracing. */
@@ -129,6 +179,7 @@ final class TraceStore {
         synchronized (lock) {
             if (tracing) {
                 peakTracedMemory = tracedMemory;
+                peakVariance = tracedVariance;
             }
         }
     }
@@ -150,8 +201,11 @@ final class TraceStore {
         tracebacks.clear();
         frameTable.clear();
         frameEpoch++;
+        sampledAddresses.clear();
         tracedMemory = 0;
         peakTracedMemory = 0;
+        tracedVariance = 0;
+        peakVariance = 0;
         generation++;
     }
 
@@ -161,7 +215,8 @@ final class TraceStore {
             if (!tracing) {
                 return 0;
             }
-            long total = tracebacks.memoryUsage() + frameTable.size() * 160L;
+            long total = tracebacks.memoryUsage() + frameTable.size() * 160L
+                    + (interval == 0 ? 0 : SampledAddresses.memoryUsage());
             for (TraceTable t : runtimeTables) {
                 total += t.memoryUsage();
             }
@@ -182,6 +237,7 @@ final class TraceStore {
     Snapshot snapshot() {
         List<Trace> traces;
         int limit;
+        long sampledWith;
         synchronized (lock) {
             if (!tracing) {
                 throw new IllegalStateException(
@@ -202,8 +258,9 @@ final class TraceStore {
                 e.getValue().forEach(e.getKey(), traces::add);
             }
             limit = tracebackLimit;
+            sampledWith = interval;
         }
-        return new Snapshot(traces, limit);
+        return new Snapshot(traces, limit, sampledWith, Map.of());
     }
 
     /**
@@ -324,10 +381,19 @@ final class TraceStore {
      */
     void track(int domain, long address, long size) {
         requireTracing("track");
+        long sampling = samplingInterval;
+        if (sampling != 0 && !samplers.sample(size, sampling)) {
+            // Not sampled: the block replaces whatever was traced at that address.
+            synchronized (lock) {
+                requireTracing("track");
+                removeLocked(domain, address);
+            }
+            return;
+        }
         StackCapture c = capture();
         synchronized (lock) {
             requireTracing("track");
-            putLocked(domain, address, size, internLocked(c), c.expectedScopes > 0);
+            putLocked(domain, address, size, internLocked(c), c.expectedScopes > 0, false);
         }
     }
 
@@ -394,14 +460,19 @@ final class TraceStore {
                 : otherTables.computeIfAbsent(domain, d -> new TraceTable());
     }
 
-    private void putLocked(int domain, long address, long size, Traceback tb, boolean expected) {
-        long old = table(domain).put(address, size, tb, expected);
+    private void putLocked(int domain, long address, long size, Traceback tb, boolean expected, boolean recorded) {
+        long old = table(domain).put(address, size, tb, expected, recorded);
         if (old >= 0) {
-            tracedMemory -= old;
+            tracedMemory -= ByteSampler.estimatedBytes(old, interval);
+            tracedVariance -= ByteSampler.byteVariance(old, interval);
+        } else if (interval != 0) {
+            sampledAddresses.add(address);
         }
-        tracedMemory += size;
+        tracedMemory += ByteSampler.estimatedBytes(size, interval);
+        tracedVariance += ByteSampler.byteVariance(size, interval);
         if (tracedMemory > peakTracedMemory) {
             peakTracedMemory = tracedMemory;
+            peakVariance = tracedVariance;
         }
     }
 
@@ -413,24 +484,55 @@ final class TraceStore {
             return null;
         }
         Traceback tb = t.tracebackAt(slot);
-        tracedMemory -= t.sizeAt(slot);
-        t.removeAt(slot);
+        forgetLocked(t, slot, address);
         return tb;
+    }
+
+    /** Takes the trace in {@code slot} of {@code t} out of the table and the counters. */
+    private void forgetLocked(TraceTable t, int slot, long address) {
+        long size = t.sizeAt(slot);
+        tracedMemory -= ByteSampler.estimatedBytes(size, interval);
+        tracedVariance -= ByteSampler.byteVariance(size, interval);
+        t.removeAt(slot);
+        if (interval != 0) {
+            sampledAddresses.remove(address);
+        }
+    }
+
+    // ------------------------------------------------------------------ sampling
+
+    /** The layer's test while tracing is sampled: see {@link ThreadSamplers#sample}. */
+    boolean sample(long size, long interval) {
+        return samplers.sample(size, interval);
+    }
+
+    /** Makes the calling thread's sample points repeatable: its draws restart from {@code seed} (for tests). */
+    void seedSampler(long seed) {
+        samplers.seed(seed, samplingInterval);
     }
 
     /**
      * Traces a block the layer below just handed out. Returns false when the trace could not
      * be stored (the Java heap is exhausted): the layer then frees the block and returns
-     * NULL, as CPython does.
+     * NULL, as CPython does. {@code sampled}: the layer sampled the block (the session
+     * samples); a block is traced only by a session of the mode the layer saw.
      */
-    boolean addTrace(int domain, long address, long size) {
+    boolean addTrace(int domain, long address, long size, boolean sampled) {
         try {
             StackCapture c = captures.get();
             c.capture(tracebackLimit, countAllFrames, frameTable, frameEpoch, hiding);
+            // Whether a recording takes the event is asked first, so the trace can say so.
+            NativeAllocationEvent event = sampled ? NativeAllocationEvent.ifRecorded() : null;
+            long sampledWith = 0;
             synchronized (lock) {
-                if (tracing) {
-                    putLocked(domain, address, size, internLocked(c), c.expectedScopes > 0);
+                // The session may have changed since the layer looked: trace in the mode it chose only.
+                if (tracing && (interval != 0) == sampled) {
+                    putLocked(domain, address, size, internLocked(c), c.expectedScopes > 0, event != null);
+                    sampledWith = interval;
                 }
+            }
+            if (event != null && sampledWith != 0) {
+                event.commit(address, size, sampledWith, domain);
             }
             return true;
         } catch (OutOfMemoryError e) {
@@ -444,15 +546,25 @@ final class TraceStore {
      * thread can still find it during that free (see {@link StackCapture#freeingDomain}).
      */
     void free(int domain, PyMemAllocatorEx below, long address) {
-        Traceback tb;
-        int id;
+        Traceback tb = null;
+        int id = 0;
+        boolean recorded = false;
         synchronized (lock) {
-            tb = tracing ? removeLocked(domain, address) : null;
-            id = tb == null ? 0 : tracebacks.idOf(tb);
+            TraceTable t = tracing ? tableOrNull(domain) : null;
+            int slot = t == null ? -1 : t.find(address);
+            if (slot >= 0) {
+                tb = t.tracebackAt(slot);
+                id = tracebacks.idOf(tb);
+                recorded = t.recordedAt(slot);
+                forgetLocked(t, slot, address);
+            }
         }
         if (tb == null) {
             below.free(address);
             return;
+        }
+        if (recorded) {
+            NativeFreeEvent.emit(address, domain);
         }
         StackCapture c = captures.get();
         c.freeingDomain = domain;
@@ -475,19 +587,44 @@ final class TraceStore {
      * flag follows the block.
      */
     long realloc(int domain, PyMemAllocatorEx below, long ptr, long newSize) {
+        return realloc(domain, below, ptr, newSize, true, false);
+    }
+
+    /**
+     * A realloc while tracing is sampled: the new block is sampled as a malloc of
+     * {@code newSize} would be, and the old block's trace is looked for only when
+     * {@link #sampledAddresses} says it may have one; when neither, the call goes straight
+     * below.
+     */
+    long reallocSampled(int domain, PyMemAllocatorEx below, long ptr, long newSize, long interval) {
+        boolean sampleNew = samplers.sample(newSize, interval);
+        if (!sampleNew && (ptr == 0 || !sampledAddresses.mayContain(ptr))) {
+            return below.realloc(ptr, newSize);
+        }
+        return realloc(domain, below, ptr, newSize, sampleNew, true);
+    }
+
+    private long realloc(int domain, PyMemAllocatorEx below, long ptr, long newSize, boolean traceNew, boolean sampled) {
         StackCapture c = captures.get();
-        c.capture(tracebackLimit, countAllFrames, frameTable, frameEpoch, hiding);
+        if (traceNew) {
+            c.capture(tracebackLimit, countAllFrames, frameTable, frameEpoch, hiding);
+        }
         boolean scoped = c.expectedScopes > 0;
-        Traceback tb;
+        Traceback tb = null;
         long oldSize = -1;
         Traceback oldTb = null;
         boolean oldExpected = false;
+        boolean oldRecorded = false;
+        NativeAllocationEvent event = traceNew && sampled ? NativeAllocationEvent.ifRecorded() : null;
         long gen;
         int callId;
         int oldId = 0;
         synchronized (lock) {
-            tb = internLocked(c);
-            callId = tracebacks.lastId();
+            if (traceNew) {
+                tb = internLocked(c);
+            }
+            // The debug layer below reuses this capture as the traceback of the realloc's free.
+            callId = traceNew ? tracebacks.lastId() : 0;
             gen = generation;
             TraceTable t = tracing && ptr != 0 ? tableOrNull(domain) : null;
             int slot = t == null ? -1 : t.find(ptr);
@@ -496,8 +633,8 @@ final class TraceStore {
                 oldTb = t.tracebackAt(slot);
                 oldExpected = t.expectedAt(slot);
                 oldId = tracebacks.idOf(oldTb);
-                tracedMemory -= oldSize;
-                t.removeAt(slot);
+                oldRecorded = t.recordedAt(slot);
+                forgetLocked(t, slot, ptr);
             }
         }
         long result;
@@ -521,14 +658,24 @@ final class TraceStore {
         } finally {
             c.callTracebackId = 0;
         }
+        long sampledWith = 0;
         synchronized (lock) {
-            if (tracing) {
+            if (tracing && (interval != 0) == sampled) {
                 if (result != 0) {
-                    putLocked(domain, result, newSize, tb, oldExpected || scoped);
+                    if (traceNew) {
+                        putLocked(domain, result, newSize, tb, oldExpected || scoped, event != null);
+                        sampledWith = interval;
+                    }
                 } else if (oldSize >= 0 && generation == gen) {
-                    putLocked(domain, ptr, oldSize, oldTb, oldExpected);
+                    putLocked(domain, ptr, oldSize, oldTb, oldExpected, oldRecorded);
                 }
             }
+        }
+        if (oldRecorded && result != 0) {
+            NativeFreeEvent.emit(ptr, domain);
+        }
+        if (event != null && sampledWith != 0) {
+            event.commit(result, newSize, sampledWith, domain);
         }
         return result;
     }

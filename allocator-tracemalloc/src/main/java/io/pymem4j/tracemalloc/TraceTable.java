@@ -7,7 +7,8 @@ import java.util.function.Consumer;
  * The traces of one domain: an open-addressing table from block address to (size,
  * traceback, expected), with linear probing and backward-shift deletion (no tombstones).
  * Address 0 marks an empty slot. Slot {@code i} is {@code entries[2i]} (the address) and
- * {@code entries[2i + 1]} (the size, with the expected flag in its sign bit), side by side so
+ * {@code entries[2i + 1]} (the size, with the expected flag in its sign bit and the recorded
+ * flag in bit 62: sizes stay below 2^62), side by side so
  * that a lookup in a table too large for the caches costs one miss, not two; its traceback is
  * {@code tracebacks[i]}. About 20 bytes a slot with compressed references, at most 60% full.
  * Not thread-safe: {@link Tracemalloc} guards every table with its one lock.
@@ -16,6 +17,9 @@ final class TraceTable {
 
     private static final int INITIAL_CAPACITY = 64;
     private static final long EXPECTED_BIT = Long.MIN_VALUE;
+    /** The block's allocation is in a JFR recording ({@link NativeAllocationEvent}): its free goes there too. */
+    private static final long RECORDED_BIT = 1L << 62;
+    private static final long FLAG_BITS = EXPECTED_BIT | RECORDED_BIT;
     private static final long GOLDEN = 0x9E3779B97F4A7C15L;
 
     private long[] entries;
@@ -56,7 +60,11 @@ final class TraceTable {
     }
 
     long sizeAt(int slot) {
-        return entries[2 * slot + 1] & ~EXPECTED_BIT;
+        return entries[2 * slot + 1] & ~FLAG_BITS;
+    }
+
+    boolean recordedAt(int slot) {
+        return (entries[2 * slot + 1] & RECORDED_BIT) != 0;
     }
 
     boolean expectedAt(int slot) {
@@ -76,12 +84,12 @@ final class TraceTable {
      *
      * @return the size of the trace it replaced, or -1 when there was none
      */
-    long put(long key, long size, Traceback traceback, boolean expected) {
+    long put(long key, long size, Traceback traceback, boolean expected, boolean recorded) {
         if ((count + 1) * 5L > tracebacks.length * 3L) {
             rehash(tracebacks.length * 2);
         }
         int mask = tracebacks.length - 1;
-        long stored = expected ? size | EXPECTED_BIT : size;
+        long stored = (expected ? size | EXPECTED_BIT : size) | (recorded ? RECORDED_BIT : 0);
         for (int i = home(key); ; i = (i + 1) & mask) {
             long k = entries[2 * i];
             if (k == key) {

@@ -32,6 +32,30 @@ import java.util.WeakHashMap;
  *   <li>{@link #stop()} stops tracing and clears the traces but leaves the layer in the
  *       stack, where it costs a volatile read per call.</li>
  * </ul>
+ *
+ * <h2>Sampled tracing</h2>
+ * {@link #start(int, long)} with an interval {@code R} above 0 traces a sample of the
+ * blocks instead of all of them, cheap enough to stay on in production: each allocated
+ * byte has the same chance {@code 1/R} of being a sample point and a block is traced when
+ * one of its bytes is (so a block of {@code Z} bytes with probability
+ * {@code 1 - e^(-Z/R)}; large blocks almost always, small ones in proportion to their
+ * size). Each thread counts its bytes down to its next sample point, drawn from an
+ * exponential distribution of mean {@code R}; a block that is not sampled costs that
+ * subtraction, and its free one byte read. The runtime option {@value #SAMPLE_OPTION}
+ * (system property {@code pymem4j.tracemalloc.sample}, environment variable
+ * {@code PYMEM4J_TRACEMALLOC_SAMPLE}), a count of bytes with an optional k, m, g or t
+ * suffix ({@code 512k}), starts sampled tracing at the layer's creation with the frames of
+ * {@value #OPTION} (1 when that is not set). jemalloc, tcmalloc and Go's heap profiler
+ * sample the same way; 512 KiB is jemalloc's and Go's default.
+ *
+ * <p>Every figure is then an unbiased estimate: a sampled block of {@code Z} bytes stands
+ * for {@code Z / (1 - e^(-Z/R))} bytes and {@code 1 / (1 - e^(-Z/R))} blocks, applied per
+ * block before any sum. {@link #getTracedMemory()} adds those per block; a snapshot
+ * records the interval ({@link Snapshot#samplingInterval()}) and its statistics,
+ * comparisons and flame graph weigh each trace so; {@link #getTracedMemoryEstimate()} and
+ * {@link Snapshot#sizeEstimate()} give the standard error and the 95% interval
+ * ({@link TracedEstimate}). The traced peak is the peak of the estimate, which overstates
+ * the true peak by about as much as the noise of the estimate near it.
  * Allocators obtained with {@code runtime.getAllocator} before the layer was added keep
  * bypassing it, as a {@code PyMem_GetAllocator} copy does in C.
  *
@@ -60,6 +84,10 @@ public final class Tracemalloc {
     public static final String NAME = "tracemalloc";
     /** The runtime option that starts tracing at the layer's creation. */
     public static final String OPTION = "tracemalloc";
+    /** The runtime option that makes tracing sampled, with that mean interval in bytes, and starts it. */
+    public static final String SAMPLE_OPTION = "tracemalloc.sample";
+    /** The largest sampling interval: 1 TiB. */
+    public static final long MAX_SAMPLING_INTERVAL = 1L << 40;
     /** The largest traceback limit: {@code MAX_NFRAME}, {@code UINT16_MAX}. */
     public static final int MAX_NFRAME = 65535;
     /** The first line of {@link #formatBlockTraceback}. */
@@ -108,14 +136,32 @@ public final class Tracemalloc {
      *                                  allocators were replaced with {@code setAllocator})
      */
     public void start(int nframe) {
+        start(nframe, 0);
+    }
+
+    /**
+     * {@code start(nframe)} tracing a sample of the blocks, one sample point every
+     * {@code samplingIntervalBytes} allocated bytes on average (see the class doc); 0 traces
+     * every block, as {@link #start(int)}. Does nothing when already tracing (neither the
+     * limit nor the interval is changed).
+     *
+     * @throws IllegalArgumentException for a number of frames out of range, or an interval
+     *                                  below 0 or above {@value #MAX_SAMPLING_INTERVAL}
+     * @throws AllocatorSetupException  when the runtime refuses to add the layer
+     */
+    public void start(int nframe, long samplingIntervalBytes) {
         checkNframe(nframe);
+        if (samplingIntervalBytes < 0 || samplingIntervalBytes > MAX_SAMPLING_INTERVAL) {
+            throw new IllegalArgumentException("the sampling interval must be in range [0; " + MAX_SAMPLING_INTERVAL
+                    + "] bytes, not " + samplingIntervalBytes);
+        }
         PyMemRuntime rt = runtime();
         synchronized (startLock) {
             var spec = rt.stackSpec();
             if (!spec.hasHook(NAME)) {
                 rt.setupAllocators(spec.withHook(NAME).name());
             }
-            store.start(nframe);
+            store.start(nframe, samplingIntervalBytes);
         }
     }
 
@@ -133,6 +179,11 @@ public final class Tracemalloc {
     /** {@code is_tracing()}. */
     public boolean isTracing() {
         return store.tracing;
+    }
+
+    /** The mean sampling interval in bytes while tracing is sampled; 0 while it is exact or off. */
+    public long getSamplingInterval() {
+        return store.samplingInterval();
     }
 
     /** {@code get_traceback_limit()}: the limit of the last start, 1 before any. */
@@ -163,12 +214,34 @@ public final class Tracemalloc {
         store.hideFrames(prefixes.isEmpty() ? null : new FrameHiding(prefixes));
     }
 
-    /** Called by the layer's hook at its creation: starts tracing if the runtime option says so, once per runtime. */
+    /** Called by the layer's hook at its creation: starts tracing if the runtime options say so, once per runtime. */
     void applyConfiguration() {
         if (store.configured()) {
             return;
         }
-        store.configure(parseOption(runtime().option(OPTION)));
+        PyMemRuntime rt = runtime();
+        int nframe = parseOption(rt.option(OPTION));
+        long interval = parseSampleOption(rt.option(SAMPLE_OPTION));
+        store.configure(interval > 0 && nframe == 0 ? 1 : nframe, interval);
+    }
+
+    /**
+     * A {@value #SAMPLE_OPTION} value: a count of bytes with an optional k, m, g or t suffix;
+     * 0 when not set, empty or 0 (exact tracing).
+     *
+     * @throws AllocatorSetupException for anything else, naming the setting
+     */
+    static long parseSampleOption(String value) {
+        if (value == null || value.isBlank()) {
+            return 0;
+        }
+        long n = io.pymem4j.spi.BlockLimit.bytes(value);
+        if (n < 0 || n > MAX_SAMPLING_INTERVAL) {
+            throw new AllocatorSetupException("tracemalloc sampling option (pymem4j." + SAMPLE_OPTION
+                    + " / PYMEM4J_TRACEMALLOC_SAMPLE) '" + value + "': expected a mean interval in bytes from 0 to 1t,"
+                    + " such as 524288 or 512k");
+        }
+        return n;
     }
 
     static int parseOption(String value) {
@@ -207,9 +280,27 @@ public final class Tracemalloc {
     public record TracedMemory(long current, long peak) {
     }
 
-    /** {@code get_traced_memory()}: the traced bytes and their peak; (0, 0) when not tracing. */
+    /**
+     * {@code get_traced_memory()}: the traced bytes and their peak; (0, 0) when not tracing.
+     * Estimates while tracing is sampled (see the class doc).
+     */
     public TracedMemory getTracedMemory() {
         return store.tracedMemory();
+    }
+
+    /**
+     * {@link #getTracedMemory()} with standard errors and 95% intervals.
+     *
+     * @param current          the traced bytes now
+     * @param peak             the peak, with the standard error the estimate had when it peaked
+     * @param samplingInterval the session's sampling interval; 0 when exact (the errors are then 0)
+     */
+    public record TracedMemoryEstimate(TracedEstimate current, TracedEstimate peak, long samplingInterval) {
+    }
+
+    /** {@link #getTracedMemory()} with the standard error of each figure: 0 when tracing is exact or off. */
+    public TracedMemoryEstimate getTracedMemoryEstimate() {
+        return store.tracedMemoryEstimate();
     }
 
     /** {@code reset_peak()}: the peak becomes the current size; nothing when not tracing. */
@@ -355,6 +446,8 @@ public final class Tracemalloc {
 
     @Override
     public String toString() {
-        return "Tracemalloc[tracing=" + store.tracing + ", tracebackLimit=" + store.tracebackLimit() + "]";
+        long interval = store.samplingInterval();
+        return "Tracemalloc[tracing=" + store.tracing + ", tracebackLimit=" + store.tracebackLimit()
+                + (interval == 0 ? "" : ", samplingInterval=" + interval) + "]";
     }
 }

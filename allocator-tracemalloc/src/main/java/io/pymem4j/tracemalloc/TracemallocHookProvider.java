@@ -30,7 +30,7 @@ public final class TracemallocHookProvider implements HookProvider {
     /** The options this layer reads. */
     @Override
     public Set<String> optionKeys() {
-        return Set.of(Tracemalloc.OPTION);
+        return Set.of(Tracemalloc.OPTION, Tracemalloc.SAMPLE_OPTION);
     }
 
     @Override
@@ -45,12 +45,15 @@ public final class TracemallocHookProvider implements HookProvider {
 
     /**
      * {@value Tracemalloc#OPTION} = N >= 1 puts the layer on any stack, as
-     * {@code PYTHONTRACEMALLOC} starts tracing whatever {@code PYTHONMALLOC} says; a bad
-     * value fails the set-up with the setting named.
+     * {@code PYTHONTRACEMALLOC} starts tracing whatever {@code PYTHONMALLOC} says, and so
+     * does {@value Tracemalloc#SAMPLE_OPTION} above 0; a bad value fails the set-up with the
+     * setting named.
      */
     @Override
     public boolean enabledByConfiguration(RuntimeView runtime) {
-        return Tracemalloc.parseOption(runtime.option(Tracemalloc.OPTION)) > 0;
+        // Both parsed (no short circuit), so that a bad value of either fails the set-up.
+        return Tracemalloc.parseOption(runtime.option(Tracemalloc.OPTION)) > 0
+                | Tracemalloc.parseSampleOption(runtime.option(Tracemalloc.SAMPLE_OPTION)) > 0;
     }
 
     /**

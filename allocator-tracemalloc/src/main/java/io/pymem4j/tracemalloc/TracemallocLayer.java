@@ -8,8 +8,11 @@ import io.pymem4j.spi.UsableSize;
  * The {@code tracemalloc} hook over one domain: forwards every call to the allocator below
  * and, while its tracer is tracing, records or forgets the block's trace in the tracer's
  * {@link TraceStore}. Blocks pass through unchanged (the layer is transparent). While not
- * tracing, a call costs one read of a volatile flag. Aligned allocations are traced as
- * malloc's; usable sizes are the layer below's.
+ * tracing, a call costs one read of a volatile flag. While tracing is sampled, an
+ * allocation of a block that is not sampled costs a second volatile read and the thread's
+ * countdown ({@link TraceStore#sample}), and a free of one a byte read
+ * ({@link SampledAddresses}). Aligned allocations are traced as malloc's; usable sizes are
+ * the layer below's.
  */
 final class TracemallocLayer implements PyMemAllocatorEx, AlignedAllocation, UsableSize {
 
@@ -29,9 +32,18 @@ final class TracemallocLayer implements PyMemAllocatorEx, AlignedAllocation, Usa
     @Override
     public long malloc(long size) {
         long p = below.malloc(size);
-        if (p != 0 && tracer.tracing && !tracer.addTrace(domain, p, size)) {
-            below.free(p);
-            return 0;
+        if (p != 0 && tracer.tracing) {
+            long interval = tracer.samplingInterval;
+            boolean traced;
+            if (interval == 0) {
+                traced = tracer.addTrace(domain, p, size, false);
+            } else {
+                traced = !tracer.sample(size, interval) || tracer.addTrace(domain, p, size, true);
+            }
+            if (!traced) {
+                below.free(p);
+                return 0;
+            }
         }
         return p;
     }
@@ -39,9 +51,19 @@ final class TracemallocLayer implements PyMemAllocatorEx, AlignedAllocation, Usa
     @Override
     public long calloc(long nelem, long elsize) {
         long p = below.calloc(nelem, elsize);
-        if (p != 0 && tracer.tracing && !tracer.addTrace(domain, p, nelem * elsize)) {
-            below.free(p);
-            return 0;
+        if (p != 0 && tracer.tracing) {
+            long size = nelem * elsize;
+            long interval = tracer.samplingInterval;
+            boolean traced;
+            if (interval == 0) {
+                traced = tracer.addTrace(domain, p, size, false);
+            } else {
+                traced = !tracer.sample(size, interval) || tracer.addTrace(domain, p, size, true);
+            }
+            if (!traced) {
+                below.free(p);
+                return 0;
+            }
         }
         return p;
     }
@@ -53,9 +75,18 @@ final class TracemallocLayer implements PyMemAllocatorEx, AlignedAllocation, Usa
                     + ", cannot align a block to " + alignment + " bytes");
         }
         long p = aligned.alignedMalloc(alignment, size);
-        if (p != 0 && tracer.tracing && !tracer.addTrace(domain, p, size)) {
-            below.free(p);
-            return 0;
+        if (p != 0 && tracer.tracing) {
+            long interval = tracer.samplingInterval;
+            boolean traced;
+            if (interval == 0) {
+                traced = tracer.addTrace(domain, p, size, false);
+            } else {
+                traced = !tracer.sample(size, interval) || tracer.addTrace(domain, p, size, true);
+            }
+            if (!traced) {
+                below.free(p);
+                return 0;
+            }
         }
         return p;
     }
@@ -70,12 +101,17 @@ final class TracemallocLayer implements PyMemAllocatorEx, AlignedAllocation, Usa
         if (!tracer.tracing) {
             return below.realloc(ptr, newSize);
         }
+        long interval = tracer.samplingInterval;
+        if (interval != 0) {
+            return tracer.reallocSampled(domain, below, ptr, newSize, interval);
+        }
         return tracer.realloc(domain, below, ptr, newSize);
     }
 
     @Override
     public void free(long ptr) {
-        if (tracer.tracing && ptr != 0) {
+        if (tracer.tracing && ptr != 0
+                && (tracer.samplingInterval == 0 || tracer.sampledAddresses.mayContain(ptr))) {
             tracer.free(domain, below, ptr);
         } else {
             below.free(ptr);

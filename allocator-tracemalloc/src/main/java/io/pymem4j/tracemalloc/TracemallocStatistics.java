@@ -13,6 +13,7 @@ import java.util.Optional;
  * all domains), the tracer's own memory, and per domain the traced bytes and blocks now,
  * summed from a snapshot (a copy of every trace, so a read costs time in proportion to the
  * live blocks). tracemalloc keeps one peak for all domains, so there is no per-domain peak.
+ * While tracing is sampled, the bytes and blocks are estimates (see {@link Tracemalloc}).
  */
 public final class TracemallocStatistics implements RuntimeStatistics {
 
@@ -30,6 +31,7 @@ public final class TracemallocStatistics implements RuntimeStatistics {
         boolean tracing = tm.isTracing();
         figures.put("tracemalloc.tracing", tracing ? 1L : 0L);
         figures.put("tracemalloc.tracebackLimit", (long) tm.getTracebackLimit());
+        figures.put("tracemalloc.samplingInterval", tm.getSamplingInterval());
         Tracemalloc.TracedMemory traced = tm.getTracedMemory();
         figures.put("tracemalloc.current", traced.current());
         figures.put("tracemalloc.peak", traced.peak());
@@ -38,11 +40,16 @@ public final class TracemallocStatistics implements RuntimeStatistics {
         long[] blocks = new long[bytes.length];
         if (tracing) {
             try {
-                for (Trace t : tm.takeSnapshot().traces()) {
+                Snapshot s = tm.takeSnapshot();
+                double[] weights = new double[bytes.length];
+                for (Trace t : s.traces()) {
                     if (t.domain() >= 0 && t.domain() < bytes.length) {
-                        bytes[t.domain()] += t.size();
-                        blocks[t.domain()]++;
+                        bytes[t.domain()] += s.estimatedSize(t);
+                        weights[t.domain()] += s.estimatedCount(t);
                     }
+                }
+                for (int d = 0; d < blocks.length; d++) {
+                    blocks[d] = Math.round(weights[d]);
                 }
             } catch (IllegalStateException stoppedMeanwhile) {
                 // Tracing stopped between the two calls: every trace is gone, the sums are 0.

@@ -71,6 +71,59 @@
  * it ({@code CaptureCost} in this module's tests measures a pair; {@code docs/design-notes.md}
  * in the repository has the figures).
  *
+ * <h2>Sampled tracing</h2>
+ * {@link io.pymem4j.tracemalloc.Tracemalloc#start(int, long)} (or the option
+ * {@code tracemalloc.sample}) traces a sample of the blocks, so that tracing can stay on in
+ * production:
+ * <pre>
+ *   malloc(n) ──► p = below.malloc(n)
+ *                 tracing? ─no─► return p                       (one volatile read)
+ *                 sampled? ─no─► exact tracing, as above
+ *                 this thread's countdown -= max(n, 1)          (ByteSampler, a field)
+ *                 countdown &gt; 0 ──► return p                    not sampled: done
+ *                 else: countdown = new exponential draw (mean R); capture, trace
+ *                       p as above, and count p in SampledAddresses
+ *
+ *   free(p) ────► SampledAddresses[(p &gt;&gt;&gt; 4) mod 2^16] == 0 ──► below.free(p)
+ *                 else: the locked lookup and removal of the exact mode
+ * </pre>
+ * <b>Which blocks.</b> Each thread counts its allocated bytes down to its next sample
+ * point, drawn from an exponential distribution of mean {@code R} (see
+ * {@code ByteSampler}): a block of {@code Z} bytes is sampled with
+ * probability {@code p = 1 - e^(-Z/R)}, independently of the others, one random draw per
+ * sample. A thread finds its countdown through a 256-slot table indexed by its thread id,
+ * not a {@code ThreadLocal} (see {@code ThreadSamplers}).
+ *
+ * <p><b>Estimates.</b> A sampled block stands for {@code Z/p} bytes and {@code 1/p} blocks,
+ * applied per block before any sum (the traced-memory counters, snapshot statistics,
+ * comparisons, flame graphs, the MXBean figures), which makes every sum unbiased; the
+ * standard error and the 95% interval are in {@link io.pymem4j.tracemalloc.TracedEstimate}.
+ *
+ * <p><b>Cheap frees.</b> A free must tell whether its block was sampled, and nearly none
+ * were. tcmalloc tags its sampled blocks in its page map; this layer is transparent and
+ * can be added to a runtime with live blocks, so it cannot put a header or a tag on them.
+ * It keeps a counting filter instead,
+ * {@code SampledAddresses}: 65536 byte counters over the addresses,
+ * 16 bytes apart, incremented and decremented with the traces under the lock. A counter
+ * of 0 is an exact "not sampled", read with one plain byte load, no lock and no hash-map
+ * lookup; a free that finds its counter above 0 takes the exact mode's locked path, which
+ * finds the trace or not. With {@code L} sampled blocks live, at most about
+ * {@code L / 65536} of the frees of unsampled blocks take that path. A realloc does both: the
+ * countdown for the new size, the filter for the old block, and goes straight below when
+ * neither says otherwise.
+ *
+ * <h2>JFR events</h2>
+ * While tracing is sampled, each sampled allocation can be a JFR event
+ * {@code io.pymem4j.NativeAllocation} (address, size, estimated weight in bytes, sampling
+ * interval, domain, and the Java stack JFR records) and each free of a sampled block an
+ * {@code io.pymem4j.NativeFree} (address, domain), so {@code jfr print}, {@code jfr view} and
+ * JDK Mission Control show native allocations by Java stack, and the allocations without a
+ * free are the sampled blocks still live. Both are off unless a recording enables them
+ * ({@code -XX:StartFlightRecording:+io.pymem4j.NativeAllocation#enabled=true,...}); the
+ * allocation event is throttled to 300 a second by default ({@code #throttle}). An event
+ * costs nothing on the allocations that are not sampled, and one
+ * {@code shouldCommit()} test on those that are while no recording wants it.
+ *
  * <h2>Flame graphs</h2>
  * {@link io.pymem4j.tracemalloc.FlameGraph} draws a snapshot's bytes by traceback, or the
  * change between two snapshots, as an interactive flame graph in one self-contained HTML
@@ -95,6 +148,8 @@
  *   <tr><th>key</th><th>{@code Tracemalloc}</th></tr>
  *   <tr><td>{@code tracemalloc.tracing}</td><td>{@code is_tracing()}: 1 or 0</td></tr>
  *   <tr><td>{@code tracemalloc.tracebackLimit}</td><td>{@code get_traceback_limit()}</td></tr>
+ *   <tr><td>{@code tracemalloc.samplingInterval}</td><td>the mean sampling interval in bytes:
+ *       0 when tracing every block; above 0, the figures below are estimates</td></tr>
  *   <tr><td>{@code tracemalloc.current}, {@code tracemalloc.peak}</td>
  *       <td>{@code get_traced_memory()}, over all domains</td></tr>
  *   <tr><td>{@code tracemalloc.memory}</td><td>{@code get_tracemalloc_memory()}</td></tr>

@@ -33,6 +33,7 @@ class TracemallocStatisticsTest {
             assertEquals(Map.ofEntries(
                     Map.entry("tracemalloc.tracing", 1L),
                     Map.entry("tracemalloc.tracebackLimit", 5L),
+                    Map.entry("tracemalloc.samplingInterval", 0L),
                     Map.entry("tracemalloc.current", 1300L),
                     Map.entry("tracemalloc.peak", 1300L),
                     Map.entry("tracemalloc.memory", tm.getTracemallocMemory()),
@@ -73,6 +74,7 @@ class TracemallocStatisticsTest {
             assertEquals(Map.ofEntries(
                     Map.entry("tracemalloc.tracing", 0L),
                     Map.entry("tracemalloc.tracebackLimit", 1L),
+                    Map.entry("tracemalloc.samplingInterval", 0L),
                     Map.entry("tracemalloc.current", 0L),
                     Map.entry("tracemalloc.peak", 0L),
                     Map.entry("tracemalloc.memory", 0L),
@@ -82,6 +84,24 @@ class TracemallocStatisticsTest {
                     Map.entry("tracemalloc.MEM.blocks", 0L),
                     Map.entry("tracemalloc.OBJ.current", 0L),
                     Map.entry("tracemalloc.OBJ.blocks", 0L)), statistics(reg.objectName()));
+        }
+    }
+
+    @Test
+    void aSampledRuntimeShowsItsIntervalAndEstimates() {
+        PyMemRuntime rt = PyMemRuntime.create("malloc+tracemalloc");
+        Tracemalloc tm = Tracemalloc.of(rt);
+        tm.start(1, 4096);
+        try (var reg = PyMemManagement.register(rt)) {
+            long big = rt.rawMalloc(100 * 4096); // sampled but for a chance of e^-100, and weighing 1
+            Map<String, Long> f = statistics(reg.objectName());
+            assertEquals(4096L, f.get("tracemalloc.samplingInterval"));
+            assertEquals(100L * 4096, f.get("tracemalloc.RAW.current"));
+            assertEquals(1L, f.get("tracemalloc.RAW.blocks"));
+            assertEquals(100L * 4096, f.get("tracemalloc.current"));
+            rt.rawFree(big);
+        } finally {
+            tm.stop();
         }
     }
 

@@ -1,6 +1,7 @@
 package io.pymem4j.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.pymem4j.api.PyMemAllocatorDomain;
 import io.pymem4j.pymalloc.Pymalloc;
@@ -11,7 +12,9 @@ import io.pymem4j.replay.TraceFile;
 import io.pymem4j.replay.TraceFormatException;
 import io.pymem4j.replay.TraceOp;
 import io.pymem4j.runtime.PyMemRuntime;
+import io.pymem4j.spi.BlockLimit;
 import io.pymem4j.tracemalloc.Statistic;
+import io.pymem4j.tracemalloc.TracedEstimate;
 import io.pymem4j.tracemalloc.Tracemalloc;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -46,7 +49,10 @@ import java.util.stream.Collectors;
  * the trace, before the replayer frees the blocks the process never freed),
  * {@code traced_per_domain} (those blocks by domain: {@code {"RAW": {"size": S, "count": N}, ...}}), {@code top_stats}
  * (the first {@code --top} of {@code statistics('lineno')}: file, line, size, count) and,
- * with {@code --flamegraph}, {@code flamegraph_file}.
+ * with {@code --flamegraph}, {@code flamegraph_file}. With {@code --tracemalloc-sample R}
+ * the traced figures are estimates, and the object also has {@code sampling_interval} (R
+ * in bytes) and {@code traced_peak_interval} and {@code traced_current_interval}, each the
+ * estimate's 95% interval {@code [low, high]} in bytes.
  */
 @Command(name = "replay",
         description = {"Replays a .pymt allocation trace through an allocator stack and reports its speed and peak RSS.",
@@ -93,11 +99,19 @@ final class ReplayCommand implements Callable<Integer> {
             + " no Python tracebacks. Timings then include the tracing.")
     private Integer tracemalloc;
 
-    @Option(names = "--top", paramLabel = "K", description = "With --tracemalloc: how many lines of the snapshot's"
+    @Option(names = "--tracemalloc-sample", paramLabel = "SIZE", description = "Trace a sample of the blocks instead"
+            + " (the whole replay, with --tracemalloc N frames, else 1): one sample point every SIZE allocated bytes on"
+            + " average (a k, m, g or t suffix: 512k); the traced figures and top statistics are then unbiased"
+            + " estimates, reported with their 95% intervals.")
+    private String tracemallocSample;
+
+    @Option(names = "--top", paramLabel = "K", description = "With --tracemalloc or --tracemalloc-sample: how many"
+            + " lines of the snapshot's"
             + " statistics('lineno') to print. Default: " + DEFAULT_TOP + ".")
     private Integer top;
 
-    @Option(names = "--flamegraph", paramLabel = "FILE", description = "With --tracemalloc: write the snapshot as an"
+    @Option(names = "--flamegraph", paramLabel = "FILE", description = "With --tracemalloc or --tracemalloc-sample:"
+            + " write the snapshot as an"
             + " interactive flame graph of bytes by traceback, one self-contained HTML file.")
     private Path flamegraph;
 
@@ -109,7 +123,7 @@ final class ReplayCommand implements Callable<Integer> {
         if (runs < 1) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--runs must be 1 or more, not " + runs);
         }
-        checkTracingOptions();
+        long samplingInterval = checkTracingOptions();
         if (trace != null && trace.toString().isEmpty()) {
             throw new CommandLine.ParameterException(spec.commandLine(), "the TRACE path is empty: give a .pymt file,"
                     + " or no TRACE for the bundled trace");
@@ -121,7 +135,8 @@ final class ReplayCommand implements Callable<Integer> {
         // Set the stack up before the (slower) decoding, so a bad name fails at once.
         PyMemRuntime runtime = PyMemRuntime.builder().allocator(name).gil(gil).build();
         TraceFile decoded = readTrace();
-        ReplayTracing tracing = tracemalloc == null ? null : ReplayTracing.start(runtime, tracemalloc);
+        ReplayTracing tracing = tracemalloc == null && tracemallocSample == null ? null
+                : ReplayTracing.start(runtime, tracemalloc == null ? 1 : tracemalloc, samplingInterval);
         Optional<Pymalloc> pymalloc = Pymalloc.find(runtime);
         Runnable atEnd = () -> {
             if (tracing != null) {
@@ -139,7 +154,7 @@ final class ReplayCommand implements Callable<Integer> {
                     + " failed: " + e.getMessage(), e);
         }
         Long arenaBytesPeak = pymalloc.map(p -> p.stats().arenaBytesPeak()).orElse(null);
-        long tracedPeak = tracing == null ? 0 : tracing.peakBytes();
+        TracedEstimate tracedPeak = tracing == null ? TracedEstimate.exact(0) : tracing.peak();
         if (tracing != null) {
             tracing.stop();
             if (flamegraph != null) {
@@ -161,19 +176,30 @@ final class ReplayCommand implements Callable<Integer> {
         return 0;
     }
 
-    private void checkTracingOptions() {
-        if (tracemalloc == null) {
+    /** Checks the tracing options; returns the sampling interval, 0 for exact tracing. */
+    private long checkTracingOptions() {
+        if (tracemalloc == null && tracemallocSample == null) {
             String orphan = top != null ? "--top" : flamegraph != null ? "--flamegraph" : null;
             if (orphan != null) {
-                throw new CommandLine.ParameterException(spec.commandLine(), orphan + " needs --tracemalloc N");
+                throw new CommandLine.ParameterException(spec.commandLine(), orphan
+                        + " needs --tracemalloc N or --tracemalloc-sample SIZE");
             }
-        } else if (tracemalloc < 1 || tracemalloc > Tracemalloc.MAX_NFRAME) {
+        } else if (tracemalloc != null && (tracemalloc < 1 || tracemalloc > Tracemalloc.MAX_NFRAME)) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--tracemalloc must be in range [1; "
                     + Tracemalloc.MAX_NFRAME + "], not " + tracemalloc);
         }
         if (top != null && top < 1) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--top must be 1 or more, not " + top);
         }
+        if (tracemallocSample == null) {
+            return 0;
+        }
+        long interval = BlockLimit.bytes(tracemallocSample);
+        if (interval < 1 || interval > Tracemalloc.MAX_SAMPLING_INTERVAL) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--tracemalloc-sample must be a mean interval"
+                    + " in bytes from 1 to 1t, such as 524288 or 512k, not '" + tracemallocSample + "'");
+        }
+        return interval;
     }
 
     /**
@@ -237,7 +263,8 @@ final class ReplayCommand implements Callable<Integer> {
         }
     }
 
-    private void printReport(PrintWriter out, TraceFile t, ReplayResult r, ReplayTracing tracing, long tracedPeak) {
+    private void printReport(PrintWriter out, TraceFile t, ReplayResult r, ReplayTracing tracing,
+            TracedEstimate tracedPeak) {
         StringBuilder perDomain = new StringBuilder();
         for (PyMemAllocatorDomain d : PyMemAllocatorDomain.values()) {
             perDomain.append(perDomain.isEmpty() ? "" : ", ").append(d).append(' ').append(grouped(t.count(d)));
@@ -251,10 +278,21 @@ final class ReplayCommand implements Callable<Integer> {
         report.row("events/s", grouped(Math.round(r.eventsPerSecond())) + " (median run)");
         report.row("peak RSS", r.peakRssKib() < 0 ? "unknown (no /proc/self/status)"
                 : grouped(r.peakRssKib()) + " KiB (" + grouped(r.baseRssKib()) + " KiB before the timed runs)");
-        if (tracing != null) {
-            report.row("traced", "peak " + grouped(tracedPeak) + " B; at the end of the trace "
+        if (tracing != null && tracing.samplingInterval() != 0) {
+            TracedEstimate current = tracing.currentAtEnd();
+            report.row("sampled", "one sample every " + grouped(tracing.samplingInterval()) + " B on average: the traced"
+                    + " figures are estimates, ± half their 95% interval; " + grouped(tracing.sampledBlocksAtEnd())
+                    + " sampled blocks live at the end of the trace");
+            report.row("traced", "peak ~" + grouped(tracedPeak.rounded()) + " ± " + grouped(Math.round(tracedPeak.halfWidth()))
+                    + " B; at the end of the trace ~" + grouped(current.rounded()) + " ± "
+                    + grouped(Math.round(current.halfWidth())) + " B in ~" + grouped(tracing.blocksAtEnd())
+                    + " blocks; traceback limit " + tracing.tracebackLimit() + " (Java frames of the replay)");
+        } else if (tracing != null) {
+            report.row("traced", "peak " + grouped(tracedPeak.rounded()) + " B; at the end of the trace "
                     + grouped(tracing.currentBytesAtEnd()) + " B in " + grouped(tracing.blocksAtEnd())
                     + " blocks; traceback limit " + tracing.tracebackLimit() + " (Java frames of the replay)");
+        }
+        if (tracing != null) {
             String traced = tracing.perDomainAtEnd().entrySet().stream()
                     .map(e -> e.getKey() + " " + grouped(e.getValue().size()) + " B in " + grouped(e.getValue().count())
                             + (e.getValue().count() == 1 ? " block" : " blocks"))
@@ -264,7 +302,8 @@ final class ReplayCommand implements Callable<Integer> {
         report.print(out, "");
         if (tracing != null) {
             out.println();
-            out.println("[ Top " + topCount() + " ]");
+            out.println("[ Top " + topCount() + " ]" + (tracing.samplingInterval() == 0 ? ""
+                    : " (estimated from samples every " + grouped(tracing.samplingInterval()) + " B on average)"));
             for (Statistic s : tracing.top(topCount())) {
                 out.println(s);
             }
@@ -288,7 +327,8 @@ final class ReplayCommand implements Callable<Integer> {
         return String.format(Locale.ROOT, "%,d", n);
     }
 
-    private String toJson(TraceFile t, ReplayResult r, Long arenaBytesPeak, ReplayTracing tracing, long tracedPeak) {
+    private String toJson(TraceFile t, ReplayResult r, Long arenaBytesPeak, ReplayTracing tracing,
+            TracedEstimate tracedPeak) {
         ObjectMapper mapper = new ObjectMapper();
         ObjectNode o = mapper.createObjectNode();
         o.put("allocator", r.allocator());
@@ -323,9 +363,14 @@ final class ReplayCommand implements Callable<Integer> {
         }
         if (tracing != null) {
             o.put("traceback_limit", tracing.tracebackLimit());
-            o.put("traced_peak_bytes", tracedPeak);
+            o.put("traced_peak_bytes", tracedPeak.rounded());
             o.put("traced_current_bytes", tracing.currentBytesAtEnd());
             o.put("traced_blocks", tracing.blocksAtEnd());
+            if (tracing.samplingInterval() != 0) {
+                o.put("sampling_interval", tracing.samplingInterval());
+                interval(o.putArray("traced_peak_interval"), tracedPeak);
+                interval(o.putArray("traced_current_interval"), tracing.currentAtEnd());
+            }
             ObjectNode tracedPerDomain = o.putObject("traced_per_domain");
             tracing.perDomainAtEnd().forEach((d, v) -> tracedPerDomain.putObject(d.name())
                     .put("size", v.size()).put("count", v.count()));
@@ -342,6 +387,11 @@ final class ReplayCommand implements Callable<Integer> {
             }
         }
         return o.toString();
+    }
+
+    private static void interval(ArrayNode a, TracedEstimate e) {
+        a.add(Math.round(e.low()));
+        a.add(Math.round(e.high()));
     }
 
     private static double round3(double v) {

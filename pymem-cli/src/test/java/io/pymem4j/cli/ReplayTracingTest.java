@@ -144,10 +144,44 @@ class ReplayTracingTest {
     void topAndFlamegraphNeedTracemalloc() throws IOException {
         CliRun top = replay("malloc", "--top", "3");
         assertEquals(2, top.status());
-        assertTrue(top.err().startsWith("--top needs --tracemalloc N\n"), top.err());
+        assertTrue(top.err().startsWith("--top needs --tracemalloc N or --tracemalloc-sample SIZE\n"), top.err());
         CliRun graph = replay("malloc", "--flamegraph", dir.resolve("x.html").toString());
         assertEquals(2, graph.status());
-        assertTrue(graph.err().startsWith("--flamegraph needs --tracemalloc N\n"), graph.err());
+        assertTrue(graph.err().startsWith("--flamegraph needs --tracemalloc N or --tracemalloc-sample SIZE\n"),
+                graph.err());
+    }
+
+    @Test
+    void tracemallocSampleAloneTracesASampleAndMarksTheTopStatisticsAsEstimates() throws IOException {
+        // One sample point a byte on average: the 64-byte block is sampled but for a chance of e^-64.
+        CliRun r = replay("malloc", "--tracemalloc-sample", "1", "--top", "1");
+        assertEquals(0, r.status(), r.err());
+        List<String> lines = r.out().lines().toList();
+        int at = lines.indexOf("[ Top 1 ] (estimated from samples every 1 B on average)");
+        assertTrue(at > 0, r.out());
+        assertTrue(lines.get(at + 1).matches("io/pymem4j/replay/ReplayEngine\\.java:\\d+: size=64 B, count=1, average=64 B"),
+                lines.get(at + 1));
+        assertTrue(r.out().contains("\nsampled    one sample every 1 B on average: the traced figures are estimates"),
+                r.out());
+    }
+
+    @Test
+    void tracemallocSampleJsonGivesTheIntervalAndTheEstimatesIntervals() throws IOException {
+        JsonNode o = json(replay("malloc", "--tracemalloc", "2", "--tracemalloc-sample", "1", "--json"));
+        assertEquals(1, o.get("sampling_interval").asLong());
+        assertEquals(2, o.get("traceback_limit").asInt());
+        assertEquals(2, o.get("traced_peak_interval").size());
+        JsonNode current = o.get("traced_current_interval");
+        assertTrue(current.get(0).asLong() <= o.get("traced_current_bytes").asLong()
+                && o.get("traced_current_bytes").asLong() <= current.get(1).asLong(), o.toString());
+    }
+
+    @Test
+    void aBadTracemallocSampleIsAUsageError() throws IOException {
+        CliRun r = replay("malloc", "--tracemalloc-sample", "often");
+        assertEquals(2, r.status());
+        assertTrue(r.err().startsWith("--tracemalloc-sample must be a mean interval in bytes from 1 to 1t, such as 524288"
+                + " or 512k, not 'often'\n"), r.err());
     }
 
     @Test
