@@ -19,7 +19,7 @@ public final class PymallocProvider implements BackendProvider {
     /** The runtime option turning the threaded heaps' front caches on or off ({@code true} or {@code false}). */
     public static final String CACHE_OPTION = "pymalloc.cache";
     /** Whether threaded heaps have front caches when {@value #CACHE_OPTION} is not set. */
-    public static final boolean CACHE_DEFAULT = true;
+    public static final boolean CACHE_DEFAULT = false;
 
     /** Made by {@link java.util.ServiceLoader}, which finds this class in the module's services. */
     public PymallocProvider() {

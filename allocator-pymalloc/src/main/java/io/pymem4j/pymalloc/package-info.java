@@ -167,8 +167,8 @@
  * The hot paths allocate no Java objects.
  *
  * <h2>The front cache (threaded mode)</h2>
- * With the runtime option {@code pymalloc.cache} on (the provider's default; the
- * constructors without the flag leave it off), each threaded heap also keeps, on the Java
+ * With the runtime option {@code pymalloc.cache} set to {@code true} (off by default, and in
+ * the constructors without the flag), each threaded heap also keeps, on the Java
  * heap, a stack of free blocks per size class ({@code BlockCache}), and its owner's malloc
  * and free work on that stack first, as the thread caches of tcmalloc, jemalloc and
  * mimalloc's free lists do:

@@ -237,12 +237,15 @@ class FrontCacheTest {
     }
 
     @Test
-    void theProviderTurnsTheCacheOnByDefaultAndOffWithTheOption() {
-        PyMemRuntime on = PyMemRuntime.create("pymalloc");
+    void theProviderLeavesTheCacheOffUnlessTheOptionTurnsItOn() {
+        PyMemRuntime byDefault = PyMemRuntime.create("pymalloc");
+        PyMemRuntime on = PyMemRuntime.builder().allocator("pymalloc").option(PymallocProvider.CACHE_OPTION, "true")
+                .build();
         PyMemRuntime off = PyMemRuntime.builder().allocator("pymalloc").option(PymallocProvider.CACHE_OPTION, "false")
                 .build();
-        try (Pymalloc a = Pymalloc.of(on); Pymalloc b = Pymalloc.of(off)) {
-            assertEquals(PymallocProvider.CACHE_DEFAULT, a.frontCache());
+        try (Pymalloc d = Pymalloc.of(byDefault); Pymalloc a = Pymalloc.of(on); Pymalloc b = Pymalloc.of(off)) {
+            assertEquals(PymallocProvider.CACHE_DEFAULT, d.frontCache());
+            assertTrue(a.frontCache());
             assertFalse(b.frontCache());
         }
     }
