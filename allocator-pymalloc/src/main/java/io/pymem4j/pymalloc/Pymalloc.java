@@ -88,7 +88,7 @@ public final class Pymalloc extends Heaps implements PyMemAllocatorEx, AutoClose
         Objects.requireNonNull(arenaAllocator, "arenaAllocator");
         // The arena map before the heaps table: the raw requests keep their order (the map's
         // root, then GIL mode's heap), which a fault injected by call number relies on.
-        ArenaMap arenaMap = new ArenaMap(geometry, raw);
+        ArenaMap arenaMap = new ArenaMap(geometry, raw, threaded);
         super(geometry, raw, threaded, frontCache);
         this.geometry = geometry;
         this.raw = raw;

@@ -47,7 +47,10 @@
  *       it is the last in {@code usable_arenas} (bpo-37257).</li>
  *   <li>Ownership ({@code address_in_range}) is the 3.10+ arena map: a 3-level radix tree
  *       over address bits, nodes {@code calloc}'d through the raw backend ({@code ArenaMap}).
- *       It never reads memory pymalloc does not own, in both geometries.</li>
+ *       It never reads memory pymalloc does not own, in both geometries. In threaded mode
+ *       its pairs are kept a second time in a two-level table on the Java heap, which
+ *       {@code free} and {@code realloc} read: two array loads instead of four native
+ *       reads (GIL mode reads the native tree alone, as CPython does).</li>
  * </ul>
  *
  * <h2>Where each part lives</h2>
