@@ -4,6 +4,7 @@ import io.pymem4j.api.NativeMemory;
 import io.pymem4j.api.PyMemAllocatorEx;
 
 import java.lang.foreign.Arena;
+import java.util.Arrays;
 
 /**
  * The arena map of CPython 3.10+ ({@code WITH_PYMALLOC_RADIX_TREE}): a three-level radix
@@ -17,6 +18,13 @@ import java.lang.foreign.Arena;
  * {@code arena_coverage_t {int32 tail_hi; int32 tail_lo}}: an arena based at B with
  * {@code tail = B & ARENA_SIZE_MASK} covers the slot of B from {@code tail_hi} up (-1 for
  * a whole aligned slot) and the next slot below {@code tail_lo}.
+ *
+ * <p>In threaded mode the leaves' pairs are kept a second time on the Java heap, in a
+ * two-level table over the user half of the address space (the {@code mirror}), and
+ * {@link #isUsed} reads that one: two array loads where the native tree takes four native
+ * reads, each of which draws on the JIT's inlining budget. The native tree stays for the
+ * statistics and answers for addresses above the mirror's 2^47. GIL mode reads the native
+ * tree alone, as CPython does.
  *
  * <p>Not thread-safe by itself: {@link #markUsed} runs under the allocator's lock.
  * {@link #isUsed} may run without it; the package documentation says why that is sound.
@@ -49,12 +57,26 @@ final class ArenaMap {
     private final long botBytes;
     private final long rootBytes;
 
+    /** Bits of arena slots one leaf of the mirror covers. */
+    private static final int MIRROR_LEAF_BITS = 14;
+    private static final int MIRROR_LEAF_MASK = (1 << MIRROR_LEAF_BITS) - 1;
+    /** Address bits the mirror covers: the user half of x86-64's and AArch64's 48-bit address space. */
+    private static final int MIRROR_ADDRESS_BITS = 47;
+    /**
+     * Threaded mode: each arena slot's pair as {@code tail_hi << 32 | tail_lo}, leaves made
+     * as arenas are marked; null in GIL mode. Emptied (never freed) by {@link #free()}.
+     */
+    private final long[][] mirror;
+    private final int mirrorShift;
+
     /** {@code arena_map_mid_count} and {@code arena_map_bot_count}. */
     private long midCount;
     private long botCount;
 
-    ArenaMap(Geometry g, PyMemAllocatorEx raw) {
+    ArenaMap(Geometry g, PyMemAllocatorEx raw, boolean javaMirror) {
         this.raw = raw;
+        this.mirrorShift = g.arenaBits + MIRROR_LEAF_BITS;
+        this.mirror = javaMirror ? new long[1 << (MIRROR_ADDRESS_BITS - mirrorShift)][] : null;
         this.topShift = g.mapTopShift;
         this.topMask = (1L << g.mapTopBits) - 1;
         this.midShift = g.mapMidShift;
@@ -118,12 +140,14 @@ final class ArenaMap {
         int tail = (int) (base & arenaSizeMask);
         if (tail == 0) {
             NativeMemory.putInt(here + TAIL_HI, used ? -1 : 0);
+            mirrorPut(base, true, used ? -1 : 0);
             return true;
         }
         long nextBase = base + arenaSize;
         if (Long.compareUnsigned(nextBase, base) < 0) {
             // The arena reaches the top of the address space: nothing follows to mark.
             NativeMemory.putInt(here + TAIL_HI, used ? tail : 0);
+            mirrorPut(base, true, used ? tail : 0);
             return true;
         }
         long next = coverage(nextBase, used);
@@ -133,13 +157,49 @@ final class ArenaMap {
             }
         } else {
             NativeMemory.putInt(next + TAIL_LO, used ? tail : 0);
+            mirrorPut(nextBase, false, used ? tail : 0);
         }
         NativeMemory.putInt(here + TAIL_HI, used ? tail : 0);
+        mirrorPut(base, true, used ? tail : 0);
         return true;
+    }
+
+    /** Sets the high ({@code tail_hi}) or low half of the mirror's pair for the slot of {@code p} (lock held). */
+    private void mirrorPut(long p, boolean hi, int value) {
+        long[][] m = mirror;
+        long top = p >>> mirrorShift;
+        if (m == null || top >= m.length) {
+            return;
+        }
+        long[] leaf = m[(int) top];
+        if (leaf == null) {
+            if (value == 0) {
+                return;
+            }
+            leaf = new long[1 << MIRROR_LEAF_BITS];
+            m[(int) top] = leaf;
+        }
+        int i = (int) (p >>> botShift) & MIRROR_LEAF_MASK;
+        long pair = leaf[i];
+        leaf[i] = hi ? (pair & 0xFFFF_FFFFL) | ((long) value << 32) : (pair & ~0xFFFF_FFFFL) | (value & 0xFFFF_FFFFL);
     }
 
     /** {@code arena_map_is_used}: whether {@code p} lies inside one of our arenas. */
     boolean isUsed(long p) {
+        long[][] m = mirror;
+        if (m != null) {
+            long top = p >>> mirrorShift;
+            if (top < m.length) {
+                long[] leaf = m[(int) top];
+                if (leaf == null) {
+                    return false;
+                }
+                long pair = leaf[(int) (p >>> botShift) & MIRROR_LEAF_MASK];
+                int hi = (int) (pair >>> 32);
+                int tail = (int) (p & arenaSizeMask);
+                return tail < (int) pair || (tail >= hi && hi != 0);
+            }
+        }
         long here = coverage(p, false);
         if (here == 0) {
             return false;
@@ -192,5 +252,8 @@ final class ArenaMap {
         topMask = 0;
         root = EMPTY_ROOT;
         raw.free(old);
+        if (mirror != null) {
+            Arrays.fill(mirror, null);
+        }
     }
 }

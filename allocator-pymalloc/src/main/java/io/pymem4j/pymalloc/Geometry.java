@@ -156,6 +156,27 @@ public final class Geometry {
         return 8L << mapTopBits;
     }
 
+    /**
+     * The multipliers and limits of free's block-boundary check in {@link Pymalloc}: for a block size {@code d}, the
+     * multiplier {@code c = floor(2^64 / d) + 1} and {@code e = c * d - 2^64}, in (0, d].
+     * For an offset {@code n < 2^32} from the pool's first block, {@code n * c mod 2^64} is
+     * {@code k * e} when {@code n = k * d}, and at least {@code c} (above 2^55) otherwise,
+     * so one unsigned compare with {@code (numBlocks - 1) * e} tells that {@code n} is the
+     * offset of one of the pool's blocks, without a division.
+     */
+    long[] blockChecks() {
+        long[] checks = new long[2 * nbSmallSizeClasses];
+        for (int i = 0; i < nbSmallSizeClasses; i++) {
+            long d = index2size(i);
+            long floor = Long.divideUnsigned(-1L, d) + ((d & (d - 1)) == 0 ? 1 : 0);
+            long c = floor + 1;
+            long e = c * d;
+            checks[2 * i] = c;
+            checks[2 * i + 1] = (numBlocks(i) - 1) * e;
+        }
+        return checks;
+    }
+
     private static int roundUp(int n, int to) {
         return (n + to - 1) & -to;
     }

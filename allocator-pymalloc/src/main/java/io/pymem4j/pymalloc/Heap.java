@@ -57,6 +57,11 @@ final class Heap {
     /** An emptied pool kept for the next new-pool request instead of going back to its arena; 0 if none. */
     long warmPool;
     /**
+     * The front cache of free blocks (layout in {@link BlockCache}), touched by the owner
+     * alone; null when the allocator runs without one (GIL mode, or the cache turned off).
+     */
+    final long[] cache;
+    /**
      * Blocks its owner got from the raw allocator through pymalloc, less those it gave back
      * there (either may be another heap's: only the sum over heaps is the count). Written by
      * the owner alone, so without an atomic instruction; read opaquely by statistics.
@@ -80,9 +85,13 @@ final class Heap {
 
     private static final int CACHE_LINE = 64;
 
-    /** A heap on the {@link #nativeBytes} bytes at {@code block} (16-byte aligned, as malloc returns). */
-    Heap(int id, long block, int usedPoolsSize, int nbSmallSizeClasses) {
+    /**
+     * A heap on the {@link #nativeBytes} bytes at {@code block} (16-byte aligned, as malloc
+     * returns), with front cache {@code cache} (null for none).
+     */
+    Heap(int id, long block, int usedPoolsSize, int nbSmallSizeClasses, long[] cache) {
         this.id = id;
+        this.cache = cache;
         this.usedpools = block;
         this.remoteFrees = (block + 8L * usedPoolsSize + CACHE_LINE - 1) & -CACHE_LINE;
         NativeMemory.putLong(remoteFrees, 0);

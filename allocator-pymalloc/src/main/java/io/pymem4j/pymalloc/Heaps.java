@@ -75,6 +75,8 @@ abstract sealed class Heaps permits Pymalloc {
     private final PyMemAllocatorEx raw;
     private final int usedPoolsSize;
     private final int nbSmallSizeClasses;
+    /** The geometry each heap's front cache is laid out for; null when heaps have none. */
+    private final Geometry cacheGeometry;
 
     /** Per size class, remote frees pushed by threads that could get no heap to count them in; updated atomically. */
     private final long[] heaplessPushed;
@@ -84,10 +86,12 @@ abstract sealed class Heaps permits Pymalloc {
 
     /**
      * An empty table; in GIL mode ({@code threaded} false) it makes the one heap, and
-     * {@link #gilHeap} is null only if its native block could not be had.
+     * {@link #gilHeap} is null only if its native block could not be had. With
+     * {@code frontCache} (threaded mode only) every heap gets a front cache.
      */
-    Heaps(Geometry geometry, PyMemAllocatorEx raw, boolean threaded) {
+    Heaps(Geometry geometry, PyMemAllocatorEx raw, boolean threaded, boolean frontCache) {
         this.raw = raw;
+        this.cacheGeometry = threaded && frontCache ? geometry : null;
         this.usedPoolsSize = geometry.usedPoolsSize;
         this.nbSmallSizeClasses = geometry.nbSmallSizeClasses;
         this.heaplessPushed = new long[nbSmallSizeClasses];
@@ -103,7 +107,10 @@ abstract sealed class Heaps permits Pymalloc {
         }
     }
 
-    /** Frees the blocks other threads freed into {@code h} and gives its warm pool back to its arena. */
+    /**
+     * Frees the blocks other threads freed into {@code h}, gives its front cache's blocks
+     * back to their pools and its warm pool back to its arena.
+     */
     abstract void drain(Heap h);
 
     final void lock() {
@@ -195,7 +202,8 @@ abstract sealed class Heaps permits Pymalloc {
             return null;
         }
         Heap[] old = heaps;
-        Heap h = new Heap(old.length, block, usedPoolsSize, nbSmallSizeClasses);
+        Heap h = new Heap(old.length, block, usedPoolsSize, nbSmallSizeClasses,
+                cacheGeometry == null ? null : BlockCache.create(cacheGeometry));
         Heap[] grown = Arrays.copyOf(old, old.length + 1);
         grown[h.id] = h;
         heaps = grown;
@@ -271,6 +279,23 @@ abstract sealed class Heaps permits Pymalloc {
             }
         }
         return pending;
+    }
+
+    /**
+     * Per size class, the blocks held in the heaps' front caches: free, though their pools
+     * count them in use. Read without the owners' cooperation, so exact only while no
+     * other thread allocates or frees.
+     */
+    final long[] cachedBlocks() {
+        long[] cached = new long[nbSmallSizeClasses];
+        for (Heap h : heaps) {
+            if (h != null && h.cache != null) {
+                for (int i = 0; i < nbSmallSizeClasses; i++) {
+                    cached[i] += BlockCache.depth(h.cache, i);
+                }
+            }
+        }
+        return cached;
     }
 
     /** Heaps holding a warm pool: each is an empty pool kept in a ring rather than on its arena's freepools. */

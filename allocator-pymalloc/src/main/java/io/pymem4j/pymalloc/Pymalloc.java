@@ -67,9 +67,11 @@ public final class Pymalloc extends Heaps implements PyMemAllocatorEx, AutoClose
     private final long poolSizeMask;
     /**
      * Per size class {@code i}, at {@code [2i]} and {@code [2i + 1]}: the multiplier and the
-     * limit of free's block-boundary check (see {@link #blockChecks(Geometry)}).
+     * limit of free's block-boundary check (see {@link Geometry#blockChecks()}).
      */
     private final long[] blockCheck;
+    /** Whether the heaps have front caches. */
+    private final boolean frontCache;
 
     /**
      * A pymalloc with geometry {@code geometry}, sending 0-byte, large and foreign requests
@@ -85,13 +87,24 @@ public final class Pymalloc extends Heaps implements PyMemAllocatorEx, AutoClose
      * pymalloc runs one heap with no lock, exactly as obmalloc does.
      */
     public Pymalloc(Geometry geometry, PyMemAllocatorEx raw, PyObjectArenaAllocator arenaAllocator, boolean threaded) {
+        this(geometry, raw, arenaAllocator, threaded, false);
+    }
+
+    /**
+     * As {@link #Pymalloc(Geometry, PyMemAllocatorEx, PyObjectArenaAllocator, boolean)}; with
+     * {@code frontCache} (threaded mode only: GIL mode stays obmalloc exactly) each heap
+     * keeps a front cache of free blocks per size class on the Java heap, which malloc and
+     * free work on before the pools (the package documentation has the design).
+     */
+    public Pymalloc(Geometry geometry, PyMemAllocatorEx raw, PyObjectArenaAllocator arenaAllocator, boolean threaded,
+                    boolean frontCache) {
         Objects.requireNonNull(geometry, "geometry");
         Objects.requireNonNull(raw, "raw");
         Objects.requireNonNull(arenaAllocator, "arenaAllocator");
         // The arena map before the heaps table: the raw requests keep their order (the map's
         // root, then GIL mode's heap), which a fault injected by call number relies on.
-        ArenaMap arenaMap = new ArenaMap(geometry, raw);
-        super(geometry, raw, threaded);
+        ArenaMap arenaMap = new ArenaMap(geometry, raw, threaded);
+        super(geometry, raw, threaded, frontCache);
         this.geometry = geometry;
         this.raw = raw;
         this.arenaMap = arenaMap;
@@ -101,7 +114,8 @@ public final class Pymalloc extends Heaps implements PyMemAllocatorEx, AutoClose
         this.poolMask = ~geometry.poolSizeMask;
         this.poolOverhead = geometry.poolOverhead;
         this.poolSizeMask = geometry.poolSizeMask;
-        this.blockCheck = blockChecks(geometry);
+        this.blockCheck = geometry.blockChecks();
+        this.frontCache = threaded && frontCache;
         if (!threaded && gilHeap == null) {
             arenaMap.free();
             throw new OutOfMemoryError("pymalloc: cannot allocate usedpools");
@@ -132,13 +146,18 @@ public final class Pymalloc extends Heaps implements PyMemAllocatorEx, AutoClose
         return gilHeap == null;
     }
 
+    /** Whether each thread's heap keeps a front cache of free blocks (threaded mode only). */
+    public boolean frontCache() {
+        return frontCache;
+    }
+
     // ================================================================ entry points
 
     @Override
     public long malloc(long nbytes) {
         if (nbytes > 0 && nbytes <= Geometry.SMALL_REQUEST_THRESHOLD) {
             Heap h = heap();
-            long bp = h == null ? 0 : pymallocAlloc(h, nbytes);
+            long bp = h == null ? 0 : allocSmall(h, nbytes);
             if (bp != 0) {
                 return bp;
             }
@@ -156,7 +175,7 @@ public final class Pymalloc extends Heaps implements PyMemAllocatorEx, AutoClose
         long nbytes = nelem * elsize;
         if (nbytes > 0 && nbytes <= Geometry.SMALL_REQUEST_THRESHOLD) {
             Heap h = heap();
-            long bp = h == null ? 0 : pymallocAlloc(h, nbytes);
+            long bp = h == null ? 0 : allocSmall(h, nbytes);
             if (bp != 0) {
                 NativeMemory.fill(bp, nbytes, (byte) 0);
                 return bp;
@@ -237,46 +256,31 @@ public final class Pymalloc extends Heaps implements PyMemAllocatorEx, AutoClose
         if (owner == null) {
             throw badFree(p, NO_OWNER);
         }
-        checkBoundary(pool, p);
+        int szidx = checkBoundary(pool, p);
         if (owner.ownerTid == Thread.currentThread().threadId()) {
-            pymallocFree(owner, p);
+            long[] c = owner.cache;
+            if (c == null) {
+                pymallocFree(owner, p);
+            } else {
+                BlockCache.free(this, owner, c, szidx, p);
+            }
         } else {
             freeForOtherHeap(owner, p);
         }
     }
 
     /**
-     * The multipliers and limits of {@link #checkBoundary}: for a block size {@code d}, the
-     * multiplier {@code c = floor(2^64 / d) + 1} and {@code e = c * d - 2^64}, in (0, d].
-     * For an offset {@code n < 2^32} from the pool's first block, {@code n * c mod 2^64} is
-     * {@code k * e} when {@code n = k * d}, and at least {@code c} (above 2^55) otherwise,
-     * so one unsigned compare with {@code (numBlocks - 1) * e} tells that {@code n} is the
-     * offset of one of the pool's blocks, without a division.
-     */
-    private static long[] blockChecks(Geometry g) {
-        long[] checks = new long[2 * g.nbSmallSizeClasses];
-        for (int i = 0; i < g.nbSmallSizeClasses; i++) {
-            long d = g.index2size(i);
-            long floor = Long.divideUnsigned(-1L, d) + ((d & (d - 1)) == 0 ? 1 : 0);
-            long c = floor + 1;
-            long e = c * d;
-            checks[2 * i] = c;
-            checks[2 * i + 1] = (g.numBlocks(i) - 1) * e;
-        }
-        return checks;
-    }
-
-    /**
      * Refuses a pointer that is not the start of one of its pool's blocks (an interior
      * pointer, or one into the header or the tail the blocks leave): a multiply and a compare.
      */
-    private void checkBoundary(long pool, long p) {
+    private int checkBoundary(long pool, long p) {
         int szidx = NativeMemory.getInt(pool + PoolHeader.SZIDX);
         long n = ((p & poolSizeMask) - poolOverhead) & 0xFFFF_FFFFL;
         if (Long.compareUnsigned(n * blockCheck[2 * szidx], blockCheck[2 * szidx + 1]) > 0) {
             throw badFree(p, "it is not the start of a block of its pool (blocks of "
                     + geometry.index2size(szidx) + " bytes from offset " + poolOverhead + ")");
         }
+        return szidx;
     }
 
     /** The heap owning {@code pool}, or null if none does (the pool was never handed out). */
@@ -311,6 +315,9 @@ public final class Pymalloc extends Heaps implements PyMemAllocatorEx, AutoClose
                 disownLocked(owner);
             }
             pymallocFree(owner, p);
+            if (owner.cache != null) {
+                owner.cache[BlockCache.LIVE]--;
+            }
         } finally {
             lock.unlock();
         }
@@ -324,7 +331,8 @@ public final class Pymalloc extends Heaps implements PyMemAllocatorEx, AutoClose
 
     /**
      * Threaded mode: the calling thread's heap collects the blocks other threads freed into
-     * it and gives its warm empty pool back to its arena, and every heap whose thread has
+     * it, gives the blocks of its front cache back to their pools and its warm empty pool
+     * back to its arena, and every heap whose thread has
      * ended is emptied the same way, so that wholly free arenas go back. GIL mode has
      * nothing to collect. Call it when a phase of work ends, before reading {@link #stats()}.
      */
@@ -359,6 +367,9 @@ public final class Pymalloc extends Heaps implements PyMemAllocatorEx, AutoClose
     @Override
     void drain(Heap h) {
         collectRemoteFrees(h);
+        if (h.cache != null) {
+            BlockCache.flush(this, h, h.cache);
+        }
         releaseWarmPool(h);
     }
 
@@ -390,6 +401,9 @@ public final class Pymalloc extends Heaps implements PyMemAllocatorEx, AutoClose
     private void collectRemoteFree(Heap h, long p) {
         h.countCollected(NativeMemory.getInt((p & poolMask) + PoolHeader.SZIDX));
         pymallocFree(h, p);
+        if (h.cache != null) {
+            h.cache[BlockCache.LIVE]--;
+        }
     }
 
     private void releaseWarmPool(Heap h) {
@@ -406,10 +420,23 @@ public final class Pymalloc extends Heaps implements PyMemAllocatorEx, AutoClose
         }
     }
 
+    // ================================================================ the front cache
+
+    /** A block of 1..512 bytes for heap {@code h}: from its front cache if it has one, else its pools. */
+    private long allocSmall(Heap h, long nbytes) {
+        long[] c = h.cache;
+        if (c == null) {
+            return pymallocAlloc(h, nbytes);
+        }
+        int szidx = (int) ((nbytes - 1) >>> alignmentShift);
+        long bp = BlockCache.pop(c, szidx);
+        return bp != 0 ? bp : BlockCache.refill(this, h, c, szidx, nbytes);
+    }
+
     // ================================================================ allocation
 
     /** {@code pymalloc_alloc} for 1 <= nbytes <= 512 on heap {@code h}: a block, or 0 when no arena can be had. */
-    private long pymallocAlloc(Heap h, long nbytes) {
+    long pymallocAlloc(Heap h, long nbytes) {
         int size = (int) ((nbytes - 1) >>> alignmentShift);
         long pool = h.ring(size);
         if (pool != NativeMemory.getLong(pool + PoolHeader.NEXTPOOL)) {
@@ -419,7 +446,7 @@ public final class Pymalloc extends Heaps implements PyMemAllocatorEx, AutoClose
     }
 
     /** There is a used pool for this class: pop its free list. */
-    private long popBlock(Heap h, long pool, int size) {
+    long popBlock(Heap h, long pool, int size) {
         int count = NativeMemory.getInt(pool + PoolHeader.REF_COUNT);
         if (count == 0) {
             h.warmPool = 0; // only the warm pool sits in a ring with no block in use
@@ -511,7 +538,7 @@ public final class Pymalloc extends Heaps implements PyMemAllocatorEx, AutoClose
     // ================================================================ free
 
     /** {@code pymalloc_free} of a block of heap {@code h}'s pools, by its owner. */
-    private void pymallocFree(Heap h, long p) {
+    void pymallocFree(Heap h, long p) {
         long pool = p & poolMask;
         long lastfree = NativeMemory.getLong(pool + PoolHeader.FREEBLOCK);
         NativeMemory.putLong(p, lastfree);
@@ -572,13 +599,19 @@ public final class Pymalloc extends Heaps implements PyMemAllocatorEx, AutoClose
     /**
      * The statistics {@code _PyObject_DebugMallocStats} prints. Exact when no other thread is
      * allocating or freeing meanwhile. In threaded mode, blocks other threads freed and the
-     * owner has not collected yet count as free, and warm pools count as unused pools.
+     * owner has not collected yet count as free, and so do the blocks in front caches; warm
+     * pools count as unused pools.
      */
     public PymallocStats stats() {
         lock();
         try {
             checkOpen();
-            return arenas.stats(pendingRemoteFrees(), warmPools(), rawAllocatedBlocks());
+            long[] free = pendingRemoteFrees();
+            long[] cached = cachedBlocks();
+            for (int i = 0; i < free.length; i++) {
+                free[i] += cached[i];
+            }
+            return arenas.stats(free, warmPools(), rawAllocatedBlocks());
         } finally {
             unlock();
         }

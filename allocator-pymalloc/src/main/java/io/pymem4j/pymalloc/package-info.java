@@ -47,7 +47,10 @@
  *       it is the last in {@code usable_arenas} (bpo-37257).</li>
  *   <li>Ownership ({@code address_in_range}) is the 3.10+ arena map: a 3-level radix tree
  *       over address bits, nodes {@code calloc}'d through the raw backend ({@code ArenaMap}).
- *       It never reads memory pymalloc does not own, in both geometries.</li>
+ *       It never reads memory pymalloc does not own, in both geometries. In threaded mode
+ *       its pairs are kept a second time in a two-level table on the Java heap, which
+ *       {@code free} and {@code realloc} read: two array loads instead of four native
+ *       reads (GIL mode reads the native tree alone, as CPython does).</li>
  * </ul>
  *
  * <h2>Where each part lives</h2>
@@ -62,8 +65,8 @@
  *       counters; a pool is taken from or returned to an arena there, under the arena lock.</li>
  *   <li>{@code Heaps} (the heaps table, {@code Pymalloc}'s superclass so that the fast path
  *       reads it through {@code this}), {@code Heap} (one heap: {@code usedpools}, warm pool,
- *       remote frees) and {@code RemoteFrees} (a heap's queue of other threads' frees): the
- *       threads' side, below.</li>
+ *       remote frees), {@code RemoteFrees} (a heap's queue of other threads' frees) and
+ *       {@code BlockCache} (a heap's front cache): the threads' side, below.</li>
  *   <li>{@code ArenaMap}: {@code address_in_range}. {@link io.pymem4j.pymalloc.Geometry}: the
  *       tunables and what follows from them. {@link io.pymem4j.pymalloc.PymallocStats}: the
  *       {@code _debugmallocstats} figures and text, gathered by {@code Arenas} with what the
@@ -165,6 +168,40 @@
  *       {@code szidx} and owner, which do not change while it is live.</li>
  * </ul>
  * The hot paths allocate no Java objects.
+ *
+ * <h2>The front cache (threaded mode)</h2>
+ * With the runtime option {@code pymalloc.cache} set to {@code true} (off by default, and in
+ * the constructors without the flag), each threaded heap also keeps, on the Java
+ * heap, a stack of free blocks per size class ({@code BlockCache}), and its owner's malloc
+ * and free work on that stack first, as the thread caches of tcmalloc, jemalloc and
+ * mimalloc's free lists do:
+ * <pre>{@code
+ *   thread A's heap
+ *   cache (long[])          class 0: [p9|p4|p7]        class 3: [q2|q5|..|q8]   ...
+ *     malloc(64): pop q8 -------------------------------------^   no native access at all
+ *     free(q8) by A: arena map, then the pool header's owner and szidx (one line), push q8
+ *          |  full (bound reached): the older half goes back      ^  empty: refill half the bound
+ *          v  to the pools' free lists (pymalloc_free)            |  from the class's ring (pool_pop)
+ *   usedpools rings of pools, arenas: obmalloc as above, the pool counts include the cached blocks
+ *     free(q) by B: the owner's RemoteFrees queue as above, never B's cache; the owner
+ *     collects it into its pools
+ * }</pre>
+ * <ul>
+ *   <li>A cached block stays handed out as far as its pool knows; statistics count it as
+ *       free, like a pending remote free. A class holds at most 8 KiB of blocks, between 16
+ *       and 63 of them, so a thread holds back at most a few hundred KiB.</li>
+ *   <li>The cache goes back to the pools: in {@code collect()} (the caller's heap); when the
+ *       heap is disowned, its thread having ended (under the arena lock, as the rest of the
+ *       heap); half a class at a time when the class is full; and whole when the heap's last
+ *       live block is freed after at least eight refills since the cache was last emptied,
+ *       together with the warm pool, so that a program that frees everything gives its
+ *       arenas back (but the last, bpo-37257) without calling {@code collect()}, while a loop
+ *       that takes and frees one block keeps its blocks cached.</li>
+ *   <li>The checks stay where they were: a free reads the arena map and the pool header
+ *       before it pushes, so a bad pointer is refused with the same
+ *       {@link java.lang.IllegalArgumentException} before it could reach a cache.</li>
+ *   <li>GIL mode never has a cache: it stays obmalloc exactly.</li>
+ * </ul>
  *
  * <h2>Misuse it refuses, and what is the debug layer's</h2>
  * {@code free} (and {@code realloc}) of a pointer in one of its arenas checks what the fast

@@ -3,7 +3,8 @@ package io.pymem4j.pymalloc;
 import io.pymem4j.api.NativeMemory;
 import io.pymem4j.raw.LibcAllocator;
 import io.pymem4j.raw.MmapArenaAllocator;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -29,9 +30,11 @@ class PymallocThreadsTest {
     private record Stamped(long address, int size, byte stamp) {
     }
 
-    @Test
-    void blocksFreedByOtherThreadsAreNeverHandedOutTwiceAndKeepTheirContent() throws Exception {
-        try (Pymalloc pm = new Pymalloc(Geometry.CPYTHON310, LibcAllocator.INSTANCE, MmapArenaAllocator.INSTANCE)) {
+    @ParameterizedTest(name = "front cache {0}")
+    @ValueSource(booleans = {false, true})
+    void blocksFreedByOtherThreadsAreNeverHandedOutTwiceAndKeepTheirContent(boolean frontCache) throws Exception {
+        try (Pymalloc pm = new Pymalloc(Geometry.CPYTHON310, LibcAllocator.INSTANCE, MmapArenaAllocator.INSTANCE, true,
+                frontCache)) {
             Set<Long> live = ConcurrentHashMap.newKeySet();
             ConcurrentLinkedQueue<Stamped> handoff = new ConcurrentLinkedQueue<>();
             CyclicBarrier start = new CyclicBarrier(THREADS);
