@@ -255,6 +255,7 @@ class FrontCacheTest {
         AllocatorSetupException e = assertThrows(AllocatorSetupException.class,
                 () -> PyMemRuntime.builder().allocator("pymalloc").option(PymallocProvider.CACHE_OPTION, "maybe")
                         .build());
-        assertEquals("option pymalloc.cache='maybe': expected true or false", e.getMessage());
+        assertEquals("option pymalloc.cache='maybe': expected true or false"
+                + " (pymalloc.cache from PyMemRuntime.Builder.option in code)", e.getMessage());
     }
 }
