@@ -33,6 +33,7 @@ public final class DebugAllocator implements PyMemAllocatorEx {
     private final PyMemAllocatorDomain domain;
     private final PyMemAllocatorEx below;
     private final BlockLayout layout;
+    private final DebugChecks checks;
     private final char apiId;
     /** The largest request passed down: the smaller of the layout's and the runtime's block limit. */
     private final long maxSize;
@@ -48,6 +49,7 @@ public final class DebugAllocator implements PyMemAllocatorEx {
         this.domain = domain;
         this.below = below;
         this.layout = hook.layout();
+        this.checks = hook.checks();
         this.apiId = domain.apiId();
         this.maxSize = Math.min(layout.maxRequest(), hook.maxBlock());
         this.gil = domain == PyMemAllocatorDomain.RAW ? null : gil;
@@ -112,12 +114,7 @@ public final class DebugAllocator implements PyMemAllocatorEx {
             return 0;
         }
         long serial = hook.nextSerial();
-        long p = base + HEADER;
-        layout.writeHeader(base, size, apiId);
-        if (!zeroed) {
-            BlockLayout.fill(p, size, CLEANBYTE);
-        }
-        layout.writeTrailer(p, size, serial);
+        long p = checks.decorate(base, size, serial, apiId, zeroed);
         if (!hook.adopt(p, size, serial, domain)) {
             below.free(base);
             return 0;

@@ -9,7 +9,6 @@ import io.pymem4j.spi.RuntimeView;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -45,13 +44,12 @@ public final class DebugHook implements Hook {
      */
     public static final String REPORT_LOGGER = "io.pymem4j.debug.report";
 
-    private static final Logger reportLog = LoggerFactory.getLogger(REPORT_LOGGER);
     private static final Logger log = LoggerFactory.getLogger(DebugHook.class);
 
     /** {@code _PyMem_DebugRawFree}: the function CPython names for every failed free. */
-    static final String RAW_FREE = "_PyMem_DebugRawFree";
+    static final String RAW_FREE = DebugChecks.RAW_FREE;
     /** {@code _PyMem_DebugRawRealloc}: the function CPython names for every failed realloc. */
-    static final String RAW_REALLOC = "_PyMem_DebugRawRealloc";
+    static final String RAW_REALLOC = DebugChecks.RAW_REALLOC;
     /** The exit status of {@link CorruptionPolicy#ABORT}, a process killed by SIGABRT. */
     public static final int ABORT_STATUS = 134;
 
@@ -59,6 +57,7 @@ public final class DebugHook implements Hook {
 
     private final DebugConfig config;
     private final BlockLayout layout;
+    private final DebugChecks checks;
     private final RuntimeView runtime;
     private final SerialNumbers serialno = new SerialNumbers();
     private final BlockTable table;
@@ -73,6 +72,7 @@ public final class DebugHook implements Hook {
     public DebugHook(DebugConfig config, RuntimeView runtime) {
         this.config = config;
         this.layout = new BlockLayout(config.serialNumbers());
+        this.checks = new DebugChecks(layout, config.policy(), DebugAllocator.class, false);
         this.runtime = runtime;
         this.table = new BlockTable(config.historySize());
         this.quarantine = config.quarantineBytes() > 0 ? new Quarantine(config.quarantineBytes(), this::leave) : null;
@@ -103,6 +103,11 @@ public final class DebugHook implements Hook {
 
     public BlockLayout layout() {
         return layout;
+    }
+
+    /** The checks, reports and policy this layer runs on its blocks. */
+    DebugChecks checks() {
+        return checks;
     }
 
     /** How many blocks are live (handed out and not freed) in all domains. */
@@ -198,30 +203,16 @@ public final class DebugHook implements Hook {
 
     /** {@code _PyMem_DebugCheckAddress} of the block at {@code p} as recorded: the first problem found, or null. */
     Problem check(long p, long size, long serial, char apiId) {
-        long idWord = BlockLayout.readIdWord(p);
-        if (idWord != BlockLayout.idWord(apiId)) {
-            return (byte) (idWord >>> 56) != (byte) apiId ? Problem.BAD_ID : Problem.BAD_LEADING_PAD;
-        }
-        if (BlockLayout.readSize(p) != size) {
-            return Problem.BAD_SIZE;
-        }
-        if (!BlockLayout.trailingPadsIntact(p, size)) {
-            return Problem.BAD_TRAILING_PAD;
-        }
-        if (layout.serialNumbers() && BlockLayout.readSerial(p, size) != serial) {
-            return Problem.BAD_SERIAL;
-        }
-        return null;
+        return checks.check(p, size, serial, apiId);
     }
 
     /** A freed block of {@code size} bytes that passed its checks: fill it with DEADBYTE, then quarantine it or give it back. */
     void release(long p, long size, PyMemAllocatorEx below) {
-        long total = layout.total(size);
-        BlockLayout.fill(p - HEADER, total, DEADBYTE);
+        checks.fillFreed(p, size);
         if (quarantine == null) {
             below.free(p - HEADER);
         } else {
-            reportWritten(quarantine.add(p, total, below));
+            reportWritten(quarantine.add(p, layout.total(size), below));
         }
     }
 
@@ -254,8 +245,8 @@ public final class DebugHook implements Hook {
             return;
         }
         for (long p : written) {
-            handle(Problem.WRITE_AFTER_FREE, p,
-                    BlockReport.writtenAfterFree(p, recorded(p), layout, RAW_FREE, tracebacks()));
+            LiveBlock block = recorded(p);
+            checks.writtenAfterFree(p, block.size(), block.serial(), block.domain(), tracebacks());
         }
     }
 
@@ -268,59 +259,32 @@ public final class DebugHook implements Hook {
     /** A live block failed a check in {@code function}, verified with {@code apiId}: it is leaked; report it. */
     private void corrupt(String function, long p, Problem problem, char apiId) {
         LiveBlock block = recorded(p);
-        String message = switch (problem) {
-            case BAD_ID -> "bad ID: Allocated using API '" + BlockReport.idChar(BlockLayout.readId(p))
-                    + "', verified using API '" + apiId + "'";
-            case BAD_LEADING_PAD -> "bad leading pad byte";
-            case BAD_SIZE -> "bad size field: the block was made for " + block.size() + " bytes";
-            case BAD_TRAILING_PAD -> "bad trailing pad byte";
-            case BAD_SERIAL -> "bad serial number: the block was overrun past its trailing pad bytes";
-            default -> throw new IllegalArgumentException(problem.toString());
-        };
-        handle(problem, p, BlockReport.corruptBlock(p, block, layout, function, message, tracebacks()));
+        checks.corrupt(function, p, problem, apiId, block.size(), block.serial(), block.domain(), tracebacks());
     }
 
     /** {@code p} is not a live block: say what is known of it, without touching its memory. */
     private void notLive(String function, long p, boolean isFree) {
-        List<String> why = new ArrayList<>(2);
-        Problem problem;
-        String message;
         BlockTable.Entry fate = table.lookup(p);
         boolean ended = fate != null && (fate.kind() == BlockTable.Kind.FREED || fate.kind() == BlockTable.Kind.MOVED)
                 && fate.remembered();
         BlockTable.Entry around = ended || fate != null && fate.kind() == BlockTable.Kind.LEAKED ? null : table.containing(p);
         if (ended) {
-            String what = "The block of " + fate.size() + " bytes made through API '" + fate.domain().apiId() + "'"
-                    + (layout.serialNumbers() ? " by call #" + fate.serial() + " to debug malloc/realloc" : "");
-            why.add(what);
-            why.add(fate.kind() == BlockTable.Kind.MOVED
-                    ? "was moved to p=" + BlockReport.hex(fate.movedTo()) + " by a debug realloc through API '"
-                            + fate.through().apiId() + "', which freed it."
-                    : "was already freed through API '" + fate.through().apiId() + "'.");
-            problem = isFree ? Problem.DOUBLE_FREE : Problem.USE_AFTER_FREE;
-            message = isFree ? "double free" : "use after free: realloc of a freed block";
+            checks.freedBefore(function, p, isFree, fate.size(), fate.serial(), fate.domain(), fate.through(),
+                    fate.kind() == BlockTable.Kind.MOVED ? fate.movedTo() : 0, tracebacks());
         } else if (fate != null && fate.kind() == BlockTable.Kind.LEAKED) {
-            why.add("The block of " + fate.size() + " bytes made through API '"
-                    + fate.domain().apiId() + "' failed a check earlier; it was reported and leaked.");
-            problem = Problem.NOT_LIVE;
-            message = "not a live block of this layer";
+            checks.leakedBefore(function, p, fate.size(), fate.domain(), tracebacks());
         } else if (around != null) {
-            why.add("It points " + (p - around.address()) + " bytes into the live block at p="
-                    + BlockReport.hex(around.address()) + " of " + around.size() + " bytes made through API '"
-                    + around.domain().apiId() + "'.");
-            problem = Problem.INTERIOR_POINTER;
-            message = "not the start of a live block of this layer";
+            checks.interior(function, p, around.address(), around.size(), around.domain(), tracebacks());
         } else {
+            List<String> why = new ArrayList<>(2);
             why.add("This layer did not make it, or freed it too long ago to remember (it remembers the last "
                     + table.history() + " frees).");
             if (fate != null && (fate.kind() == BlockTable.Kind.FREED || fate.kind() == BlockTable.Kind.MOVED)) {
                 why.add("This layer did free a block at this address, but that first free is older than the frees"
                         + " it remembers: where it was freed is no longer known.");
             }
-            problem = Problem.NOT_LIVE;
-            message = "not a live block of this layer";
+            checks.notLive(function, p, why, tracebacks());
         }
-        handle(problem, p, BlockReport.notLive(p, why, function, message, tracebacks()));
     }
 
     /** The tracer of the runtime's stack (tracemalloc), found when a report is written. */
@@ -335,53 +299,6 @@ public final class DebugHook implements Hook {
      * kept): going on would run the lock-free allocator below from two threads at once.
      */
     void noGil(String function) {
-        String report = "Fatal Python error: " + function + ": Python memory allocator called without holding the GIL\n";
-        handle(Problem.NO_GIL, 0, report);
-    }
-
-    /** Logs a report, then applies the policy to it. */
-    private void handle(Problem problem, long p, String report) {
-        CorruptionPolicy policy = config.policy();
-        // Logged under every policy, so that a log keeps every report whatever became of the
-        // error; under throw the report also travels in the error, under abort it then goes
-        // to stderr as CPython's fatal error does.
-        switch (problem) {
-            case NO_GIL -> reportLog.error(policy.marker(), "allocator misuse\n{}", report);
-            case DOUBLE_FREE, USE_AFTER_FREE, INTERIOR_POINTER, NOT_LIVE -> reportLog.error(policy.marker(),
-                    "memory error at {}; the pointer is not passed down\n{}", BlockReport.hex(p), report);
-            default -> reportLog.error(policy.marker(),
-                    "memory error at {}; the block is leaked\n{}", BlockReport.hex(p), report);
-        }
-        switch (policy) {
-            case THROW -> throw new MemoryCorruptionError(problem, p, report);
-            case LOG -> {
-                // Logged above: the caller goes on.
-            }
-            case ABORT -> abort(report);
-        }
-    }
-
-    /**
-     * CPython's {@code Py_FatalError}: the report and the current thread's stack go straight to
-     * stderr (a logging back end may buffer, and nothing runs after the halt: the report's log
-     * event, made before, may be lost), then the JVM halts with {@value #ABORT_STATUS}.
-     */
-    private static void abort(String report) {
-        PrintStream err = System.err;
-        err.print(report);
-        err.println();
-        Thread t = Thread.currentThread();
-        err.println("Current thread 0x" + Long.toHexString(t.threadId()) + " \"" + t.getName()
-                + "\" (most recent call first):");
-        boolean inLayer = true;
-        for (StackTraceElement e : t.getStackTrace()) {
-            // Start at the hook function (DebugAllocator), as CPython's traceback starts at the caller.
-            inLayer = inLayer && !e.getClassName().equals(DebugAllocator.class.getName());
-            if (!inLayer) {
-                err.println("  at " + e);
-            }
-        }
-        err.flush();
-        Runtime.getRuntime().halt(ABORT_STATUS);
+        checks.noGil(function);
     }
 }
