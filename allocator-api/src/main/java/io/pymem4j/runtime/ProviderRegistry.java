@@ -50,6 +50,7 @@ public final class ProviderRegistry {
             "mmap", "the module io.pymem4j:allocator-raw",
             "pymalloc", "the module io.pymem4j:allocator-pymalloc",
             "debug", "the module io.pymem4j:allocator-debug",
+            "guard", "the module io.pymem4j:allocator-guard",
             "tracemalloc", "the module io.pymem4j:allocator-tracemalloc",
             "mimalloc", "the module io.pymem4j:allocator-mimalloc with the native library libmimalloc"
                     + " (Debian package libmimalloc2.0)");

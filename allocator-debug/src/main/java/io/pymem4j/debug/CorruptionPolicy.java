@@ -26,6 +26,16 @@ public enum CorruptionPolicy {
 
     private final Marker marker = MarkerFactory.getMarker("debug.policy=" + optionValue());
 
+    /** The policy an option value spells ({@code throw}, {@code abort}, {@code log}; any case), or null. */
+    public static CorruptionPolicy fromOption(String value) {
+        for (CorruptionPolicy p : values()) {
+            if (p.optionValue().equalsIgnoreCase(value.strip())) {
+                return p;
+            }
+        }
+        return null;
+    }
+
     /** The option's spelling of this policy. */
     public String optionValue() {
         return name().toLowerCase(java.util.Locale.ROOT);

@@ -48,6 +48,7 @@ public final class DebugAllocator implements PyMemAllocatorEx, AlignedAllocation
     private final PyMemAllocatorDomain domain;
     private final PyMemAllocatorEx below;
     private final BlockLayout layout;
+    private final DebugChecks checks;
     private final char apiId;
     /** The largest request passed down: the smaller of the layout's and the runtime's block limit. */
     private final long maxSize;
@@ -63,6 +64,7 @@ public final class DebugAllocator implements PyMemAllocatorEx, AlignedAllocation
         this.domain = domain;
         this.below = below;
         this.layout = hook.layout();
+        this.checks = hook.checks();
         this.apiId = domain.apiId();
         this.maxSize = Math.min(layout.maxRequest(), hook.maxBlock());
         this.gil = domain == PyMemAllocatorDomain.RAW ? null : gil;
@@ -138,11 +140,7 @@ public final class DebugAllocator implements PyMemAllocatorEx, AlignedAllocation
      */
     private long decorate(long base, long p, long size, boolean zeroed, char id) {
         long serial = hook.nextSerial();
-        layout.writeHeader(p - HEADER, size, id);
-        if (!zeroed) {
-            BlockLayout.fill(p, size, CLEANBYTE);
-        }
-        layout.writeTrailer(p, size, serial);
+        checks.decorate(p, size, serial, id, zeroed);
         if (!hook.adopt(p, size, serial, domain)) {
             below.free(base);
             hook.checkOpen();

@@ -111,12 +111,11 @@ public record DebugConfig(boolean serialNumbers, CorruptionPolicy policy, long q
     }
 
     private static CorruptionPolicy parsePolicy(String value) {
-        for (CorruptionPolicy p : CorruptionPolicy.values()) {
-            if (p.optionValue().equalsIgnoreCase(value.strip())) {
-                return p;
-            }
+        CorruptionPolicy p = CorruptionPolicy.fromOption(value);
+        if (p == null) {
+            throw bad(POLICY, value, "throw, abort or log");
         }
-        throw bad(POLICY, value, "throw, abort or log");
+        return p;
     }
 
     private static long parseBytes(String key, String value) {

@@ -13,7 +13,6 @@ import io.pymem4j.spi.RuntimeView;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -38,7 +37,8 @@ import static io.pymem4j.debug.BlockLayout.HEADER;
  * Checks run in CPython's order ({@code _PyMem_DebugCheckAddress}): the id byte, the
  * leading pads, then (beyond CPython) the size field, the trailing pads, and (beyond
  * CPython) the serial number. A failed check is reported and handled by the configured
- * {@link CorruptionPolicy}; the block is leaked in every case. {@link #checkLiveBlocks()}
+ * {@link CorruptionPolicy}; the block is leaked in every case. The checks, the decoration
+ * and the reports themselves are {@link DebugChecks}, which the {@code guard} layer shares. {@link #checkLiveBlocks()}
  * runs the same checks on every live block ({@code PyMemRuntime.check()}).
  *
  * <p>While the runtime's tracer ({@link BlockTracebacks}, tracemalloc) traces, every free and
@@ -66,15 +66,14 @@ public final class DebugHook implements Hook, LiveBlockCheck, LayerLifecycle {
      */
     public static final String REPORT_LOGGER = "io.pymem4j.debug.report";
 
-    private static final Logger reportLog = LoggerFactory.getLogger(REPORT_LOGGER);
     private static final Logger log = LoggerFactory.getLogger(DebugHook.class);
 
     /** {@code _PyMem_DebugRawFree}: the function CPython names for every failed free. */
-    static final String RAW_FREE = "_PyMem_DebugRawFree";
+    static final String RAW_FREE = DebugChecks.RAW_FREE;
     /** {@code _PyMem_DebugRawRealloc}: the function CPython names for every failed realloc. */
-    static final String RAW_REALLOC = "_PyMem_DebugRawRealloc";
+    static final String RAW_REALLOC = DebugChecks.RAW_REALLOC;
     /** {@code _PyMem_DebugCheckAddress}: CPython's check of one block, named by {@link #checkLiveBlocks()}'s reports. */
-    static final String CHECK_ADDRESS = "_PyMem_DebugCheckAddress";
+    static final String CHECK_ADDRESS = DebugChecks.CHECK_ADDRESS;
     /** The exit status of {@link CorruptionPolicy#ABORT}, a process killed by SIGABRT. */
     public static final int ABORT_STATUS = 134;
 
@@ -82,6 +81,7 @@ public final class DebugHook implements Hook, LiveBlockCheck, LayerLifecycle {
 
     private final DebugConfig config;
     private final BlockLayout layout;
+    private final DebugChecks checks;
     private final RuntimeView runtime;
     private final SerialNumbers serialno = new SerialNumbers();
     private final BlockTable table;
@@ -106,6 +106,8 @@ public final class DebugHook implements Hook, LiveBlockCheck, LayerLifecycle {
     public DebugHook(DebugConfig config, RuntimeView runtime) {
         this.config = config;
         this.layout = new BlockLayout(config.serialNumbers());
+        this.checks = new DebugChecks(layout, config.policy(), DebugAllocator.class, false, DebugHookProvider.NAME,
+                config.javaFrames());
         this.runtime = runtime;
         this.table = new BlockTable(config.historySize());
         this.quarantine = config.quarantineBytes() > 0 ? new Quarantine(config.quarantineBytes(), this::leave) : null;
@@ -137,6 +139,11 @@ public final class DebugHook implements Hook, LiveBlockCheck, LayerLifecycle {
 
     public BlockLayout layout() {
         return layout;
+    }
+
+    /** The checks, reports and policy this layer runs on its blocks. */
+    DebugChecks checks() {
+        return checks;
     }
 
     /** How many blocks are live (handed out and not freed) in all domains. */
@@ -233,18 +240,29 @@ public final class DebugHook implements Hook, LiveBlockCheck, LayerLifecycle {
         if (!keepsFrees) {
             return 0;
         }
-        BlockTracebacks t = tracer();
-        if (t == null || !t.tracing()) {
+        return tracebackIds(tracer(), domain, p);
+    }
+
+    /**
+     * The ids of the allocation traceback of the block {@code p} of {@code domain} and of the
+     * calling thread's traceback (the free's or the realloc's), packed as the reports of a
+     * freed block take them; 0 unless {@code tracer} traces. Costs the tracer's stack walk,
+     * unless its realloc walked already; a tracer's failure gives 0, never fails the free. A
+     * method of a {@link Hook}, so that the tracer leaves its frame out of the free's traceback
+     * as allocator machinery; the {@code guard} layer calls it too.
+     */
+    public static long tracebackIds(BlockTracebacks tracer, PyMemAllocatorDomain domain, long p) {
+        if (tracer == null || !tracer.tracing()) {
             return 0;
         }
         try {
-            int allocated = t.tracebackId(domain, p);
+            int allocated = tracer.tracebackId(domain, p);
             if (allocated == BlockTracebacks.NO_TRACEBACK) {
-                allocated = t.tracebackId(domain, p - HEADER); // a tracer below this layer saw the base
+                allocated = tracer.tracebackId(domain, p - HEADER); // a tracer below the layer saw the base
             }
-            return BlockTable.tracebacks(allocated, t.captureTraceback());
+            return BlockTable.tracebacks(allocated, tracer.captureTraceback());
         } catch (RuntimeException e) {
-            return 0; // a tracer's failure must not fail the free
+            return 0;
         }
     }
 
@@ -272,23 +290,15 @@ public final class DebugHook implements Hook, LiveBlockCheck, LayerLifecycle {
         table.moved(from, to, tracebacks);
     }
 
-    /** {@code _PyMem_DebugCheckAddress} of the block at {@code p} as recorded: the first problem found, or null. */
+    /**
+     * {@code _PyMem_DebugCheckAddress} of the block at {@code p} as recorded: the first problem
+     * found, or null. A block made for an alignment above the header carries its domain's
+     * aligned id ({@link BlockLayout#alignedId}); an id byte that is not the domain's is checked
+     * again as that one, so an ordinary block pays nothing for it.
+     */
     Problem check(long p, long size, long serial, char apiId) {
-        long idWord = BlockLayout.readIdWord(p);
-        if (idWord != BlockLayout.idWord(apiId) && idWord != BlockLayout.idWord(BlockLayout.alignedId(apiId))) {
-            byte id = (byte) (idWord >>> 56);
-            return id != (byte) apiId && id != (byte) BlockLayout.alignedId(apiId) ? Problem.BAD_ID : Problem.BAD_LEADING_PAD;
-        }
-        if (BlockLayout.readSize(p) != size) {
-            return Problem.BAD_SIZE;
-        }
-        if (!BlockLayout.trailingPadsIntact(p, size)) {
-            return Problem.BAD_TRAILING_PAD;
-        }
-        if (layout.serialNumbers() && BlockLayout.readSerial(p, size) != serial) {
-            return Problem.BAD_SERIAL;
-        }
-        return null;
+        Problem problem = checks.check(p, size, serial, apiId);
+        return problem == Problem.BAD_ID ? checks.check(p, size, serial, BlockLayout.alignedId(apiId)) : problem;
     }
 
     /** A freed block of {@code size} bytes that passed its checks: fill it with DEADBYTE, then quarantine it or give it back. */
@@ -297,12 +307,11 @@ public final class DebugHook implements Hook, LiveBlockCheck, LayerLifecycle {
             releaseAligned(p, size, below);
             return;
         }
-        long total = layout.total(size);
-        BlockLayout.fill(p - HEADER, total, DEADBYTE);
+        checks.fillFreed(p, size);
         if (quarantine == null) {
             below.free(p - HEADER);
         } else {
-            reportWritten(quarantine.add(p, total, below, tracebacks));
+            reportWritten(quarantine.add(p, layout.total(size), below, tracebacks));
         }
     }
 
@@ -413,22 +422,7 @@ public final class DebugHook implements Hook, LiveBlockCheck, LayerLifecycle {
     @Override
     public int checkLiveBlocks() {
         List<long[]> damaged = table.checkLive((p, size, serial, domain) -> check(p, size, serial, domain.apiId()));
-        MemoryCorruptionError first = null;
-        for (long[] d : damaged) {
-            long p = d[0];
-            try {
-                corrupt(CHECK_ADDRESS, p, PROBLEMS[(int) d[1]], recorded(p).domain());
-            } catch (MemoryCorruptionError e) {
-                if (first == null) {
-                    first = e;
-                } else {
-                    first.addSuppressed(e);
-                }
-            }
-        }
-        if (first != null) {
-            throw first;
-        }
+        DebugChecks.reportEach(damaged, d -> corrupt(CHECK_ADDRESS, d[0], PROBLEMS[(int) d[1]], recorded(d[0]).domain()));
         return damaged.size();
     }
 
@@ -452,26 +446,15 @@ public final class DebugHook implements Hook, LiveBlockCheck, LayerLifecycle {
         if (written == null) {
             return;
         }
-        MemoryCorruptionError first = null;
+        List<Integer> pairs = new ArrayList<>(written.length / 2);
         for (int i = 0; i < written.length; i += 2) {
-            long p = written[i];
-            LiveBlock block = recorded(p);
-            try {
-                handle(Problem.WRITE_AFTER_FREE, p, block.domain(),
-                        ReportSentence.of(Problem.WRITE_AFTER_FREE, p, block.domain(), null, block.size(), RAW_FREE),
-                        BlockReport.writtenAfterFree(p, block, layout, RAW_FREE, tracebacks(), written[i + 1],
-                                config.javaFrames()));
-            } catch (MemoryCorruptionError e) {
-                if (first == null) {
-                    first = e;
-                } else {
-                    first.addSuppressed(e);
-                }
-            }
+            pairs.add(i);
         }
-        if (first != null) {
-            throw first;
-        }
+        DebugChecks.reportEach(pairs, i -> {
+            LiveBlock block = recorded(written[i]);
+            checks.writtenAfterFree(written[i], block.size(), block.serial(), block.domain(), tracebacks(),
+                    written[i + 1]);
+        });
     }
 
     /** What the table holds for a block it took and leaked (such records are kept for good). */
@@ -482,74 +465,37 @@ public final class DebugHook implements Hook, LiveBlockCheck, LayerLifecycle {
 
     /** A live block failed a check in {@code function}, verified through {@code through}: it is leaked; report it. */
     private void corrupt(String function, long p, Problem problem, PyMemAllocatorDomain through) {
-        char apiId = through.apiId();
         LiveBlock block = recorded(p);
-        String message = switch (problem) {
-            case BAD_ID -> "bad ID: Allocated using API '" + BlockReport.idChar(BlockLayout.readId(p))
-                    + "', verified using API '" + apiId + "'";
-            case BAD_LEADING_PAD -> "bad leading pad byte";
-            case BAD_SIZE -> "bad size field: the block was made for " + block.size() + " bytes";
-            case BAD_TRAILING_PAD -> "bad trailing pad byte";
-            case BAD_SERIAL -> "bad serial number: the block was overrun past its trailing pad bytes";
-            default -> throw new IllegalArgumentException(problem.toString());
-        };
-        handle(problem, p, block.domain(),
-                ReportSentence.of(problem, p, block.domain(), through, block.size(), function),
-                BlockReport.corruptBlock(p, block, layout, function, message, tracebacks(), config.javaFrames()));
+        checks.corrupt(function, p, problem, through, block.size(), block.serial(), block.domain(), tracebacks());
     }
 
-    /** {@code p} is not a live block: say what is known of it, without touching its memory. */
+    /** {@code p}, given to the free or realloc of {@code through}, is not a live block: say what is known of it, without touching its memory. */
     private void notLive(String function, long p, PyMemAllocatorDomain through, boolean isFree) {
-        List<String> why = new ArrayList<>(2);
-        Problem problem;
-        String message;
-        long ids = 0;
         BlockTable.Entry fate = table.lookup(p);
         boolean ended = fate != null && (fate.kind() == BlockTable.Kind.FREED || fate.kind() == BlockTable.Kind.MOVED)
                 && fate.remembered();
         BlockTable.Entry around = ended || fate != null && fate.kind() == BlockTable.Kind.LEAKED ? null : table.containing(p);
         if (ended) {
-            String what = "The block of " + fate.size() + " bytes made through API '" + fate.domain().apiId() + "'"
-                    + (layout.serialNumbers() ? " by call #" + fate.serial() + " to debug malloc/realloc" : "");
-            why.add(what);
-            why.add(fate.kind() == BlockTable.Kind.MOVED
-                    ? "was moved to p=" + BlockReport.hex(fate.movedTo()) + " by a debug realloc through API '"
-                            + fate.through().apiId() + "', which freed it."
-                    : "was already freed through API '" + fate.through().apiId() + "'.");
-            problem = isFree ? Problem.DOUBLE_FREE : Problem.USE_AFTER_FREE;
-            message = isFree ? "double free" : "use after free: realloc of a freed block";
-            ids = fate.tracebacks();
+            long ids = fate.tracebacks();
             if (ids == 0 && quarantine != null) {
                 ids = quarantine.tracebacksOf(p); // freed into the quarantine, not in the history yet
             }
+            checks.freedBefore(function, p, isFree, fate.size(), fate.serial(), fate.domain(), fate.through(),
+                    fate.kind() == BlockTable.Kind.MOVED ? fate.movedTo() : 0, through, ids, tracebacks());
         } else if (fate != null && fate.kind() == BlockTable.Kind.LEAKED) {
-            why.add("The block of " + fate.size() + " bytes made through API '"
-                    + fate.domain().apiId() + "' failed a check earlier; it was reported and leaked.");
-            problem = Problem.NOT_LIVE;
-            message = "not a live block of this layer";
+            checks.leakedBefore(function, p, fate.size(), fate.domain(), through, tracebacks());
         } else if (around != null) {
-            why.add("It points " + (p - around.address()) + " bytes into the live block at p="
-                    + BlockReport.hex(around.address()) + " of " + around.size() + " bytes made through API '"
-                    + around.domain().apiId() + "'.");
-            problem = Problem.INTERIOR_POINTER;
-            message = "not the start of a live block of this layer";
+            checks.interior(function, p, around.address(), around.size(), around.domain(), through, tracebacks());
         } else {
+            List<String> why = new ArrayList<>(2);
             why.add("This layer did not make it, or freed it too long ago to remember (it remembers the last "
                     + table.history() + " frees).");
             if (fate != null && (fate.kind() == BlockTable.Kind.FREED || fate.kind() == BlockTable.Kind.MOVED)) {
                 why.add("This layer did free a block at this address, but that first free is older than the frees"
                         + " it remembers: where it was freed is no longer known.");
             }
-            problem = Problem.NOT_LIVE;
-            message = "not a live block of this layer";
+            checks.notLive(function, p, why, through, tracebacks());
         }
-        PyMemAllocatorDomain block = ended || fate != null && fate.kind() == BlockTable.Kind.LEAKED ? fate.domain()
-                : around != null ? around.domain() : null;
-        long size = ended ? fate.size() : -1;
-        handle(problem, p, block == null ? through : block,
-                ReportSentence.of(problem, p, block, through, size, function),
-                BlockReport.notLive(p, why, function, message, tracebacks(), ids,
-                        ended && fate.kind() == BlockTable.Kind.MOVED, config.javaFrames()));
     }
 
     /** The tracer of the runtime's stack (tracemalloc), found when a report is written. */
@@ -564,53 +510,6 @@ public final class DebugHook implements Hook, LiveBlockCheck, LayerLifecycle {
      * kept): going on would run the lock-free allocator below from two threads at once.
      */
     void noGil(String function, PyMemAllocatorDomain domain) {
-        String report = "Fatal Python error: " + function + ": Python memory allocator called without holding the GIL\n";
-        handle(Problem.NO_GIL, 0, domain, ReportSentence.of(Problem.NO_GIL, 0, null, domain, -1, function), report);
-    }
-
-    /** Logs a report, then applies the policy to it; {@code sentence} opens the error's message. */
-    private void handle(Problem problem, long p, PyMemAllocatorDomain domain, String sentence, String report) {
-        CorruptionPolicy policy = config.policy();
-        // Logged under every policy, so that a log keeps every report whatever became of the
-        // error; under throw the report also travels in the error, under abort it then goes
-        // to stderr as CPython's fatal error does.
-        switch (problem) {
-            case NO_GIL -> reportLog.error(policy.marker(), "allocator misuse\n{}", report);
-            case DOUBLE_FREE, USE_AFTER_FREE, INTERIOR_POINTER, NOT_LIVE -> reportLog.error(policy.marker(),
-                    "memory error at {}; the pointer is not passed down\n{}", BlockReport.hex(p), report);
-            default -> reportLog.error(policy.marker(),
-                    "memory error at {}; the block is leaked\n{}", BlockReport.hex(p), report);
-        }
-        switch (policy) {
-            case THROW -> throw new MemoryCorruptionError(problem, p, domain, sentence, report);
-            case LOG -> {
-                // Logged above: the caller goes on.
-            }
-            case ABORT -> abort(report);
-        }
-    }
-
-    /**
-     * CPython's {@code Py_FatalError}: the report and the current thread's stack go straight to
-     * stderr (a logging back end may buffer, and nothing runs after the halt: the report's log
-     * event, made before, may be lost), then the JVM halts with {@value #ABORT_STATUS}.
-     */
-    private static void abort(String report) {
-        PrintStream err = System.err;
-        err.print(report);
-        err.println();
-        Thread t = Thread.currentThread();
-        err.println("Current thread 0x" + Long.toHexString(t.threadId()) + " \"" + t.getName()
-                + "\" (most recent call first):");
-        boolean inLayer = true;
-        for (StackTraceElement e : t.getStackTrace()) {
-            // Start at the hook function (DebugAllocator), as CPython's traceback starts at the caller.
-            inLayer = inLayer && !e.getClassName().equals(DebugAllocator.class.getName());
-            if (!inLayer) {
-                err.println("  at " + e);
-            }
-        }
-        err.flush();
-        Runtime.getRuntime().halt(ABORT_STATUS);
+        checks.noGil(function, domain);
     }
 }

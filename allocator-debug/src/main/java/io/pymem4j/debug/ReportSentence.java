@@ -6,7 +6,8 @@ import io.pymem4j.api.PyMemAllocatorDomain;
  * The Java sentence a {@link MemoryCorruptionError}'s message starts with, before CPython's
  * report: what happened, to which block and in which domain, in words a Java developer reads
  * without knowing CPython's debug hooks ({@code _PyMem_DebugRawFree} is CPython's name for the
- * free of every domain).
+ * free of every domain). It names the layer that found the problem: the debug layer, or a
+ * layer that runs the debug layer's checks on some of its blocks ({@code guard}).
  */
 final class ReportSentence {
 
@@ -15,10 +16,11 @@ final class ReportSentence {
 
     /** The sentence when only the problem and the address are known. */
     static String of(Problem problem, long p) {
-        return of(problem, p, null, null, -1, null);
+        return of("debug", problem, p, null, null, -1, null);
     }
 
     /**
+     * @param layer    the name of the layer that found it ({@code debug}, {@code guard})
      * @param problem  what the check found
      * @param p        the user pointer
      * @param block    the domain that made the block (null when unknown or not a block)
@@ -26,8 +28,8 @@ final class ReportSentence {
      * @param size     the block's requested size, or -1 when unknown
      * @param function the CPython function that found it ({@code _PyMem_DebugRawFree}, ...), or null
      */
-    static String of(Problem problem, long p, PyMemAllocatorDomain block, PyMemAllocatorDomain through, long size,
-                     String function) {
+    static String of(String layer, Problem problem, long p, PyMemAllocatorDomain block, PyMemAllocatorDomain through,
+                     long size, String function) {
         String theBlock = (block == null ? "the block" : "the " + block + " block") + " at " + BlockReport.hex(p)
                 + (size >= 0 ? " (" + size + (size == 1 ? " byte)" : " bytes)") : "");
         String found = " (found by " + operation(function) + ")";
@@ -44,11 +46,11 @@ final class ReportSentence {
             case DOUBLE_FREE -> "Double free: " + theBlock + " was given to " + call + " after it was already freed.";
             case USE_AFTER_FREE -> "Use after free: " + theBlock + " was given to " + call + " after it was freed.";
             case WRITE_AFTER_FREE -> "Write after free: " + theBlock
-                    + " was written after it was freed (found when it left the debug layer's quarantine).";
+                    + " was written after it was freed (found when it left the " + layer + " layer's quarantine).";
             case INTERIOR_POINTER -> "Bad pointer: " + BlockReport.hex(p) + " was given to " + call
                     + "; it points into a live block" + (block == null ? "" : " of " + block) + ", not at its start.";
             case NOT_LIVE -> "Bad pointer: " + BlockReport.hex(p) + " was given to " + call
-                    + ", but it is not a live block of the debug layer.";
+                    + ", but it is not a live block of the " + layer + " layer.";
             case NO_GIL -> "Interpreter lock not held: " + (through == null ? "an allocator call" : "a " + through
                     + " domain call") + (function == null ? "" : " (" + function + ")")
                     + " came from a thread that does not hold the runtime's interpreter lock (GIL mode).";
@@ -60,8 +62,8 @@ final class ReportSentence {
             return "free";
         }
         return switch (function) {
-            case DebugHook.RAW_REALLOC -> "realloc";
-            case DebugHook.CHECK_ADDRESS -> "PyMemRuntime.check()";
+            case DebugChecks.RAW_REALLOC -> "realloc";
+            case DebugChecks.CHECK_ADDRESS -> "PyMemRuntime.check()";
             default -> "free";
         };
     }

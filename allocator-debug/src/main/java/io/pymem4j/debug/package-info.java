@@ -35,6 +35,9 @@
  *   <tr><td>{@link io.pymem4j.debug.BlockLayout}</td><td>{@code PYMEM_CLEANBYTE} ... ({@code pycore_pymem.h}),
  *       {@code write_size_t}, {@code read_size_t}, {@code PYMEM_DEBUG_EXTRA_BYTES},
  *       {@code _PyMem_IsPtrFreed}</td></tr>
+ *   <tr><td>{@link io.pymem4j.debug.DebugChecks}</td><td>{@code _PyMem_DebugRawAlloc}'s decoration,
+ *       {@code _PyMem_DebugCheckAddress}, {@code Py_FatalError}; shared with the {@code guard}
+ *       layer, which runs it on the blocks it samples</td></tr>
  *   <tr><td>{@code BlockReport}</td><td>{@code _PyObject_DebugDumpAddress}, {@code _Py_FatalErrorFunc}</td></tr>
  *   <tr><td>{@link io.pymem4j.spi.BlockTracebacks}, found with {@code PyMemRuntime.findHook}</td>
  *       <td>{@code _PyMem_DumpTraceback} ({@code Python/tracemalloc.c})</td></tr>

@@ -32,7 +32,7 @@ import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.sli
  *   io.pymem4j.api      the allocator contract        names nothing else of the project
  *   io.pymem4j.spi      what providers implement      names api only
  *   io.pymem4j.runtime  assembles stacks, user entry  names api and spi, no layer
- *   layers (raw, pymalloc, debug, tracemalloc, mimalloc, failing, cpython)
+ *   layers (raw, pymalloc, debug, guard, tracemalloc, mimalloc, failing, cpython)
  *                       providers                     name api, spi, runtime; not each other
  *   io.pymem4j.replay   .pymt traces and their replay names api and runtime: any stack
  * </pre>
@@ -50,14 +50,18 @@ class ArchitectureTest {
     static final String PROJECT = "io.pymem4j..";
 
     /** The allocator layers: provider modules that see the api module only. */
-    static final List<String> LAYERS = List.of("raw", "pymalloc", "debug", "tracemalloc", "mimalloc", "failing", "cpython");
+    static final List<String> LAYERS = List.of("raw", "pymalloc", "debug", "guard", "tracemalloc", "mimalloc", "failing",
+            "cpython");
 
     /**
      * The dependencies between layers that are allowed, each for its reason. allocator-cpython
      * embeds CPython over a whole stack and hands the debug layer's {@code MemoryCorruptionError}
-     * to CPython's fatal-error path, so it names that class of the debug layer.
+     * to CPython's fatal-error path, so it names that class of the debug layer. allocator-guard
+     * gives the blocks it samples the debug layer's treatment through the debug layer's own
+     * {@code DebugChecks}, so that its reports are the debug layer's, word for word, and not a copy.
      */
-    static final Map<String, List<String>> ALLOWED_BETWEEN_LAYERS = Map.of("cpython", List.of("debug"));
+    static final Map<String, List<String>> ALLOWED_BETWEEN_LAYERS = Map.of("cpython", List.of("debug"),
+            "guard", List.of("debug"));
 
     @ArchTest
     static final ArchRule noPackageCycle = slices().matching("io.pymem4j.(*)..").should().beFreeOfCycles()
