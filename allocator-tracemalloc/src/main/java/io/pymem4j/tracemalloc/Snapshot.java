@@ -195,7 +195,7 @@ public final class Snapshot {
 
     private static Traceback key(KeyType keyType, Traceback tb) {
         return switch (keyType) {
-            case TRACEBACK -> tb;
+            case TRACEBACK -> tb.withoutTotal();
             case LINENO, FILENAME -> key(keyType, tb.mostRecent());
         };
     }
