@@ -36,6 +36,8 @@ final class TraceStore {
 
     /** What the layer reads on every call: while false, it forwards without tracing. */
     volatile boolean tracing;
+    /** True from a {@link #stop()} to the next start: the runtime's name leaves the layer out then. */
+    private volatile boolean stopped;
     private volatile int tracebackLimit = 1;
     private volatile boolean countAllFrames;
 
@@ -68,6 +70,7 @@ final class TraceStore {
             tracebackLimit = nframe;
             clearLocked();
             tracing = true;
+            stopped = false;
             log.debug("tracemalloc started, traceback limit {}", nframe);
         }
     }
@@ -75,12 +78,18 @@ final class TraceStore {
     /** Stops tracing and clears every trace and counter; the traceback limit is kept. */
     void stop() {
         synchronized (lock) {
+            stopped = true;
             if (tracing) {
                 tracing = false;
                 clearLocked();
                 log.debug("tracemalloc stopped");
             }
         }
+    }
+
+    /** True after {@link #stop()} until tracing starts again. */
+    boolean stopped() {
+        return stopped;
     }
 
     /** True once {@link #configure} ran. */
