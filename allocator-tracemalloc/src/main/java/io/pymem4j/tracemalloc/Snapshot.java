@@ -14,9 +14,19 @@ import java.util.Objects;
  * Immutable; {@link Tracemalloc#takeSnapshot()} makes one, and tests build them from
  * hand-made {@link Trace}s.
  *
- * <h2>File format of {@link #dump} and {@link #load} (version 1)</h2>
- * Python pickles; this port writes a small binary format of its own, readable by any later
- * version of this class. All numbers are big-endian ({@link java.io.DataOutputStream});
+ * <h2>Files</h2>
+ * {@link #load} reads both formats of {@link SnapshotFormat}, told apart by their first
+ * bytes: this port's own ({@link #dump(Path)}), which keeps Java frames and the expected
+ * flag, and CPython's pickle ({@code dump(file, SnapshotFormat.PICKLE)}), which Python's
+ * {@code tracemalloc.Snapshot.load()} opens and whose {@code Snapshot.dump()} files this
+ * class loads. Python's format has no sampling weight: a trace is written with the size the
+ * snapshot holds, so a snapshot of sampled tracing is written with each trace's estimated
+ * size (the bytes it stands for), and Python's statistics of the file then estimate the
+ * totals as this class's do.
+ *
+ * <h2>This port's format (version 1)</h2>
+ * A small binary format, readable by any later version of this class. All numbers are
+ * big-endian ({@link java.io.DataOutputStream});
  * a string is an {@code int} byte length then that many UTF-8 bytes; a string index of -1
  * is null.
  * <pre>
@@ -213,13 +223,28 @@ public final class Snapshot {
         FlameGraph.of(this).write(file);
     }
 
-    /** Writes this snapshot to {@code file} in the format of the class doc. */
+    /** Writes this snapshot to {@code file} in this port's format ({@link SnapshotFormat#PYMEM4J}). */
     public void dump(Path file) throws IOException {
-        SnapshotFile.write(this, file);
+        dump(file, SnapshotFormat.PYMEM4J);
     }
 
     /**
-     * Reads a snapshot {@link #dump} wrote.
+     * Writes this snapshot to {@code file} in {@code format}: {@link SnapshotFormat#PICKLE}
+     * is the file Python's {@code tracemalloc.Snapshot.load()} opens.
+     *
+     * @throws IOException on a write error, or (pickle) an attribute named as one of Python's
+     *                     snapshot's own ({@code traces}, {@code traceback_limit})
+     */
+    public void dump(Path file, SnapshotFormat format) throws IOException {
+        switch (format) {
+            case PYMEM4J -> SnapshotFile.write(this, file);
+            case PICKLE -> SnapshotPickle.write(this, file);
+        }
+    }
+
+    /**
+     * Reads a snapshot in either {@link SnapshotFormat}: one {@link #dump} wrote, or one
+     * Python's {@code Snapshot.dump()} wrote. Reading a pickle runs nothing it names.
      *
      * @throws IOException on a read error, or a file that is not a snapshot or of a later version
      */
