@@ -1,5 +1,6 @@
 package io.pymem4j.debug;
 
+import io.pymem4j.api.InterpreterLock;
 import io.pymem4j.api.PyMemAllocatorDomain;
 import io.pymem4j.api.PyMemAllocatorEx;
 import io.pymem4j.spi.BlockLimit;
@@ -12,7 +13,9 @@ import org.slf4j.LoggerFactory;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 import static io.pymem4j.debug.BlockLayout.DEADBYTE;
 import static io.pymem4j.debug.BlockLayout.HEADER;
@@ -64,6 +67,8 @@ public final class DebugHook implements Hook {
     private final BlockTable table;
     private final Quarantine quarantine;
     private final long maxBlock;
+    /** The allocators {@link #wrap} made, one per domain, for {@link #checkInterpreterLock}. */
+    private final List<DebugAllocator> wrapped = new CopyOnWriteArrayList<>();
 
     /**
      * @param config  the options
@@ -86,7 +91,24 @@ public final class DebugHook implements Hook {
 
     @Override
     public DebugAllocator wrap(PyMemAllocatorDomain domain, PyMemAllocatorEx below) {
-        return new DebugAllocator(this, domain, below, runtime == null ? null : runtime.interpreterLock());
+        DebugAllocator a = new DebugAllocator(this, domain, below, runtime == null ? null : runtime.interpreterLock());
+        wrapped.add(a);
+        return a;
+    }
+
+    /**
+     * Makes the MEM and OBJ hooks of this layer check {@code lock} from now on
+     * ({@code _PyMem_DebugCheckGIL}), whether or not the runtime is in GIL mode: CPython's
+     * debug hooks check {@code PyGILState_Check()} whatever the allocator below them, and an
+     * embedded interpreter's hooks do the same ({@code EmbeddedPython} gives its GIL here).
+     * Call it before the allocators are shared with the threads that must hold the lock (the
+     * field it sets is read without a barrier on every call); RAW is never checked.
+     */
+    public void checkInterpreterLock(InterpreterLock lock) {
+        Objects.requireNonNull(lock, "lock");
+        for (DebugAllocator a : wrapped) {
+            a.checkInterpreterLock(lock);
+        }
     }
 
     /**
