@@ -24,9 +24,11 @@ package io.pymem4j.api;
  *   <li>{@code malloc(0)} returns a unique, non-NULL pointer that can be freed.</li>
  *   <li>A negative size (above {@code PY_SSIZE_T_MAX}) makes {@code malloc} and
  *       {@code realloc} return 0 and leaves everything as it was.</li>
- *   <li>{@code calloc} returns zeroed memory; it returns 0 when {@code nelem * elsize}
- *       overflows {@code PY_SSIZE_T_MAX} or either argument is negative; a product of 0
- *       gives a unique non-NULL pointer.</li>
+ *   <li>{@code calloc} returns zeroed memory; it returns 0 when the {@code size_t} product
+ *       {@code nelem * elsize} is above {@code PY_SSIZE_T_MAX} (a negative argument times
+ *       anything but 0 is); a product of 0 gives a unique non-NULL pointer, whatever the
+ *       other argument ({@code calloc(0, n)} with {@code n} at or above 2^63 too, as in
+ *       CPython).</li>
  *   <li>{@code realloc(0, n)} is {@code malloc(n)}; {@code realloc(p, 0)} returns a non-NULL
  *       block (it is not a free); the content up to the smaller size is kept.</li>
  *   <li>A failed {@code realloc} returns 0 and leaves the old block valid and unchanged.</li>
@@ -55,10 +57,13 @@ public interface PyMemAllocatorEx {
     void free(long ptr);
 
     /**
-     * True when {@code nelem * elsize} is not a valid size: a negative argument or a
-     * product above {@code PY_SSIZE_T_MAX}, the rule of CPython's calloc entry points.
+     * True when {@code nelem * elsize} is not a valid size: a product above
+     * {@code PY_SSIZE_T_MAX}, the rule of CPython's calloc entry points
+     * ({@code elsize != 0 && nelem > PY_SSIZE_T_MAX / elsize} on {@code size_t}). A negative
+     * argument is a {@code size_t} at or above 2^63: its product with anything but 0
+     * overflows, and with 0 it is 0, a valid size.
      */
     static boolean callocOverflows(long nelem, long elsize) {
-        return nelem < 0 || elsize < 0 || (elsize != 0 && nelem > Long.MAX_VALUE / elsize);
+        return nelem != 0 && elsize != 0 && (nelem < 0 || elsize < 0 || nelem > Long.MAX_VALUE / elsize);
     }
 }

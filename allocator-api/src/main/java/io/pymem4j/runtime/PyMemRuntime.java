@@ -300,11 +300,14 @@ public final class PyMemRuntime implements RuntimeView, AutoCloseable {
      * The stack's name, as {@code _PyMem_GetCurrentAllocatorName} gives it: a CPython name
      * ({@code pymalloc}, {@code malloc_debug}, ...) where the stack is one of CPython's, the
      * composed form ({@code pymalloc+debug+tracemalloc}) otherwise, and null after
-     * {@link #setAllocator} replaced a domain's allocator.
+     * {@link #setAllocator} replaced a domain's allocator. A layer that says it is not
+     * {@linkplain io.pymem4j.spi.Hook#named() named} now is left out: tracemalloc after
+     * {@code stop()} ({@code pymalloc} again, as CPython's name once tracing stops), until
+     * it starts again. {@link #stackSpec()} keeps every layer.
      */
     public String currentAllocatorName() {
         synchronized (lock) {
-            return customized ? null : stack.spec().name();
+            return customized ? null : stack.currentName();
         }
     }
 

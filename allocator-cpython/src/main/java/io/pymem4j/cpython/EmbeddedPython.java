@@ -2,6 +2,7 @@ package io.pymem4j.cpython;
 
 import io.pymem4j.api.InterpreterLock;
 import io.pymem4j.api.PyMemAllocatorDomain;
+import io.pymem4j.debug.DebugHook;
 import io.pymem4j.debug.MemoryCorruptionError;
 import io.pymem4j.runtime.PyMemRuntime;
 import org.slf4j.Logger;
@@ -165,6 +166,11 @@ public final class EmbeddedPython {
             log.warn("PYTHONMALLOC={} is ignored: the pymem4j stack {} serves every domain", System.getenv("PYTHONMALLOC"),
                     runtime.currentAllocatorName());
         }
+        if (!runtime.gilMode()) {
+            // CPython's debug hooks check PyGILState_Check() on MEM and OBJ whatever the allocator
+            // below them; so do the stack's, before any thread of the interpreter exists.
+            DebugHook.of(runtime).ifPresent(hook -> hook.checkInterpreterLock(gil));
+        }
         AllocatorBridge bridge = new AllocatorBridge(runtime, this::fatal);
         Finalized finalized = new Finalized(runtime, bridge, whenFinalized);
         int[] status = new int[1];
@@ -256,6 +262,11 @@ public final class EmbeddedPython {
                 argv.setAtIndex(ADDRESS, i, arena.allocateFrom(args.get(i)));
             }
             long argc = args.size();
+
+            // The JVM set every locale category from the environment; python3 starts in "C" and
+            // takes LC_CTYPE alone from it (in the pre-initialization below). Give CPython python3's:
+            // LC_NUMERIC, LC_TIME ... as python3 has them (CPython's tests compare them).
+            MemorySegment _ = (MemorySegment) py.setlocale.invokeExact(LibPython.LC_ALL, arena.allocateFrom("C"));
 
             // Pre-initialization: the RAW allocator CPython uses meanwhile is its own, and
             // nothing allocated then outlives it.

@@ -49,6 +49,8 @@ final class LibPython {
 
     /** {@code Py_file_input}, the start symbol of a module's code. */
     static final int PY_FILE_INPUT = 257;
+    /** {@code LC_ALL} of glibc and musl, the C libraries of the Linux systems this module runs on. */
+    static final int LC_ALL = 6;
 
     private static LibPython loaded;
 
@@ -81,6 +83,8 @@ final class LibPython {
     final MethodHandle evalGetBuiltins;
     final MethodHandle unicodeAsUtf8;
     final MethodHandle errClear;
+    /** libc's {@code setlocale(int category, const char *locale)}. */
+    final MethodHandle setlocale;
     /** {@code Py_None}: the address of {@code _Py_NoneStruct}. */
     final long none;
 
@@ -120,6 +124,8 @@ final class LibPython {
         unicodeAsUtf8 = l.handle("PyUnicode_AsUTF8", FunctionDescriptor.of(cString, JAVA_LONG));
         errClear = l.handle("PyErr_Clear", FunctionDescriptor.ofVoid());
         none = l.symbol("_Py_NoneStruct").address();
+        setlocale = linker.downcallHandle(linker.defaultLookup().find("setlocale").orElseThrow(
+                () -> new UnsatisfiedLinkError("libc has no setlocale")), FunctionDescriptor.of(ADDRESS, JAVA_INT, ADDRESS));
     }
 
     /**

@@ -9,6 +9,7 @@
  * <pre>
  *   dlopen(libpython3.X.so, RTLD_NOW | RTLD_GLOBAL)         LibPython: extension modules bind to it
  *   thread "python-main" (16 MiB stack) ──────────────────── becomes the interpreter's main thread
+ *     setlocale(LC_ALL, "C")                                python3's start: the JVM set every category
  *     PyPreConfig_InitPythonConfig(&amp;pre)                     allocator stays PYMEM_ALLOCATOR_NOT_SET
  *     Py_PreInitializeFromBytesArgs(&amp;pre, argc, argv)        -E, -I, -X utf8, -X dev; CPython's own RAW
  *                                                           allocator meanwhile, nothing it makes survives
@@ -30,8 +31,13 @@
  *       prints only the free lists, {@code sys.getallocatedblocks()} is 0).</li>
  *   <li>GIL mode: a runtime built with {@link io.pymem4j.cpython.EmbeddedPython#interpreterLock()}
  *       uses CPython's GIL ({@code PyGILState_Check}, {@code PyGILState_Ensure}): pymalloc
- *       serves MEM and OBJ without a lock, as obmalloc does, and the debug layer's GIL check
- *       is {@code _PyMem_DebugCheckGIL}'s.</li>
+ *       serves MEM and OBJ without a lock, as obmalloc does. In GIL mode or not, the debug
+ *       layer's MEM and OBJ hooks check {@code PyGILState_Check()} as
+ *       {@code _PyMem_DebugCheckGIL} does ({@code DebugHook.checkInterpreterLock}), so C code
+ *       that allocates without the GIL ends as under {@code PYTHONMALLOC=debug}.</li>
+ *   <li>The locale is the one {@code python3} starts with: the JVM set every category from
+ *       the environment, {@code python3} only {@code LC_CTYPE}; every category is put back
+ *       to {@code "C"} before CPython's pre-initialization sets {@code LC_CTYPE}.</li>
  *   <li>A debug report ends as CPython's: the dump, then {@code _Py_FatalErrorFunc} with its
  *       function and message, which prints the runtime state and the Python tracebacks and
  *       aborts. With {@code debug.serialno=false} (CPython's release build) the output is

@@ -74,13 +74,6 @@ class CPythonBehaviourTest {
     }
 
     @Test
-    void outsideGilModeTheDebugLayerDoesNotCheckTheGil() throws Exception {
-        ForkedPython.Run run = ForkedPython.run(dir, List.of("--allocator", "pymalloc_debug"), "-c", WITHOUT_GIL);
-
-        assertEquals(0, run.status(), run::toString);
-    }
-
-    @Test
     void extensionModulesFindLibpythonsSymbols() throws Exception {
         ForkedPython.Run run = ForkedPython.run(dir, List.of("--allocator", "pymalloc"), "-c",
                 "import _json, _ctypes, _decimal, ctypes; print(ctypes.pythonapi.Py_IsInitialized())");

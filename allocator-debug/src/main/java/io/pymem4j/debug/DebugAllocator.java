@@ -14,9 +14,10 @@ import static io.pymem4j.debug.BlockLayout.HEADER;
 /**
  * The debug hooks of one domain over the allocator below: CPython's
  * {@code _PyMem_DebugRawMalloc}, {@code _PyMem_DebugRawCalloc}, {@code _PyMem_DebugRawRealloc}
- * and {@code _PyMem_DebugRawFree} with the domain's API id as their context; in GIL mode the
- * MEM and OBJ hooks are {@code _PyMem_DebugMalloc} ... {@code _PyMem_DebugFree}, which first
- * check that the calling thread holds the runtime's interpreter lock.
+ * and {@code _PyMem_DebugRawFree} with the domain's API id as their context; in GIL mode (or
+ * after {@link DebugHook#checkInterpreterLock}) the MEM and OBJ hooks are
+ * {@code _PyMem_DebugMalloc} ... {@code _PyMem_DebugFree}, which first check that the
+ * calling thread holds the interpreter lock.
  *
  * <p>Sizes above {@code PY_SSIZE_T_MAX - EXTRA}, sizes above the runtime's
  * {@linkplain io.pymem4j.spi.BlockLimit largest block} and negative ones return NULL without
@@ -52,8 +53,11 @@ public final class DebugAllocator implements PyMemAllocatorEx, AlignedAllocation
     private final char apiId;
     /** The largest request passed down: the smaller of the layout's and the runtime's block limit. */
     private final long maxSize;
-    /** The lock MEM and OBJ callers must hold (GIL mode), or null: RAW, or no GIL mode. */
-    private final InterpreterLock gil;
+    /**
+     * The lock MEM and OBJ callers must hold (GIL mode, or {@link DebugHook#checkInterpreterLock}),
+     * or null: RAW, or nothing to check. Set before the allocator is shared, read on every call.
+     */
+    private InterpreterLock gil;
     /** {@code _PyMem_DebugCheckAddress} with this domain's id, as the block table runs it. */
     private final BlockTable.Check check;
     /** Per thread, where realloc keeps the ends of the data it erases (one per layer: layers may stack). */
@@ -83,6 +87,13 @@ public final class DebugAllocator implements PyMemAllocatorEx, AlignedAllocation
             return true;
         }
         return false;
+    }
+
+    /** From now on a MEM or OBJ call checks {@code lock}; RAW keeps checking nothing. */
+    void checkInterpreterLock(InterpreterLock lock) {
+        if (domain != PyMemAllocatorDomain.RAW) {
+            gil = lock;
+        }
     }
 
     /** The layer this allocator belongs to. */

@@ -1,5 +1,6 @@
 package io.pymem4j.debug;
 
+import io.pymem4j.api.InterpreterLock;
 import io.pymem4j.api.NativeMemory;
 import io.pymem4j.api.PyMemAllocatorDomain;
 import io.pymem4j.api.PyMemAllocatorEx;
@@ -15,7 +16,9 @@ import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 import static io.pymem4j.debug.BlockLayout.DEADBYTE;
 import static io.pymem4j.debug.BlockLayout.HEADER;
@@ -93,6 +96,8 @@ public final class DebugHook implements Hook, LiveBlockCheck, LayerLifecycle {
     private TracerRef tracerRef;
     /** Set by {@link #close()}; read on the slow paths only. */
     private volatile boolean closed;
+    /** The allocators {@link #wrap} made, one per domain, for {@link #checkInterpreterLock}. */
+    private final List<DebugAllocator> wrapped = new CopyOnWriteArrayList<>();
 
     /** What {@link #tracer()} found at a stack version (immutable: a racy read sees it whole). */
     private record TracerRef(int version, BlockTracebacks tracer) {
@@ -122,7 +127,24 @@ public final class DebugHook implements Hook, LiveBlockCheck, LayerLifecycle {
 
     @Override
     public DebugAllocator wrap(PyMemAllocatorDomain domain, PyMemAllocatorEx below) {
-        return new DebugAllocator(this, domain, below, runtime == null ? null : runtime.interpreterLock());
+        DebugAllocator a = new DebugAllocator(this, domain, below, runtime == null ? null : runtime.interpreterLock());
+        wrapped.add(a);
+        return a;
+    }
+
+    /**
+     * Makes the MEM and OBJ hooks of this layer check {@code lock} from now on
+     * ({@code _PyMem_DebugCheckGIL}), whether or not the runtime is in GIL mode: CPython's
+     * debug hooks check {@code PyGILState_Check()} whatever the allocator below them, and an
+     * embedded interpreter's hooks do the same ({@code EmbeddedPython} gives its GIL here).
+     * Call it before the allocators are shared with the threads that must hold the lock (the
+     * field it sets is read without a barrier on every call); RAW is never checked.
+     */
+    public void checkInterpreterLock(InterpreterLock lock) {
+        Objects.requireNonNull(lock, "lock");
+        for (DebugAllocator a : wrapped) {
+            a.checkInterpreterLock(lock);
+        }
     }
 
     /**

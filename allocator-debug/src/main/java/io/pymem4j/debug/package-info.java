@@ -154,9 +154,12 @@
  * <h2>The GIL check</h2>
  * CPython's MEM and OBJ hooks check that the caller holds the GIL
  * ({@code _PyMem_DebugCheckGIL}); here they do so in GIL mode, against the runtime's
- * interpreter lock, and report {@code Python memory allocator called without holding the GIL}.
+ * interpreter lock, and against the lock given to
+ * {@link io.pymem4j.debug.DebugHook#checkInterpreterLock} whatever the mode (an embedded
+ * CPython gives its {@code PyGILState_Check()}, as CPython's hooks check it whatever the
+ * allocator below), and report {@code Python memory allocator called without holding the GIL}.
  * Under {@code debug.policy=log} such a call is then refused, not run: malloc, calloc and
- * realloc return NULL and free keeps the block, because the allocator below runs GIL mode
+ * realloc return NULL and free keeps the block, because the allocator below may run GIL mode
  * without a lock of its own and two threads in it at once would corrupt it.
  */
 package io.pymem4j.debug;

@@ -1,5 +1,6 @@
 package io.pymem4j.debug;
 
+import io.pymem4j.api.InterpreterLock;
 import io.pymem4j.api.NativeMemory;
 import io.pymem4j.runtime.PyMemRuntime;
 import org.junit.jupiter.api.Test;
@@ -88,5 +89,34 @@ class GilCheckTest {
             assertEquals(0x1122334455667788L, NativeMemory.getLong(p));
             rt.objectFree(p); // still live: freed once, no double free reported
         }
+    }
+
+    /** An embedded CPython's hooks check its GIL whether or not pymalloc runs in GIL mode, as CPython's do. */
+    @Test
+    void outsideGilModeTheHooksCheckTheLockTheyAreGiven() {
+        PyMemRuntime rt = PyMemRuntime.builder().allocator("malloc_debug").option("debug.policy", "throw").build();
+        InterpreterLock lock = InterpreterLock.reentrant();
+        DebugHook.of(rt).orElseThrow().checkInterpreterLock(lock);
+
+        assertEquals("Fatal Python error: _PyMem_DebugMalloc: Python memory allocator called without holding the GIL",
+                assertThrows(MemoryCorruptionError.class, () -> rt.memMalloc(16)).fatalError());
+        assertEquals("Fatal Python error: _PyMem_DebugCalloc: Python memory allocator called without holding the GIL",
+                assertThrows(MemoryCorruptionError.class, () -> rt.objectCalloc(2, 8)).fatalError());
+        try (var _ = lock.hold()) {
+            long p = rt.objectMalloc(8);
+            assertNotEquals(0, p);
+            rt.objectFree(p);
+        }
+        long raw = rt.rawMalloc(16);
+        assertNotEquals(0, raw, "RAW is not checked");
+        rt.rawFree(raw);
+    }
+
+    @Test
+    void outsideGilModeWithoutALockTheHooksCheckNothing() {
+        PyMemRuntime rt = PyMemRuntime.builder().allocator("malloc_debug").option("debug.policy", "throw").build();
+        long p = rt.memMalloc(16);
+        assertNotEquals(0, p);
+        rt.memFree(p);
     }
 }

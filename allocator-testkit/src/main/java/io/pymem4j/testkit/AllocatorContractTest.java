@@ -163,6 +163,28 @@ public abstract class AllocatorContractTest {
         assertEquals(0, a.calloc(1L << 32, 1L << 32));
         assertEquals(0, a.calloc(-1, 1));
         assertEquals(0, a.calloc(1, -1));
+        assertEquals(0, a.calloc(Long.MIN_VALUE, 1));
+        assertEquals(0, a.calloc(1, Long.MIN_VALUE));
+    }
+
+    /**
+     * As CPython's calloc: 0 times a {@code size_t} at or above 2^63 (a negative long) is 0
+     * bytes, a valid request, and gives a block.
+     */
+    @Test
+    void callocOfZeroTimesASizeAboveSsizeMaxReturnsABlock() {
+        PyMemAllocatorEx a = allocator();
+        long[][] calls = {{0, Long.MIN_VALUE}, {Long.MIN_VALUE, 0}, {0, -1}, {-1, 0}};
+        Set<Long> blocks = new HashSet<>();
+        for (long[] args : calls) {
+            long p = a.calloc(args[0], args[1]);
+            assertNotEquals(0, p, "calloc(" + Long.toUnsignedString(args[0]) + ", " + Long.toUnsignedString(args[1]) + ")");
+            blocks.add(p);
+        }
+        assertEquals(calls.length, blocks.size(), "distinct blocks");
+        for (long p : blocks) {
+            a.free(p);
+        }
     }
 
     @Test

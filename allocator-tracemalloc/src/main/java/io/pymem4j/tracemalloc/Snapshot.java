@@ -24,9 +24,19 @@ import java.util.Objects;
  * {@code 1 / (1 - e^(-Z/R))}, summed before rounding: their figures are estimates, whose
  * errors {@link TracedEstimate} states.
  *
- * <h2>File format of {@link #dump} and {@link #load} (version 1, or 2 when sampled)</h2>
- * Python pickles; this port writes a small binary format of its own, readable by any later
- * version of this class. All numbers are big-endian ({@link java.io.DataOutputStream});
+ * <h2>Files</h2>
+ * {@link #load} reads both formats of {@link SnapshotFormat}, told apart by their first
+ * bytes: this port's own ({@link #dump(Path)}), which keeps Java frames, the expected flag
+ * and the sampling interval, and CPython's pickle ({@code dump(file, SnapshotFormat.PICKLE)}),
+ * which Python's {@code tracemalloc.Snapshot.load()} opens and whose {@code Snapshot.dump()}
+ * files this class loads. Python's format has no sampling weight: a snapshot of sampled
+ * tracing is written with each trace's estimated size ({@link #estimatedSize(Trace)}, the
+ * bytes it stands for), so Python's statistics of the file estimate the totals as this
+ * class's do (its counts are then the sampled blocks').
+ *
+ * <h2>This port's format (version 1, or 2 when sampled)</h2>
+ * A small binary format, readable by any later version of this class. All numbers are
+ * big-endian ({@link java.io.DataOutputStream});
  * a string is an {@code int} byte length then that many UTF-8 bytes; a string index of -1
  * is null.
  * <pre>
@@ -267,7 +277,7 @@ public final class Snapshot {
 
     private static Traceback key(KeyType keyType, Traceback tb) {
         return switch (keyType) {
-            case TRACEBACK -> tb;
+            case TRACEBACK -> tb.withoutTotal();
             case LINENO, FILENAME -> key(keyType, tb.mostRecent());
         };
     }
@@ -285,13 +295,28 @@ public final class Snapshot {
         FlameGraph.of(this).write(file);
     }
 
-    /** Writes this snapshot to {@code file} in the format of the class doc. */
+    /** Writes this snapshot to {@code file} in this port's format ({@link SnapshotFormat#PYMEM4J}). */
     public void dump(Path file) throws IOException {
-        SnapshotFile.write(this, file);
+        dump(file, SnapshotFormat.PYMEM4J);
     }
 
     /**
-     * Reads a snapshot {@link #dump} wrote.
+     * Writes this snapshot to {@code file} in {@code format}: {@link SnapshotFormat#PICKLE}
+     * is the file Python's {@code tracemalloc.Snapshot.load()} opens.
+     *
+     * @throws IOException on a write error, or (pickle) an attribute named as one of Python's
+     *                     snapshot's own ({@code traces}, {@code traceback_limit})
+     */
+    public void dump(Path file, SnapshotFormat format) throws IOException {
+        switch (format) {
+            case PYMEM4J -> SnapshotFile.write(this, file);
+            case PICKLE -> SnapshotPickle.write(this, file);
+        }
+    }
+
+    /**
+     * Reads a snapshot in either {@link SnapshotFormat}: one {@link #dump} wrote, or one
+     * Python's {@code Snapshot.dump()} wrote. Reading a pickle runs nothing it names.
      *
      * @throws IOException on a read error, or a file that is not a snapshot or of a later version
      */

@@ -15,7 +15,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** The codec of {@link Snapshot#dump} and {@link Snapshot#load}; the format is in Snapshot's class doc. */
+/**
+ * The codec of this port's snapshot file ({@link SnapshotFormat#PYMEM4J}; the format is in
+ * Snapshot's class doc), and {@link Snapshot#load}'s choice between it and a pickle.
+ */
 final class SnapshotFile {
 
     static final int MAGIC = 0x504D544D;
@@ -94,8 +97,21 @@ final class SnapshotFile {
         }
     }
 
+    /** Reads either format: a pickle (CPython's) starts with its PROTO opcode, this one with its magic. */
     static Snapshot read(Path file) throws IOException {
-        try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file), 1 << 16))) {
+        try (BufferedInputStream buffered = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
+            buffered.mark(1);
+            int first = buffered.read();
+            buffered.reset();
+            if (first == SnapshotPickle.PROTO) {
+                return SnapshotPickle.read(file, buffered);
+            }
+            return read(file, new DataInputStream(buffered));
+        }
+    }
+
+    private static Snapshot read(Path file, DataInputStream in) throws IOException {
+        try {
             int magic = in.readInt();
             if (magic != MAGIC) {
                 throw new IOException(file + " is not a tracemalloc snapshot (magic 0x" + Integer.toHexString(magic) + ")");

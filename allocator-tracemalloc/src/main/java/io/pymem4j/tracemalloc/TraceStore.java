@@ -50,6 +50,8 @@ final class TraceStore {
     final SampledAddresses sampledAddresses = new SampledAddresses();
     /** Every thread's countdown to its next sample point. */
     private final ThreadSamplers samplers = new ThreadSamplers();
+    /** True from a {@link #stop()} to the next start: the runtime's name leaves the layer out then. */
+    private volatile boolean stopped;
     private volatile int tracebackLimit = 1;
     private volatile boolean countAllFrames;
     /** The frames left out beyond the machinery (a test framework's), or null. */
@@ -96,6 +98,7 @@ final class TraceStore {
             samplers.newSession();
             this.samplingInterval = samplingInterval;
             tracing = true;
+            stopped = false;
             if (samplingInterval == 0) {
                 log.debug("tracemalloc started, traceback limit {}", nframe);
             } else {
@@ -108,12 +111,18 @@ final class TraceStore {
     /** Stops tracing and clears every trace and counter; the traceback limit is kept. */
     void stop() {
         synchronized (lock) {
+            stopped = true;
             if (tracing) {
                 tracing = false;
                 clearLocked();
                 log.debug("tracemalloc stopped");
             }
         }
+    }
+
+    /** True after {@link #stop()} until tracing starts again. */
+    boolean stopped() {
+        return stopped;
     }
 
     /** True once {@link #configure} ran. */

@@ -98,6 +98,15 @@ public final class Traceback extends AbstractList<Frame> implements RandomAccess
         return mine == f || mine.equals(f);
     }
 
+    /**
+     * These frames without a total frame count: the key of {@code traceback} statistics, which
+     * Python builds as {@code Traceback(frames)}, so that their {@code repr} has no
+     * {@code total_nframe}.
+     */
+    Traceback withoutTotal() {
+        return totalNframe == NO_TOTAL ? this : new Traceback(frames, NO_TOTAL);
+    }
+
     /** The raw total count; -1 when not set. */
     int rawTotal() {
         return totalNframe;
@@ -138,9 +147,10 @@ public final class Traceback extends AbstractList<Frame> implements RandomAccess
      * {@code Traceback.format(limit, most_recent_first)} without source lines: a
      * {@code   File "<filename>", line <n>} line per frame. {@code limit} null formats every
      * frame; a positive limit keeps the {@code limit} most recent frames; zero or a negative
-     * limit keeps what Python's slice {@code self[:limit]} keeps (the frames but the
-     * {@code |limit|} most recent ones: for a two-frame traceback and -1, the oldest).
-     * {@code mostRecentFirst} reverses the order after slicing.
+     * limit keeps what Python's slice {@code self[:limit]} keeps: nothing for zero, else the
+     * frames but the {@code |limit|} most recent ones (for a two-frame traceback and -1, the
+     * oldest; for -2 or less, nothing). {@code mostRecentFirst} reverses the order after
+     * slicing.
      */
     public List<String> format(Integer limit, boolean mostRecentFirst) {
         return format(limit, mostRecentFirst, (file, line) -> null);
@@ -162,6 +172,8 @@ public final class Traceback extends AbstractList<Frame> implements RandomAccess
         if (limit != null) {
             if (limit > 0) {
                 from = Math.max(0, frames.length - limit);
+            } else if (limit == 0) {
+                to = 0; // self[:0] is empty, not self[:len]
             } else {
                 to = Math.max(0, frames.length + limit);
             }

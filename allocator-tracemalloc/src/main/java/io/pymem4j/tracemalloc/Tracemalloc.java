@@ -30,7 +30,10 @@ import java.util.WeakHashMap;
  *       {@code PYTHONTRACEMALLOC} do. 0 or an empty value is off; anything else makes the
  *       runtime's set-up fail with an {@link AllocatorSetupException} naming the setting.</li>
  *   <li>{@link #stop()} stops tracing and clears the traces but leaves the layer in the
- *       stack, where it costs a volatile read per call.</li>
+ *       stack, where it costs a volatile read per call. The runtime's
+ *       {@linkplain PyMemRuntime#currentAllocatorName() name} leaves it out from then on
+ *       ({@code pymalloc}, not {@code pymalloc+tracemalloc}), as CPython's name is the one of
+ *       the allocators under tracemalloc once tracing stops, until {@link #start(int)}.</li>
  * </ul>
  *
  * <h2>Sampled tracing</h2>

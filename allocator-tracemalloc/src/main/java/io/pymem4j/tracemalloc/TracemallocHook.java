@@ -38,6 +38,16 @@ final class TracemallocHook implements Hook, BlockTracebacks, LayerLifecycle {
         return new TracemallocLayer(tracer.store, domain.ordinal(), below);
     }
 
+    /**
+     * Named in the runtime's name but after {@link Tracemalloc#stop()}, until it starts again:
+     * CPython's {@code tracemalloc.stop()} takes its hooks off, and the name is the stack's
+     * under them again. A layer named in the stack and never started keeps its name.
+     */
+    @Override
+    public boolean named() {
+        return !tracer.store.stopped();
+    }
+
     @Override
     public boolean tracing() {
         return tracer.isTracing();

@@ -131,8 +131,12 @@
  *
  * <h2>The Python API</h2>
  * {@link io.pymem4j.tracemalloc.Tracemalloc} has the module's functions,
- * {@link io.pymem4j.tracemalloc.Snapshot} statistics, comparisons, filters and a versioned
- * file format; the value classes print as Python's {@code str} and offer {@code repr()}.
+ * {@link io.pymem4j.tracemalloc.Snapshot} statistics, comparisons, filters and two file
+ * formats ({@link io.pymem4j.tracemalloc.SnapshotFormat}): a versioned one of its own and
+ * CPython's pickle, so that a snapshot taken in Java opens in Python's
+ * {@code tracemalloc.Snapshot.load()} and a Python one loads here. Python's format has no
+ * sampling weight: a snapshot of sampled tracing is written with each trace's estimated
+ * size. The value classes print as Python's {@code str} and offer {@code repr()}.
  * Differences from CPython: trace domains 0, 1, 2 are RAW, MEM, OBJ (CPython files all under
  * 0); frames name Java source paths; no {@code .pyc} rule; {@code total_nframe} is exact
  * only when {@link io.pymem4j.tracemalloc.Tracemalloc#countAllFrames(boolean)} is on or the

@@ -130,6 +130,25 @@ class SnapshotTest {
                 new StatisticDiff(tb1, 30, 0, 3, 0)), snapshot2().compareTo(snapshot1(), "traceback"));
     }
 
+    /** As python3 prints them for test_tracemalloc's snapshots: the keys carry no total_nframe, the traces do. */
+    @Test
+    void keysOfTracebackStatisticsAndDiffsPrintAsPythonsWithoutTotalNframe() {
+        assertEquals(List.of(
+                "<Statistic traceback=<Traceback (<Frame filename='b.py' lineno=1>,)> size=66 count=1>",
+                "<Statistic traceback=<Traceback (<Frame filename='b.py' lineno=4>, <Frame filename='a.py' lineno=2>)>"
+                        + " size=30 count=3>",
+                "<Statistic traceback=<Traceback (<Frame filename='<unknown>' lineno=0>,)> size=7 count=1>",
+                "<Statistic traceback=<Traceback (<Frame filename='b.py' lineno=4>, <Frame filename='a.py' lineno=5>)>"
+                        + " size=2 count=1>"),
+                snapshot1().statistics("traceback").stream().map(Statistic::repr).toList());
+        assertEquals(List.of(
+                "<StatisticDiff traceback=<Traceback (<Frame filename='b.py' lineno=4>, <Frame filename='a.py' lineno=5>)>"
+                        + " size=5002 (+5000) count=2 (+1)>",
+                "<StatisticDiff traceback=<Traceback (<Frame filename='c.py' lineno=578>,)> size=400 (+400) count=1 (+1)>"),
+                snapshot2().compareTo(snapshot1(), "traceback").subList(0, 2).stream().map(StatisticDiff::repr).toList());
+        assertEquals(3, snapshot1().traces().get(0).traceback().totalNframe().getAsInt(), "the trace keeps its total");
+    }
+
     @Test
     void cumulativeStatisticsChargeEveryFrame() {
         assertEquals(List.of(

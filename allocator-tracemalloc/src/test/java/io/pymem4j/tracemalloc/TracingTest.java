@@ -117,7 +117,32 @@ class TracingTest {
         assertEquals(mem(0, 0), tm.getTracedMemory());
         assertEquals(7, tm.getTracebackLimit());
         assertEquals(0, tm.getTracemallocMemory());
-        assertEquals("malloc+tracemalloc", rt.currentAllocatorName());
+        assertTrue(rt.stackSpec().hasHook(Tracemalloc.NAME), "the idle layer stays in the stack");
+    }
+
+    /** As CPython's name: the allocators' under tracemalloc once it stops, and none of CPython's while it traces. */
+    @Test
+    void theRuntimeIsNamedWithoutTracemallocOnceStoppedAndWithItOnceStartedAgain() {
+        PyMemRuntime plain = PyMemRuntime.create("malloc");
+        Tracemalloc t = Tracemalloc.of(plain);
+        t.start();
+        assertEquals("malloc+tracemalloc", plain.currentAllocatorName());
+        t.stop();
+        assertEquals("malloc", plain.currentAllocatorName());
+        t.start(3);
+        assertEquals("malloc+tracemalloc", plain.currentAllocatorName());
+        t.stop();
+        assertEquals("malloc", plain.currentAllocatorName());
+    }
+
+    @Test
+    void aStoppedTracerUnderTheDebugHooksLeavesTheDebugName() {
+        PyMemRuntime debug = PyMemRuntime.create("malloc_debug");
+        Tracemalloc t = Tracemalloc.of(debug);
+        t.start();
+        assertEquals("malloc+debug+tracemalloc", debug.currentAllocatorName());
+        t.stop();
+        assertEquals("malloc_debug", debug.currentAllocatorName());
     }
 
     @Test

@@ -76,6 +76,29 @@ class ValueFormatTest {
         assertEquals(List.of("  File \"b.py\", line 4", "  File \"a.py\", line 2"), t.format());
     }
 
+    /**
+     * Every limit as python3's {@code Traceback((("a.py", 1), ("b.py", 2), ("c.py", 3))).format(limit, most_recent_first)}
+     * prints it: a zero limit formats nothing ({@code self[:0]}).
+     */
+    @Test
+    void tracebackFormatSlicesEveryLimitAsPythonDoes() {
+        Traceback t = Traceback.of(f("a.py", 1), f("b.py", 2), f("c.py", 3));
+        String a = "  File \"a.py\", line 1";
+        String b = "  File \"b.py\", line 2";
+        String c = "  File \"c.py\", line 3";
+        assertEquals(List.of(), t.format(0, false));
+        assertEquals(List.of(), t.format(0, true));
+        assertEquals(List.of(a), t.format(1, false));
+        assertEquals(List.of(b, a), t.format(2, false));
+        assertEquals(List.of(a, b), t.format(2, true));
+        assertEquals(List.of(c, b, a), t.format(5, false));
+        assertEquals(List.of(c, b), t.format(-1, false));
+        assertEquals(List.of(b, c), t.format(-1, true));
+        assertEquals(List.of(c), t.format(-2, true));
+        assertEquals(List.of(), t.format(-3, false));
+        assertEquals(List.of(), t.format(-5, true));
+    }
+
     @Test
     void framesAreTotallyOrderedByFileThenLine() {
         List<Frame> sorted = new java.util.ArrayList<>(List.of(f("b.py", 1), f("a.py", 10), f("a.py", 2)));

@@ -58,8 +58,8 @@ final class PythonCommand implements Callable<Integer> {
                     + " top allocation sites at exit.")
     private int tracemalloc;
 
-    @Option(names = "--gil", description = "GIL mode with CPython's own GIL: pymalloc takes no lock for MEM and OBJ, and"
-            + " the debug layer checks PyGILState_Check().")
+    @Option(names = "--gil", description = "GIL mode with CPython's own GIL: pymalloc takes no lock for MEM and OBJ, as"
+            + " obmalloc. The debug layer checks PyGILState_Check() with or without it, as CPython's debug hooks do.")
     private boolean gil;
 
     @Parameters(paramLabel = "PYTHON-ARGS", arity = "0..*",

@@ -39,7 +39,7 @@ class BadInputTest {
     /** Sizes above PY_SSIZE_T_MAX (negative longs) and sizes no machine has. */
     private static final long[] BAD_SIZES = {-1, -4096, Long.MIN_VALUE, Long.MAX_VALUE, Long.MAX_VALUE - 16, 1L << 62,
             1L << 50};
-    /** calloc arguments that are negative or whose product overflows PY_SSIZE_T_MAX. */
+    /** calloc arguments whose product overflows PY_SSIZE_T_MAX: a negative one is a size_t at or above 2^63. */
     private static final long[][] BAD_CALLOCS = {{-1, 8}, {8, -1}, {1L << 32, 1L << 32}, {Long.MAX_VALUE, 2},
             {3, Long.MAX_VALUE / 2}, {Long.MIN_VALUE, Long.MIN_VALUE}};
 
@@ -105,6 +105,23 @@ class BadInputTest {
             }
             assertNothingLive(stack, rt);
             assertStillWorks(rt);
+        });
+    }
+
+    /** As CPython's calloc: 0 times a size above PY_SSIZE_T_MAX (a negative long) is 0 bytes, a block. */
+    @ParameterizedTest
+    @MethodSource("stacks")
+    void callocOfZeroTimesASizeAboveSsizeMaxGivesABlock(StackUnderTest stack) throws Throwable {
+        with(stack, rt -> {
+            for (PyMemAllocatorDomain d : PyMemAllocatorDomain.values()) {
+                for (long[] args : new long[][]{{0, Long.MIN_VALUE}, {Long.MIN_VALUE, 0}, {0, -1}, {-1, 0}}) {
+                    long p = rt.calloc(d, args[0], args[1]);
+                    assertNotEquals(0, p, d + " calloc(" + Long.toUnsignedString(args[0]) + ", "
+                            + Long.toUnsignedString(args[1]) + ")");
+                    rt.free(d, p);
+                }
+            }
+            assertNothingLive(stack, rt);
         });
     }
 
