@@ -444,7 +444,8 @@ public final class DebugHook implements Hook, LiveBlockCheck, LayerLifecycle {
     @Override
     public int checkLiveBlocks() {
         List<long[]> damaged = table.checkLive((p, size, serial, domain) -> check(p, size, serial, domain.apiId()));
-        DebugChecks.reportEach(damaged, d -> corrupt(CHECK_ADDRESS, d[0], PROBLEMS[(int) d[1]], recorded(d[0]).domain()));
+        DebugChecks.reportEach(damaged,
+                d -> corrupt(CHECK_ADDRESS, d[0], PROBLEMS[(int) d[1]], recorded(d[0]).domain()));
         return damaged.size();
     }
 
@@ -491,7 +492,10 @@ public final class DebugHook implements Hook, LiveBlockCheck, LayerLifecycle {
         checks.corrupt(function, p, problem, through, block.size(), block.serial(), block.domain(), tracebacks());
     }
 
-    /** {@code p}, given to the free or realloc of {@code through}, is not a live block: say what is known of it, without touching its memory. */
+    /**
+     * {@code p}, given to the free or realloc of {@code through}, is not a live block: say what
+     * is known of it, without touching its memory.
+     */
     private void notLive(String function, long p, PyMemAllocatorDomain through, boolean isFree) {
         BlockTable.Entry fate = table.lookup(p);
         boolean ended = fate != null && (fate.kind() == BlockTable.Kind.FREED || fate.kind() == BlockTable.Kind.MOVED)

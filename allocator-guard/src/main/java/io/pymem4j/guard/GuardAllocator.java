@@ -2,6 +2,8 @@ package io.pymem4j.guard;
 
 import io.pymem4j.api.PyMemAllocatorDomain;
 import io.pymem4j.api.PyMemAllocatorEx;
+import io.pymem4j.spi.AlignedAllocation;
+import io.pymem4j.spi.UsableSize;
 
 /**
  * The guard hooks of one domain over the allocator below: one new block in
@@ -19,8 +21,13 @@ import io.pymem4j.api.PyMemAllocatorEx;
  * A sampled block's calls go to {@link GuardHook}, under its lock. {@code realloc(NULL, n)}
  * is a new block and counts down as malloc does; the realloc of a block that was not sampled
  * stays below, since its old size is not known here.
+ *
+ * <p>An aligned block ({@link #alignedMalloc}) is never sampled: a slot's user pointer has
+ * the header's alignment only. It comes from the allocator below, lies outside the region,
+ * and so its free and realloc go down as any unsampled block's. {@link #usableSize} is a live
+ * sampled block's requested size, else what the allocator below knows.
  */
-public final class GuardAllocator implements PyMemAllocatorEx {
+public final class GuardAllocator implements PyMemAllocatorEx, AlignedAllocation, UsableSize {
 
     private final GuardHook hook;
     private final PyMemAllocatorDomain domain;
@@ -99,6 +106,28 @@ public final class GuardAllocator implements PyMemAllocatorEx {
             return;
         }
         hook.free(domain, p);
+    }
+
+    /**
+     * A block aligned to {@code alignment}, from the allocator below (never sampled).
+     *
+     * @throws UnsupportedOperationException when the allocator below cannot align
+     */
+    @Override
+    public long alignedMalloc(long alignment, long size) {
+        if (!(below instanceof AlignedAllocation aligned)) {
+            throw new UnsupportedOperationException("guard: the allocator below, " + below
+                    + ", cannot align a block to " + alignment + " bytes");
+        }
+        return aligned.alignedMalloc(alignment, size);
+    }
+
+    @Override
+    public long usableSize(long p) {
+        if (Long.compareUnsigned(p - regionStart, regionBytes) >= 0) {
+            return below instanceof UsableSize u ? u.usableSize(p) : UNKNOWN;
+        }
+        return hook.liveSize(p);
     }
 
     @Override

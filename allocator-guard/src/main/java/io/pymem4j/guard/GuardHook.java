@@ -197,6 +197,14 @@ public final class GuardHook implements Hook, LiveBlockCheck {
 
     // ---------------------------------------------------------------- for GuardAllocator
 
+    /** The requested size of the live sampled block at {@code p}, a pointer into the region; else -1 (unknown). */
+    long liveSize(long p) {
+        synchronized (slots) {
+            int slot = slots.slotOf(p);
+            return p == slots.base(slot) + HEADER && slots.state(slot) == Slots.LIVE ? slots.size(slot) : -1;
+        }
+    }
+
     /**
      * Makes a sampled block of {@code size} bytes for {@code domain} in a free slot.
      *
