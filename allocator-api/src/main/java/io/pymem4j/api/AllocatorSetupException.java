@@ -5,6 +5,8 @@ package io.pymem4j.api;
  * ones), a provider that is missing or unavailable (the message says what provides it),
  * two providers with one name, a change refused because the runtime has live blocks, or a
  * platform pymem4j does not run on (the message names the supported ones).
+ *
+ * @since 0.1
  */
 public class AllocatorSetupException extends IllegalArgumentException {
     private static final long serialVersionUID = 1L;

@@ -6,6 +6,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * The lock that callers of the MEM and OBJ domains hold in GIL mode: CPython's GIL. An
  * embedded interpreter supplies its own (the real GIL, checked with {@code PyGILState_Check});
  * {@link #reentrant()} is a plain Java one.
+ *
+ * @since 0.1
  */
 public interface InterpreterLock {
 

@@ -23,6 +23,8 @@ import java.nio.ByteOrder;
  * those are decides a hot path's speed more than the count of its loads, so a change to one
  * is judged by measurement, not by reasoning ({@code docs/design-notes.md} in the
  * repository has the figures).
+ *
+ * @since 0.1
  */
 public final class NativeMemory {
 

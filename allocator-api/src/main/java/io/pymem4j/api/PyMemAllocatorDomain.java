@@ -10,6 +10,8 @@ package io.pymem4j.api;
  *   <tr><td>MEM</td><td>PyMem_Malloc …</td><td>pymalloc</td><td>yes (GIL mode)</td></tr>
  *   <tr><td>OBJ</td><td>PyObject_Malloc …</td><td>pymalloc</td><td>yes (GIL mode)</td></tr>
  * </table>
+ *
+ * @since 0.1
  */
 public enum PyMemAllocatorDomain {
     RAW('r'),

@@ -41,6 +41,8 @@ package io.pymem4j.api;
  * What a pointer that this allocator did not hand out does to {@code free} or
  * {@code realloc} is the implementation's documented business: the debug layer reports it,
  * libc's behaviour is libc's.
+ *
+ * @since 0.1
  */
 public interface PyMemAllocatorEx {
 

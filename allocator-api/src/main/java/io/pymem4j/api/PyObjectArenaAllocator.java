@@ -4,6 +4,8 @@ package io.pymem4j.api;
  * Where pymalloc gets its arenas: CPython's {@code PyObjectArenaAllocator}
  * ({@code alloc(ctx, size)} and {@code free(ctx, ptr, size)}, the object being its ctx).
  * The default, from allocator-raw, maps anonymous memory as {@code _PyObject_ArenaMmap} does.
+ *
+ * @since 0.1
  */
 public interface PyObjectArenaAllocator {
 

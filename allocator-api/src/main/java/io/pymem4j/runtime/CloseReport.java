@@ -19,6 +19,7 @@ import java.util.Objects;
  *
  * @param stack  the stack's name
  * @param layers what each counting layer found, top first; empty when none counts
+ * @since 0.1
  */
 public record CloseReport(String stack, List<LiveBlocks> layers) {
 

@@ -36,6 +36,8 @@ import java.util.TreeMap;
  * refuses them at once; one {@linkplain #load loaded} from a class path keeps them all
  * ({@link #allProviders()}), so that {@code pymem list} can show what is there, and refuses
  * every stack set up from it ({@link #checkConsistent()}).
+ *
+ * @since 0.1
  */
 public final class ProviderRegistry {
 

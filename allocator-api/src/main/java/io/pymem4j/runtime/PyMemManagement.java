@@ -41,6 +41,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>A registered bean holds its runtime: close the {@link Registration} when the runtime is
  * done with, or close the runtime, which closes its registrations. A closed runtime cannot
  * be registered ({@link IllegalStateException}).
+ *
+ * @since 0.1
  */
 public final class PyMemManagement {
 

@@ -74,6 +74,8 @@ import java.util.Set;
  * {@link #interpreterLock()}, as CPython's callers hold the GIL, and backends may then take
  * no lock of their own for those domains (pymalloc does not). RAW stays callable from any
  * thread. The debug layer checks the promise.
+ *
+ * @since 0.1
  */
 public final class PyMemRuntime implements RuntimeView, AutoCloseable {
 

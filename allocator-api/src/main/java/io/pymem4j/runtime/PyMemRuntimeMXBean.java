@@ -11,6 +11,8 @@ import java.util.Map;
  * <p>The runtime itself counts nothing (a counter on every allocation would cost the hot
  * path); the figures come from the layers that keep them, through
  * {@link io.pymem4j.spi.RuntimeStatistics} contributors on the class path.
+ *
+ * @since 0.1
  */
 public interface PyMemRuntimeMXBean {
 

@@ -30,6 +30,7 @@ import java.util.List;
  *
  * @param backend the backend provider's name
  * @param hooks   the hook providers' names, bottom first
+ * @since 0.1
  */
 public record StackSpec(String backend, List<String> hooks) {
 

@@ -9,6 +9,8 @@ package io.pymem4j.spi;
  *
  * <p>A hook layer passes the request down, and keeps the alignment of the block it hands
  * out; a layer that cannot serve it makes the stack refuse every aligned request.
+ *
+ * @since 0.1
  */
 public interface AlignedAllocation {
 

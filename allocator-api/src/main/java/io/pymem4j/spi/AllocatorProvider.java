@@ -20,6 +20,8 @@ import java.util.Set;
  * </ul>
  * Providers need a public no-argument constructor and must be cheap to construct: the
  * registry instantiates every provider on the class path to learn its name.
+ *
+ * @since 0.1
  */
 public sealed interface AllocatorProvider permits BackendProvider, HookProvider, ArenaProvider {
 

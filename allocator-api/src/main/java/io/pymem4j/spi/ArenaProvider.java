@@ -2,7 +2,11 @@ package io.pymem4j.spi;
 
 import io.pymem4j.api.PyObjectArenaAllocator;
 
-/** Provides an arena allocator ({@code PyObjectArenaAllocator}) for backends that use arenas. */
+/**
+ * Provides an arena allocator ({@code PyObjectArenaAllocator}) for backends that use arenas.
+ *
+ * @since 0.1
+ */
 public non-sealed interface ArenaProvider extends AllocatorProvider {
 
     /** Creates the arena allocator a new runtime starts with. */

@@ -2,7 +2,11 @@ package io.pymem4j.spi;
 
 import java.util.Objects;
 
-/** Whether a provider can be set up on this machine, and if not, why not. */
+/**
+ * Whether a provider can be set up on this machine, and if not, why not.
+ *
+ * @since 0.1
+ */
 public record Availability(boolean available, String reason) {
 
     public static final Availability AVAILABLE = new Availability(true, "");

@@ -13,6 +13,8 @@ import io.pymem4j.api.PyObjectArenaAllocator;
  * @param arenaAllocator the runtime's arena allocator; it always delegates to the one
  *                       currently set, so {@code setArenaAllocator} takes effect for
  *                       arenas acquired later
+ *
+ * @since 0.1
  */
 public record BackendContext(RuntimeView runtime, PyMemAllocatorEx rawBackend,
                              PyObjectArenaAllocator arenaAllocator) {

@@ -16,6 +16,8 @@ import java.util.Set;
  *
  * <p>Which backend the names {@code default} and {@code debug} mean is declared by the
  * backends too, with {@link #defaultPriority()}: the runtime knows no backend by name.
+ *
+ * @since 0.1
  */
 public non-sealed interface BackendProvider extends AllocatorProvider {
 

@@ -31,6 +31,8 @@ import java.util.Locale;
  * filling; pymalloc's small-block path needs no check (its sizes are at most 512 bytes), and
  * its larger requests go to the RAW backend, which checks. A calloc's product and a
  * realloc's new size are checked the same way; a refused realloc leaves the block as it was.
+ *
+ * @since 0.1
  */
 public final class BlockLimit {
 

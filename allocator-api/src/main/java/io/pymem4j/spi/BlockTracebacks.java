@@ -20,6 +20,8 @@ import java.util.List;
  * thread's stack now (a stack walk, so callers ask only while {@link #tracing()}), and
  * {@link #framesOf(int)} turns an id back into frames while the tracer still knows it (until
  * its traces are cleared or it stops). {@value #NO_TRACEBACK} is no traceback.
+ *
+ * @since 0.1
  */
 public interface BlockTracebacks {
 

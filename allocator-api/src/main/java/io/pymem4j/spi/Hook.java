@@ -6,6 +6,8 @@ import io.pymem4j.api.PyMemAllocatorEx;
 /**
  * One hook layer's state in one runtime, shared by the domains it wraps (tracemalloc keeps
  * one table of traces for all three; the debug hooks one serial counter).
+ *
+ * @since 0.1
  */
 public interface Hook {
 

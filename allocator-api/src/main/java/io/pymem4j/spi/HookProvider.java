@@ -3,6 +3,8 @@ package io.pymem4j.spi;
 /**
  * Provides a hook layer, which wraps the allocator below it in every domain (CPython's
  * wrapping hooks: the debug hooks, tracemalloc).
+ *
+ * @since 0.1
  */
 public non-sealed interface HookProvider extends AllocatorProvider {
 

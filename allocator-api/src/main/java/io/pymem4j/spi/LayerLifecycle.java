@@ -24,6 +24,8 @@ package io.pymem4j.spi;
  * checks its state (pymalloc's fast paths find emptied tables and fall into a slow path
  * that checks; the debug layer finds no record), so that the check costs its hot paths
  * nothing; a call racing with {@code close()} itself is not covered.
+ *
+ * @since 0.1
  */
 public interface LayerLifecycle {
 

@@ -10,6 +10,8 @@ package io.pymem4j.spi;
  * <p>Callers run it when no other thread frees or reallocates the runtime's blocks (at the end
  * of a test, at close): the check pins each block while it reads the block's pads, so that
  * the block cannot go back to the backend under it, and a free racing it waits for it.
+ *
+ * @since 0.1
  */
 public interface LiveBlockCheck {
 

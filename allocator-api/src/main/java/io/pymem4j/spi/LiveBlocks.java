@@ -16,6 +16,8 @@ import java.util.Objects;
  *               blocks sent to the raw backend has no size), or -1 when it knows no size
  * @param sample up to {@link #SAMPLE} of them, with the address, size and, when traced, the
  *               allocation's traceback; empty when the layer keeps no list of blocks
+ *
+ * @since 0.1
  */
 public record LiveBlocks(String layer, long blocks, long bytes, List<Block> sample) {
 

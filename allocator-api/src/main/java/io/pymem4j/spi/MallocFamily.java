@@ -43,6 +43,8 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  *
  * <p>Libraries are opened once, in the global arena: they stay loaded for the JVM's life, as
  * the blocks they handed out may.
+ *
+ * @since 0.1
  */
 public final class MallocFamily {
 

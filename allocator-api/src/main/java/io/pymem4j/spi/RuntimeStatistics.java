@@ -13,6 +13,8 @@ import java.util.Map;
  * <p>Found with {@link java.util.ServiceLoader}: list the class in
  * {@code META-INF/services/io.pymem4j.spi.RuntimeStatistics}. It needs a public no-argument
  * constructor and no state of its own; one instance serves every runtime.
+ *
+ * @since 0.1
  */
 public interface RuntimeStatistics {
 

@@ -10,6 +10,8 @@ import java.util.Optional;
  * to providers ({@link BackendContext}, {@link HookContext},
  * {@link HookProvider#enabledByConfiguration}, {@link RuntimeStatistics#collect}), so the SPI
  * names no class of the runtime that assembles stacks.
+ *
+ * @since 0.1
  */
 public interface RuntimeView {
 

@@ -9,6 +9,8 @@ package io.pymem4j.spi;
  *
  * <p>The answer must come from the layer's own records, never from reading memory at the
  * pointer (which may be anything): a pointer the layer cannot vouch for is {@link #UNKNOWN}.
+ *
+ * @since 0.1
  */
 public interface UsableSize {
 

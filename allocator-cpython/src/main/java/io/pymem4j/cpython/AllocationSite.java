@@ -8,6 +8,7 @@ package io.pymem4j.cpython;
  * @param lineno   the line
  * @param size     bytes of the live blocks allocated there
  * @param count    how many live blocks
+ * @since 0.1
  */
 public record AllocationSite(String filename, int lineno, long size, long count) {
 }

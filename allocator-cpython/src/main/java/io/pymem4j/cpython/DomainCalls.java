@@ -7,6 +7,7 @@ package io.pymem4j.cpython;
  * @param calloc  {@code calloc} calls
  * @param realloc {@code realloc} calls
  * @param free    {@code free} calls
+ * @since 0.1
  */
 public record DomainCalls(long malloc, long calloc, long realloc, long free) {
 

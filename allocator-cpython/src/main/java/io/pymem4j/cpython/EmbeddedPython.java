@@ -46,6 +46,8 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * second initialization in the same process is not something its test suite exercises, so
  * {@link #run} may be called once. Run each command in its own JVM
  * ({@link PythonJvm#javaProcess}, {@link PythonMain}).
+ *
+ * @since 0.1
  */
 public final class EmbeddedPython {
 

@@ -25,6 +25,8 @@ import java.util.Map;
  * class path and {@code -D}/{@code -X} options) with {@code libjsig.so} preloaded and
  * {@code -Xrs}, so that SIGINT reaches CPython's handler ({@code KeyboardInterrupt}) rather
  * than the JVM's shutdown.
+ *
+ * @since 0.1
  */
 public final class PythonJvm {
 

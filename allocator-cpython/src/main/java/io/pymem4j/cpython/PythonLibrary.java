@@ -42,6 +42,8 @@ import java.util.regex.Pattern;
  * </ol>
  * Options are read as {@link io.pymem4j.runtime.PyMemRuntime#option(String)} reads them: the
  * system property {@code pymem4j.KEY}, else the environment variable {@code PYMEM4J_KEY}.
+ *
+ * @since 0.1
  */
 public record PythonLibrary(Path library, Path home, String version, Path executable, String foundBy) {
 

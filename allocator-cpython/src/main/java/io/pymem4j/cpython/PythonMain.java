@@ -23,6 +23,8 @@ import java.util.Properties;
  * properties file (keys {@code stack}, {@code calls.DOMAIN.FUNCTION}, {@code peak.bytes},
  * {@code live.bytes}, {@code failed.calls}, {@code stack.tracing}, {@code tracemalloc.peak}, {@code tracemalloc.sites}).
  * Prints nothing of its own but a one-line error; the Python program's output is its own.
+ *
+ * @since 0.1
  */
 public final class PythonMain {
 

@@ -18,6 +18,7 @@ import java.util.Optional;
  * @param liveBytes     requested bytes still live after finalization (CPython does not free everything)
  * @param failedCalls   calls on which the runtime threw (an allocation returned NULL, a free leaked)
  * @param tracemalloc   CPython's tracemalloc report, when the run traced
+ * @since 0.1
  */
 public record PythonRun(String stack, boolean gilMode, String pythonVersion, Path library,
                         Map<PyMemAllocatorDomain, DomainCalls> calls, long peakBytes, long liveBytes,

@@ -10,6 +10,7 @@ import java.util.List;
  * @param current traced bytes at that moment
  * @param peak    the most traced bytes at once
  * @param top     the allocation sites with the most live bytes, largest first
+ * @since 0.1
  */
 public record TracemallocReport(int frames, long current, long peak, List<AllocationSite> top) {
 

@@ -11,6 +11,8 @@ import io.pymem4j.api.NativeMemory;
  *
  * <p>One instance per layer: the serial number is optional ({@code debug.serialno}), which
  * changes the overhead from 4S to CPython's default 3S.
+ *
+ * @since 0.1
  */
 public final class BlockLayout {
 

@@ -7,6 +7,8 @@ import org.slf4j.MarkerFactory;
  * What the debug layer does after it reported a memory error ({@code debug.policy}).
  * In every case the block in question is never reused nor passed to the backend, and the
  * report was first logged at ERROR on {@value DebugHook#REPORT_LOGGER}.
+ *
+ * @since 0.1
  */
 public enum CorruptionPolicy {
     /** Throw a {@link MemoryCorruptionError} carrying the report (the default). */

@@ -39,6 +39,8 @@ import static io.pymem4j.debug.BlockLayout.HEADER;
  * after the check has found the id intact: it then gives {@code b = p - A} back, past the
  * quarantine. Realloc moves it into an ordinary block (C's realloc keeps no alignment either).
  * {@link #usableSize} is the requested size of a live block.
+ *
+ * @since 0.1
  */
 public final class DebugAllocator implements PyMemAllocatorEx, AlignedAllocation, UsableSize {
 

@@ -33,6 +33,8 @@ import static io.pymem4j.debug.BlockLayout.HEADER;
  * <p>Every report goes to {@value DebugHook#REPORT_LOGGER} at ERROR, with the policy's
  * {@linkplain CorruptionPolicy#marker() marker}, before the policy acts; see the package
  * documentation.
+ *
+ * @since 0.1
  */
 public final class DebugChecks {
 

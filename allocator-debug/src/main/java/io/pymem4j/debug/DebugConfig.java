@@ -39,6 +39,7 @@ import java.util.function.Function;
  * @param quarantineBytes the most bytes of freed blocks held back from the backend
  * @param historySize     how many freed pointers are remembered
  * @param javaFrames      whether reports print Java frames as Java does (else as CPython does)
+ * @since 0.1
  */
 public record DebugConfig(boolean serialNumbers, CorruptionPolicy policy, long quarantineBytes, int historySize,
                           boolean javaFrames) {

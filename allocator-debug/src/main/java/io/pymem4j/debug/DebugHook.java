@@ -59,6 +59,8 @@ import static io.pymem4j.debug.BlockLayout.HEADER;
  * the hot paths: a free or realloc finds no record and lands in the report path, which
  * checks first; a malloc's block cannot be recorded (no leaf is made any more), so it goes
  * back to the backend and the call throws, if the backend, closed too, did not throw first.
+ *
+ * @since 0.1
  */
 public final class DebugHook implements Hook, LiveBlockCheck, LayerLifecycle {
 

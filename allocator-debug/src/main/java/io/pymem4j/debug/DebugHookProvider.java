@@ -10,6 +10,8 @@ import java.util.Set;
  * any backend, as in {@code malloc_debug}, {@code pymalloc_debug}, {@code debug} or
  * {@code X+debug}. Not transparent: it adds a header and a trailer to every block, so it
  * can only be set up before a runtime's first allocation. Options: {@link DebugConfig}.
+ *
+ * @since 0.1
  */
 public final class DebugHookProvider implements HookProvider {
 

@@ -9,6 +9,8 @@ import java.util.Map;
  * The {@code debug} section of a runtime's MXBean (keys in the package documentation): the
  * debug layer's live blocks, serial number, quarantine and the Java heap of its block table.
  * Nothing when the stack has no debug layer.
+ *
+ * @since 0.1
  */
 public final class DebugStatistics implements RuntimeStatistics {
 

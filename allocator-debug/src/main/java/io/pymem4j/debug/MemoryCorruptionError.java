@@ -9,6 +9,8 @@ import io.pymem4j.api.PyMemAllocatorDomain;
  * ending with its "Fatal Python error" line). An {@link Error}: the heap is corrupt or a
  * pointer was misused, nothing to recover from in the code that called {@code free}. The
  * block involved has been leaked, never passed down.
+ *
+ * @since 0.1
  */
 public final class MemoryCorruptionError extends Error {
     private static final long serialVersionUID = 1L;

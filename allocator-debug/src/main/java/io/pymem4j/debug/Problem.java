@@ -3,6 +3,8 @@ package io.pymem4j.debug;
 /**
  * What a check found. The first three are CPython's ({@code _PyMem_DebugCheckAddress}, in
  * its order); the others are what this layer catches beyond it.
+ *
+ * @since 0.1
  */
 public enum Problem {
     /** The API id byte is not the domain's: a block freed through another domain, or byte p-8 overwritten. */

@@ -12,6 +12,8 @@ import io.pymem4j.spi.UsableSize;
  * A failed {@code realloc} leaves the old block where and as it was, as the contract of a
  * failed realloc requires. An aligned allocation is numbered as a malloc; usable sizes are
  * the layer below's.
+ *
+ * @since 0.1
  */
 public final class FailingAllocator implements PyMemAllocatorEx, AlignedAllocation, UsableSize {
 

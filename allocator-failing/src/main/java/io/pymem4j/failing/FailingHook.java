@@ -21,6 +21,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Setting a plan starts the numbering again from 0 (as {@code set_nomemory} does). It is
  * not atomic with respect to calls in flight on other threads: such a call may be numbered
  * under the old plan or the new one.
+ *
+ * @since 0.1
  */
 public final class FailingHook implements Hook {
 

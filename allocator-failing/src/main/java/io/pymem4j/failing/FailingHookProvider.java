@@ -13,6 +13,8 @@ import java.util.Set;
  * through {@link FailingHook#of}. Transparent: it hands out the blocks below unchanged, so it
  * can be added to a runtime that is in use, as {@code set_nomemory} installs its hooks in a
  * running interpreter.
+ *
+ * @since 0.1
  */
 public final class FailingHookProvider implements HookProvider {
 

@@ -43,6 +43,7 @@ import java.util.function.Function;
  * @param probability the chance that a call in the window fails, from 0 to 1
  * @param seed        picks which calls of the window fail when the probability is below 1
  * @param domains     the domains whose calls are counted and may fail
+ * @since 0.1
  */
 public record FailurePlan(long start, long stop, double probability, long seed, Set<PyMemAllocatorDomain> domains) {
 

@@ -26,6 +26,8 @@ import io.pymem4j.spi.UsableSize;
  * the header's alignment only. It comes from the allocator below, lies outside the region,
  * and so its free and realloc go down as any unsampled block's. {@link #usableSize} is a live
  * sampled block's requested size, else what the allocator below knows.
+ *
+ * @since 0.1
  */
 public final class GuardAllocator implements PyMemAllocatorEx, AlignedAllocation, UsableSize {
 

@@ -40,6 +40,7 @@ import java.util.function.Function;
  * @param slotBytes  the bytes of one slot
  * @param quarantine the most freed blocks held in quarantine
  * @param frames     the most Java frames kept per sampled block
+ * @since 0.1
  */
 public record GuardConfig(long sample, Long seed, CorruptionPolicy policy, int slots, int slotBytes, int quarantine,
                           int frames) {

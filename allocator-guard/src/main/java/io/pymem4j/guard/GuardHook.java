@@ -38,6 +38,8 @@ import static io.pymem4j.debug.BlockLayout.HEADER;
  * the stack's tracer (tracemalloc) traces, a sampled block's free keeps the ids of its
  * allocation and free tracebacks, so that a double free or a write after free shows both, as
  * the debug layer's reports do.
+ *
+ * @since 0.1
  */
 public final class GuardHook implements Hook, LiveBlockCheck {
 

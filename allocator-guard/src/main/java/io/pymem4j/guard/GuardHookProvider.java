@@ -10,6 +10,8 @@ import java.util.Set;
  * any backend ({@code pymalloc+guard}, {@code malloc+guard}, {@code pymalloc+guard+tracemalloc}).
  * Not transparent: its sampled blocks live in its own region, so it can only be set up
  * before a runtime's first allocation. Options: {@link GuardConfig}.
+ *
+ * @since 0.1
  */
 public final class GuardHookProvider implements HookProvider {
 

@@ -9,6 +9,8 @@ import java.util.Map;
  * The {@code guard} section of a runtime's MXBean (keys in the package documentation): the
  * blocks the guard layer sampled, the checks it ran and the problems it found. Nothing when
  * the stack has no guard layer.
+ *
+ * @since 0.1
  */
 public final class GuardStatistics implements RuntimeStatistics {
 

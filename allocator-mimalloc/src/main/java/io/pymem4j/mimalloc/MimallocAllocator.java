@@ -41,6 +41,8 @@ import io.pymem4j.spi.LayerLifecycle;
  * the instance throws {@link IllegalStateException}, at no cost to malloc, calloc and realloc
  * (close sets the largest block to -1, so every request takes the refusal branch, which
  * checks) and one plain field read in {@code free}. {@link #INSTANCE}, shared, is never closed.
+ *
+ * @since 0.1
  */
 public final class MimallocAllocator implements PyMemAllocatorEx, AlignedAllocation, LayerLifecycle {
 

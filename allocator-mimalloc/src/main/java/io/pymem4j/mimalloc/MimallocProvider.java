@@ -12,6 +12,8 @@ import java.util.Set;
  * The {@code mimalloc} backend, and through the debug layer {@code mimalloc_debug}, as in
  * CPython 3.13+: mimalloc serves MEM and OBJ, RAW keeps {@code malloc}. Unavailable, with
  * what to install, when libmimalloc cannot be opened.
+ *
+ * @since 0.1
  */
 public final class MimallocProvider implements BackendProvider {
 

@@ -10,6 +10,8 @@ import java.util.Map;
  * {@code mi_process_info} counts the whole process (mimalloc keeps no per-runtime state),
  * hence the section {@code mimalloc.process}: resident and committed bytes, now and at
  * most, and page faults.
+ *
+ * @since 0.1
  */
 public final class MimallocStatistics implements RuntimeStatistics {
 

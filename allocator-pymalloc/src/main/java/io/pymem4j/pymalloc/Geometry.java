@@ -24,6 +24,8 @@ import java.util.Locale;
  *       3.9's {@code address_in_range}, which reads a pool header in memory pymalloc may
  *       not own.</li>
  * </ul>
+ *
+ * @since 0.1
  */
 public final class Geometry {
 

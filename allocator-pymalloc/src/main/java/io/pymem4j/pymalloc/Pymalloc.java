@@ -49,6 +49,8 @@ import java.util.Optional;
  * come from a pool (its blocks sit at fixed offsets of 16-byte multiples after a 48-byte
  * header), so it goes to the raw backend's aligned allocation and counts as a raw block, which
  * {@code free} hands back there as any block it does not own.
+ *
+ * @since 0.1
  */
 public final class Pymalloc extends Heaps implements PyMemAllocatorEx, AutoCloseable, LayerLifecycle, UsableSize,
         AlignedAllocation {

@@ -13,6 +13,8 @@ import java.util.Set;
  * The {@code pymalloc} backend: one {@link Pymalloc} per runtime, serving MEM and OBJ (RAW
  * keeps {@code malloc}), with the geometry named by the runtime option {@value Geometry#OPTION}
  * and, in threaded mode, the heaps' front caches turned on or off by {@value #CACHE_OPTION}.
+ *
+ * @since 0.1
  */
 public final class PymallocProvider implements BackendProvider {
 

@@ -9,6 +9,8 @@ import java.util.Map;
  * The {@code pymalloc} section of a runtime's MXBean (keys in the package documentation): the
  * arena and block figures of {@code sys._debugmallocstats()}, from one {@link Pymalloc#stats()}
  * snapshot (taken under pymalloc's lock). Nothing when the backend is not pymalloc.
+ *
+ * @since 0.1
  */
 public final class PymallocStatistics implements RuntimeStatistics {
 

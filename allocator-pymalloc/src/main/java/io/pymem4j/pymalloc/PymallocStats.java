@@ -22,6 +22,7 @@ import java.util.Locale;
  * @param arenaMapBotNodeBytes   bytes of one leaf node
  * @param rawAllocatedBlocks     {@code raw_allocated_blocks}
  * @param arenaBytesPeak         the most arena bytes held at once
+ * @since 0.1
  */
 public record PymallocStats(Geometry geometry, List<SizeClass> classes, long arenasAllocatedTotal,
                             long arenasHighwater, long arenasAllocatedCurrent, long unusedPools,

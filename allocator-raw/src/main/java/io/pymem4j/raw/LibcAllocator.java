@@ -30,6 +30,8 @@ import io.pymem4j.spi.LayerLifecycle;
  * instance throws {@link IllegalStateException}. The check costs malloc, calloc and realloc
  * nothing: close sets the largest block to -1, so every request takes the refusal branch,
  * which checks; {@code free} reads one plain field. {@link #INSTANCE}, shared, is never closed.
+ *
+ * @since 0.1
  */
 public final class LibcAllocator implements PyMemAllocatorEx, AlignedAllocation, LayerLifecycle {
 

@@ -12,6 +12,8 @@ import java.util.Set;
 /**
  * The {@code malloc} backend: libc in every domain, and the RAW domain of every other stack;
  * an instance of {@link LibcAllocator} per runtime, closed with it.
+ *
+ * @since 0.1
  */
 public final class MallocProvider implements BackendProvider {
 

@@ -11,6 +11,8 @@ import java.util.Locale;
  * {@code _PyObject_ArenaMunmap}: the kernel hands out zero pages on first touch and takes
  * the whole range back on unmap, so a released arena really leaves the process's RSS.
  * A failed mapping ({@code MAP_FAILED}) becomes 0.
+ *
+ * @since 0.1
  */
 public final class MmapArenaAllocator implements PyObjectArenaAllocator {
 

@@ -20,6 +20,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * return the allocator under test (a fresh one per test where it has state). Ships as
  * {@code io.pymem4j:allocator-testkit} (test scope) for pymem4j's modules and third-party
  * backends.
+ *
+ * @since 0.1
  */
 public abstract class AllocatorContractTest {
 

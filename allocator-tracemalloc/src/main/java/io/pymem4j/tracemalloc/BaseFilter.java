@@ -4,6 +4,8 @@ package io.pymem4j.tracemalloc;
  * A filter of {@link Snapshot#filterTraces}: Python's {@code tracemalloc.BaseFilter}.
  * A trace is kept when it matches <em>any</em> inclusive filter (if there is one) and
  * <em>every</em> exclusive filter accepts it.
+ *
+ * @since 0.1
  */
 public sealed interface BaseFilter permits Filter, DomainFilter, ExpectedFilter {
 

@@ -6,6 +6,7 @@ package io.pymem4j.tracemalloc;
  *
  * @param inclusive inclusive or exclusive
  * @param domain    the trace domain (0 RAW, 1 MEM, 2 OBJ, or a {@link Tracemalloc#track} domain)
+ * @since 0.1
  */
 public record DomainFilter(boolean inclusive, int domain) implements BaseFilter {
 

@@ -6,6 +6,7 @@ package io.pymem4j.tracemalloc;
  * traces; exclusive, {@link #DROP_EXPECTED}, drops them, which is what a leak report wants.
  *
  * @param inclusive inclusive or exclusive
+ * @since 0.1
  */
 public record ExpectedFilter(boolean inclusive) implements BaseFilter {
 

@@ -24,6 +24,8 @@ import java.util.regex.Pattern;
  * </ul>
  * Build with {@link #include(String)} or {@link #exclude(String)} and the {@code with}
  * methods, or with the canonical constructor.
+ *
+ * @since 0.1
  */
 public final class Filter implements BaseFilter {
 

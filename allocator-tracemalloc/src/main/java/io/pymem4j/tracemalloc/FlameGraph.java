@@ -55,6 +55,8 @@ import java.util.Objects;
  *          "children": [node...] }                    (widest first)
  * </pre>
  * The root's name is {@code all}, its file and line empty and 0.
+ *
+ * @since 0.1
  */
 public final class FlameGraph {
 

@@ -24,6 +24,7 @@ import java.util.Objects;
  * @param lineno     the line, 0 when unknown
  * @param className  the declaring class's binary name, or null
  * @param methodName the method's name, or null
+ * @since 0.1
  */
 public record Frame(String filename, int lineno, String className, String methodName) implements Comparable<Frame> {
 

@@ -2,7 +2,11 @@ package io.pymem4j.tracemalloc;
 
 import java.util.Locale;
 
-/** How {@link Snapshot#statistics} groups traces: Python's {@code key_type} strings. */
+/**
+ * How {@link Snapshot#statistics} groups traces: Python's {@code key_type} strings.
+ *
+ * @since 0.1
+ */
 public enum KeyType {
     /** By the whole traceback; not allowed in cumulative mode. */
     TRACEBACK,

@@ -56,6 +56,8 @@ import java.util.Objects;
  * Frames and tracebacks are written once each, so a file of a million traces from a few
  * call sites stays small, and the loaded snapshot shares tracebacks as the original does.
  * {@link #attributes()} carry what Python keeps as extra attributes of a pickled snapshot.
+ *
+ * @since 0.1
  */
 public final class Snapshot {
 

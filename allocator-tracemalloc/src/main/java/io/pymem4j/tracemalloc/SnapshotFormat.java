@@ -3,6 +3,8 @@ package io.pymem4j.tracemalloc;
 /**
  * The file formats of {@link Snapshot#dump(java.nio.file.Path, SnapshotFormat)};
  * {@link Snapshot#load} reads both, telling them apart by their first bytes.
+ *
+ * @since 0.1
  */
 public enum SnapshotFormat {
 

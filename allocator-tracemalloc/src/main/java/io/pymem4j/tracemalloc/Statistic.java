@@ -9,6 +9,7 @@ import java.util.Objects;
  * @param traceback the group's key (see {@link KeyType})
  * @param size      the total size of its blocks in bytes
  * @param count     how many blocks it has
+ * @since 0.1
  */
 public record Statistic(Traceback traceback, long size, long count) {
 

@@ -13,6 +13,7 @@ import java.util.Objects;
  * @param sizeDiff  new size minus old size
  * @param count     its block count in the new snapshot
  * @param countDiff new count minus old count
+ * @since 0.1
  */
 public record StatisticDiff(Traceback traceback, long size, long sizeDiff, long count, long countDiff) {
 

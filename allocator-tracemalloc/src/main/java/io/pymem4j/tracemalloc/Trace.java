@@ -13,6 +13,8 @@ import java.util.Objects;
  * @param expected  true for a block marked as living for the whole process
  *                  ({@link Tracemalloc#markExpected}, {@link Tracemalloc#expectedScope()});
  *                  {@link ExpectedFilter#DROP_EXPECTED} removes such traces
+ *
+ * @since 0.1
  */
 public record Trace(int domain, long size, Traceback traceback, boolean expected) {
 

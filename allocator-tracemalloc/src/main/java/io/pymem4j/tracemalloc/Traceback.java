@@ -23,6 +23,8 @@ import java.util.function.BiFunction;
  * <p>Tracebacks the tracer captures are interned: every trace allocated from one call path
  * shares one instance, so a snapshot of a million blocks from a few call sites holds a few
  * tracebacks.
+ *
+ * @since 0.1
  */
 public final class Traceback extends AbstractList<Frame> implements RandomAccess, Comparable<Traceback> {
 

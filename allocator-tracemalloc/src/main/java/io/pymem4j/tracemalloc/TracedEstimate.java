@@ -22,6 +22,7 @@ import java.util.Locale;
  *
  * @param value         the estimate
  * @param standardError its estimated standard error; 0 for an exact figure
+ * @since 0.1
  */
 public record TracedEstimate(double value, double standardError) {
 

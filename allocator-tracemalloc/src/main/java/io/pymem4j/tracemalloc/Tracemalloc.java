@@ -80,6 +80,8 @@ import java.util.WeakHashMap;
  * lock, which every traced call takes after capturing its stack outside it, and which
  * re-checks {@link #isTracing()} (gh-128679), so a {@code stop()} racing allocating threads
  * is safe.
+ *
+ * @since 0.1
  */
 public final class Tracemalloc {
 

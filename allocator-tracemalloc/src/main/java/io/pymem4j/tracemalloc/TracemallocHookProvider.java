@@ -15,6 +15,8 @@ import java.util.Set;
  * with live blocks. Creating it for a runtime applies the {@value Tracemalloc#OPTION}
  * option once (see {@link Tracemalloc}); naming it in a stack does not start tracing, and
  * the option alone adds it to any stack.
+ *
+ * @since 0.1
  */
 public final class TracemallocHookProvider implements HookProvider {
 

@@ -14,6 +14,8 @@ import java.util.Optional;
  * summed from a snapshot (a copy of every trace, so a read costs time in proportion to the
  * live blocks). tracemalloc keeps one peak for all domains, so there is no per-domain peak.
  * While tracing is sampled, the bytes and blocks are estimates (see {@link Tracemalloc}).
+ *
+ * @since 0.1
  */
 public final class TracemallocStatistics implements RuntimeStatistics {
 

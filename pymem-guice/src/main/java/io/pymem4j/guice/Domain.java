@@ -12,6 +12,8 @@ import java.lang.annotation.Target;
 /**
  * Qualifies a domain's allocator: {@code @Domain(OBJ) PyMemAllocatorEx objects} or
  * {@code @Domain(MEM) SegmentAllocator buffers}. {@link PyMemModule#domain} makes one in code.
+ *
+ * @since 0.1
  */
 @Qualifier
 @Documented

@@ -61,6 +61,8 @@ import java.util.TreeMap;
  * Fails at injector creation ({@link com.google.inject.CreationException}): a properties
  * file that cannot be read, or a stack that cannot be set up, with where the name came from
  * and, for an unknown name, every known one.
+ *
+ * @since 0.1
  */
 public final class PyMemModule extends AbstractModule {
 

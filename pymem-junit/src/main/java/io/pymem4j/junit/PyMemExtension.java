@@ -49,6 +49,8 @@ import java.util.TreeMap;
  * A runtime shared by a class or a run is judged per test the same way: its traces are
  * cleared when each test begins. A per-test runtime with no block left gives pymalloc's
  * arenas back when the test ends.
+ *
+ * @since 0.1
  */
 public final class PyMemExtension implements BeforeEachCallback, AfterEachCallback, ParameterResolver {
 

@@ -23,6 +23,8 @@ import java.lang.annotation.Target;
  *
  * The nearest annotation counts: a method's over its class's, a class's over an enclosing
  * class's. See {@link PyMemExtension} for what is checked after each test and how.
+ *
+ * @since 0.1
  */
 @Documented
 @Inherited

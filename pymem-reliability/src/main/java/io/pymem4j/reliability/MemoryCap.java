@@ -16,6 +16,8 @@ import java.util.List;
  * child is run to catch. Tests use it to run a crash reproducer in a child JVM:
  * {@code new ProcessBuilder(cap.wrap(command))}, the cgroup removed by {@link #close()}
  * once the child has ended.
+ *
+ * @since 0.1
  */
 public final class MemoryCap implements AutoCloseable {
 

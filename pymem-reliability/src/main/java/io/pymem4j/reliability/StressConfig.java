@@ -10,6 +10,7 @@ package io.pymem4j.reliability;
  * @param liveBlocks    the most blocks a worker holds at once
  * @param transferSlots slots of the array through which workers hand blocks to each other
  * @param seed          the seed every worker's random choices derive from
+ * @since 0.1
  */
 public record StressConfig(int threads, long rounds, long millis, int opsPerThread, int liveBlocks,
                            int transferSlots, long seed) {

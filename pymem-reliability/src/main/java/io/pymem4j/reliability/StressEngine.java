@@ -59,6 +59,8 @@ import java.util.function.Consumer;
  * and frees what it holds, so a round in progress is cut short however many threads it has. A
  * round that outlasts {@link #PROGRESS_EVERY_NANOS} reports its progress to the caller's
  * listener at that interval.
+ *
+ * @since 0.1
  */
 public final class StressEngine {
 

@@ -18,6 +18,8 @@ package io.pymem4j.reliability;
  * @param leaks            what the stack's own counts held after the run beyond what they held
  *                         before (pymalloc blocks, debug live blocks, tracemalloc bytes); empty
  *                         when every count is back where it was
+ *
+ * @since 0.1
  */
 public record StressResult(String allocator, int threads, long rounds, long nanos, long allocations, long callocs,
                            long reallocs, long frees, long blocksChecked, long bytesChecked, long transfers,

@@ -19,6 +19,8 @@ import org.slf4j.LoggerFactory;
  * allocator), and nothing is allocated per event. It runs in chunks of {@value #CHUNK}
  * events so that the loop method is entered often enough to be compiled as a whole rather
  * than only through on-stack replacement.
+ *
+ * @since 0.1
  */
 public final class ReplayEngine {
 

@@ -1,6 +1,10 @@
 package io.pymem4j.replay;
 
-/** A replay stopped because an allocator returned NULL; the blocks the run held were freed. */
+/**
+ * A replay stopped because an allocator returned NULL; the blocks the run held were freed.
+ *
+ * @since 0.1
+ */
 public class ReplayFailedException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 

@@ -11,6 +11,8 @@ import java.util.Arrays;
  * <p>The calls are an accounting, not a count taken in the loop (which would slow it): a run
  * makes exactly the trace's events, plus one free per block live at the end, in that
  * block's domain.
+ *
+ * @since 0.1
  */
 public final class ReplayResult {
 

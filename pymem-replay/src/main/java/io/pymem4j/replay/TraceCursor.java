@@ -41,6 +41,8 @@ import java.util.zip.ZipException;
  * grows with the ids actually seen (a byte and a long per id), and ids are dense (a define
  * names at most 4096 + twice the number of defines before it), so neither a lying header nor a
  * sparse id can make it allocate more than the events it has read.
+ *
+ * @since 0.1
  */
 public final class TraceCursor implements Closeable {
 

@@ -26,6 +26,8 @@ import java.util.Objects;
  * length). A trace beyond them fails to decode with a {@link TraceFormatException} that
  * says which; {@link TraceCursor} streams such a trace instead. The recorded traces are
  * far inside them (json: max_id 550,197; every elsize below 2<sup>16</sup>).
+ *
+ * @since 0.1
  */
 public final class TraceFile {
 

@@ -5,6 +5,8 @@ import java.io.IOException;
 /**
  * A {@code .pymt} stream that breaks the format or its rules. The message says where
  * ({@code header: ...} or {@code event N: ...}, N counted from 0) and what is wrong.
+ *
+ * @since 0.1
  */
 public class TraceFormatException extends IOException {
     private static final long serialVersionUID = 1L;

@@ -7,6 +7,7 @@ package io.pymem4j.replay;
  * @param maxId          the largest block id the events use
  * @param peakLiveBlocks the most blocks live at once
  * @param peakLiveBytes  the most requested bytes live at once
+ * @since 0.1
  */
 public record TraceHeader(long eventCount, long maxId, long peakLiveBlocks, long peakLiveBytes) {
 }

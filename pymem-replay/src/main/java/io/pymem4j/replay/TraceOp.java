@@ -5,6 +5,8 @@ import io.pymem4j.api.PyMemAllocatorDomain;
 /**
  * The four allocator calls a trace records, numbered as the {@code .pymt} tag's bits 2-3
  * number them.
+ *
+ * @since 0.1
  */
 public enum TraceOp {
     MALLOC,

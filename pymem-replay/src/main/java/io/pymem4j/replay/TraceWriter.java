@@ -27,6 +27,8 @@ import java.util.zip.GZIPOutputStream;
  * write broken traces; {@link #encode(TraceHeader)} writes any header. The computed header
  * ({@link #header()}) follows the events as a reader would: a define makes a block live and
  * adds its size, a free or realloc of a live block removes it.
+ *
+ * @since 0.1
  */
 public final class TraceWriter {
 
