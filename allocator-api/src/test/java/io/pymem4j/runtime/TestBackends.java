@@ -235,7 +235,6 @@ final class TestBackends {
         }
     }
 
-    /** Has the same name as {@link ServiceBackend}, for the duplicate-name test. */
     /** A provider whose constructor fails, as one missing its licence file or native library might. */
     public static final class BrokenBackend extends Backend {
         public BrokenBackend() {
@@ -253,6 +252,7 @@ final class TestBackends {
         }
     }
 
+    /** Has the same name as {@link ServiceBackend}, for the duplicate-name test. */
     public static final class ClashingBackend extends Backend {
         public ClashingBackend() {
             super("testmalloc", EnumSet.allOf(PyMemAllocatorDomain.class), Availability.AVAILABLE);
