@@ -129,18 +129,36 @@ class StressTest {
         public PyMemAllocatorEx create(BackendContext context) {
             return new PyMemAllocatorEx() {
                 private final AtomicLong calls = new AtomicLong();
+                /** Held while the victim is written, and by a free or realloc of the victim: it is never written once freed. */
+                private final Object scribbling = new Object();
                 private volatile long victim;
 
                 @Override
                 public long malloc(long size) {
                     long p = LibcAllocator.INSTANCE.malloc(size);
-                    if (calls.incrementAndGet() % 5_000 == 0 && victim != 0) {
-                        NativeMemory.putByte(victim, (byte) ~NativeMemory.getByte(victim));
+                    if (calls.incrementAndGet() % 5_000 == 0) {
+                        synchronized (scribbling) {
+                            long v = victim;
+                            if (v != 0) {
+                                NativeMemory.putByte(v, (byte) ~NativeMemory.getByte(v));
+                            }
+                        }
                     }
                     if (size >= 16) {
                         victim = p;
                     }
                     return p;
+                }
+
+                /** Stops scribbling on {@code ptr} before libc may take it back (a write then corrupts libc's free lists). */
+                private void forget(long ptr) {
+                    if (ptr != 0 && ptr == victim) {
+                        synchronized (scribbling) {
+                            if (ptr == victim) {
+                                victim = 0;
+                            }
+                        }
+                    }
                 }
 
                 @Override
@@ -150,14 +168,13 @@ class StressTest {
 
                 @Override
                 public long realloc(long ptr, long newSize) {
+                    forget(ptr);
                     return LibcAllocator.INSTANCE.realloc(ptr, newSize);
                 }
 
                 @Override
                 public void free(long ptr) {
-                    if (ptr == victim) {
-                        victim = 0;
-                    }
+                    forget(ptr);
                     LibcAllocator.INSTANCE.free(ptr);
                 }
             };
@@ -209,8 +226,12 @@ class StressTest {
                 @Override
                 public long malloc(long size) {
                     if (size <= 16 && calls.incrementAndGet() % 1_000 == 0) {
+                        // Taken out of the live set: neither holder's free reaches libc, so no one
+                        // writes into a block libc has taken back (nor frees it twice).
                         for (long p : live) {
-                            return p;
+                            if (live.remove(p)) {
+                                return p;
+                            }
                         }
                     }
                     return made(LibcAllocator.INSTANCE.malloc(Math.max(16, size)));
@@ -223,14 +244,22 @@ class StressTest {
 
                 @Override
                 public long realloc(long ptr, long newSize) {
-                    live.remove(ptr);
-                    return made(LibcAllocator.INSTANCE.realloc(ptr, Math.max(16, newSize)));
+                    if (ptr == 0 || live.remove(ptr)) {
+                        return made(LibcAllocator.INSTANCE.realloc(ptr, Math.max(16, newSize)));
+                    }
+                    // A block handed out twice: its other holder may still use it, so it stays (16 bytes at least).
+                    long q = made(LibcAllocator.INSTANCE.malloc(Math.max(16, newSize)));
+                    if (q != 0) {
+                        NativeMemory.copy(ptr, q, Math.min(16, newSize));
+                    }
+                    return q;
                 }
 
                 @Override
                 public void free(long ptr) {
-                    live.remove(ptr);
-                    LibcAllocator.INSTANCE.free(ptr);
+                    if (live.remove(ptr)) {
+                        LibcAllocator.INSTANCE.free(ptr);
+                    }
                 }
 
                 private long made(long p) {
