@@ -102,7 +102,7 @@ final class ReplayCommand implements Callable<Integer> {
     @Option(names = "--tracemalloc-sample", paramLabel = "SIZE", description = "Trace a sample of the blocks instead"
             + " (the whole replay, with --tracemalloc N frames, else 1): one sample point every SIZE allocated bytes on"
             + " average (a k, m, g or t suffix: 512k); the traced figures and top statistics are then unbiased"
-            + " estimates, reported with their 95% intervals.")
+            + " estimates, reported with their 95%% intervals.")
     private String tracemallocSample;
 
     @Option(names = "--top", paramLabel = "K", description = "With --tracemalloc or --tracemalloc-sample: how many"

@@ -18,6 +18,7 @@ import static io.pymem4j.cli.CliRun.pymem;
 import static io.pymem4j.api.PyMemAllocatorDomain.MEM;
 import static io.pymem4j.api.PyMemAllocatorDomain.OBJ;
 import static io.pymem4j.api.PyMemAllocatorDomain.RAW;
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -50,6 +51,19 @@ class PymemTest {
             assertEquals(0, r.status(), r.err());
             assertTrue(r.out().startsWith("Usage: pymem " + command + " "), r.out());
             assertEquals("", r.err());
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"list", "replay", "bench", "stress", "python", "demo"})
+    void everyOptionDescriptionIsAValidFormatString(String command) {
+        // picocli formats descriptions with String.format: a bare '%' (as in "95% intervals")
+        // makes it print a warning on stderr and show the raw text.
+        picocli.CommandLine.Model.CommandSpec spec = Pymem.commandLine().getSubcommands().get(command).getCommandSpec();
+        for (picocli.CommandLine.Model.OptionSpec option : spec.options()) {
+            for (String line : option.description()) {
+                assertDoesNotThrow(() -> String.format(line), option.longestName() + ": " + line);
+            }
         }
     }
 
