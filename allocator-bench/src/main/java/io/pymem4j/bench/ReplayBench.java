@@ -1,5 +1,6 @@
 package io.pymem4j.bench;
 
+import io.pymem4j.replay.ReplayEngine;
 import io.pymem4j.replay.TraceFile;
 
 import java.io.ByteArrayOutputStream;
@@ -8,13 +9,15 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
 /**
  * Runs one trace replay of a stack or peer in a child JVM ({@link ReplayWorker}) and reads
- * its figures back. The child gets the peer's environment (jemalloc's glibc tunable) and a
- * 2 GiB heap (a decoded trace is 16 bytes an event, json's 133 MB).
+ * its figures back. The child gets the peer's environment (jemalloc's glibc tunable), the
+ * engine's {@link ReplayEngine#JVM_OPTIONS} and a 2 GiB heap (a decoded trace is 16 bytes an
+ * event, json's 133 MB).
  */
 public final class ReplayBench {
 
@@ -34,7 +37,9 @@ public final class ReplayBench {
                 : trace.getFileName().toString().replaceFirst("\\.pymt$", "");
         Map<String, String> env = kind == ReplayFigures.Kind.PEER && Peer.labels().contains(target)
                 ? Peer.of(target).environment() : Map.of();
-        ProcessBuilder pb = ChildJvm.builder(List.of(HEAP), ReplayWorker.class,
+        List<String> options = new ArrayList<>(ReplayEngine.JVM_OPTIONS);
+        options.add(HEAP);
+        ProcessBuilder pb = ChildJvm.builder(options, ReplayWorker.class,
                 ReplayWorker.args(traceArg, kind, target, warmup, runs), env);
         try {
             Process p = pb.start();

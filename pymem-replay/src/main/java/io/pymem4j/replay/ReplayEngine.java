@@ -8,17 +8,34 @@ import io.pymem4j.runtime.PyMemRuntime;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.List;
+
 /**
  * Replays a decoded {@link TraceFile} through the three domains of a {@link PyMemRuntime} and
  * times it, as the C replayer's {@code bench} does (see the package doc for the method).
  *
- * <p>The event loop is written for the JIT: the three allocators are locals, a
- * {@code switch} on the tag gives each op a call site for RAW and one that MEM and OBJ share
- * (one class serves both in every stack, so the site stays monomorphic and inlines, and the
- * JIT's inlining budget, which every native access draws on, is not spent twice on one
- * allocator), and nothing is allocated per event. It runs in chunks of {@value #CHUNK}
- * events so that the loop method is entered often enough to be compiled as a whole rather
- * than only through on-stack replacement.
+ * <p>The event loop is written so that it times the allocator, not the JIT's luck with the
+ * loop. Each event calls the allocator through one of four small {@code dispatch} methods
+ * (MEM/OBJ malloc, MEM/OBJ free, RAW free, everything else), and the launchers
+ * ({@code bin/pymem}, {@code pymem bench}'s replay JVMs) run with {@link #JVM_OPTIONS}, which
+ * keep the JIT from inlining those methods into the loop, as JMH's harness keeps a benchmark
+ * method out of its measuring loop. Each dispatch method is then compiled on its own, with the
+ * whole inlining budget for one stack's path:
+ * <pre>
+ *   replayRange (loop, touch, id table)
+ *     -- call --&gt; dispatchMalloc --inlined--&gt; layer.malloc --inlined--&gt; pymalloc.malloc ...
+ *     -- call --&gt; dispatchFree   --inlined--&gt; layer.free   --inlined--&gt; pymalloc.free ...
+ * </pre>
+ * Inlined into the loop instead, the stacks' paths compete for one budget, which every
+ * native access draws on: the compiler gives up on some of them at random (a call site
+ * inlined in one JVM and not in the next), so figures came out bimodal and a layer's cost
+ * was mostly the budget it took from the layer below. Every stack and peer pays the same one
+ * call an event, as the C replayer calls into its allocator. MEM and OBJ share each call site:
+ * one allocator class serves both in every stack, so the site stays monomorphic. Without the
+ * options the engine works the same, with figures that depend on the JIT's inlining. Nothing
+ * is allocated per event. It runs in chunks of {@value #CHUNK} events so that the loop method
+ * is entered often enough to be compiled as a whole rather than only through on-stack
+ * replacement.
  *
  * @since 0.1
  */
@@ -37,6 +54,14 @@ public final class ReplayEngine {
     public static final int DEFAULT_WARMUP = AUTO_WARMUP;
     public static final int DEFAULT_RUNS = 5;
 
+    /**
+     * The JVM options a replay that is timed runs with: the JIT compiles each
+     * {@code dispatch} method on its own instead of inlining it into the event loop (see the
+     * class doc), and says nothing about it on stdout.
+     */
+    public static final List<String> JVM_OPTIONS = List.of("-XX:CompileCommand=quiet",
+            "-XX:CompileCommand=dontinline,io.pymem4j.replay.ReplayEngine::dispatch*");
+
     private static final Logger log = LoggerFactory.getLogger(ReplayEngine.class);
     private static final int CHUNK = 1 << 14;
 
@@ -53,6 +78,8 @@ public final class ReplayEngine {
     private static final int RAW_FREE = 12;
     private static final int MEM_FREE = 13;
     private static final int OBJ_FREE = 14;
+    private static final int CALLOC_OP = RAW_CALLOC >>> 2;
+    private static final int REALLOC_OP = RAW_REALLOC >>> 2;
 
     private ReplayEngine() {
     }
@@ -173,45 +200,27 @@ public final class ReplayEngine {
             long w0 = ev[2 * i];
             long n = ev[2 * i + 1];
             int id = (int) w0 & TraceFile.ID_MASK;
+            int tag = (int) (w0 >>> TraceFile.ID_BITS) & 0xF;
+            // MEM and OBJ share each dispatch method (see the class doc).
+            PyMemAllocatorEx memOrObj = (tag & 3) == 1 ? mem : obj;
             long p;
             long size = n;
             int target = id;
-            int tag = (int) (w0 >>> TraceFile.ID_BITS) & 0xF;
-            // MEM and OBJ share each call site: in every stack one allocator class serves
-            // both, so one inlined copy of it does, as one C function serves both.
-            PyMemAllocatorEx memOrObj = (tag & 3) == 1 ? mem : obj;
-            switch (tag) {
-                case RAW_MALLOC:
-                    p = raw.malloc(n);
-                    break;
-                case MEM_MALLOC, OBJ_MALLOC:
-                    p = memOrObj.malloc(n);
-                    break;
-                case RAW_CALLOC:
-                    p = raw.calloc(n, w0 >>> 32);
+            if (tag == MEM_FREE || tag == OBJ_FREE) {
+                dispatchFree(memOrObj, table[id]);
+                continue;
+            } else if (tag == MEM_MALLOC || tag == OBJ_MALLOC) {
+                p = dispatchMalloc(memOrObj, n);
+            } else if (tag == RAW_FREE) {
+                dispatchRawFree(raw, table[id]);
+                continue;
+            } else {
+                p = dispatchRare(tag, w0, n, table[id], raw, memOrObj, i);
+                if (tag >>> 2 == CALLOC_OP) {
                     size = n * (w0 >>> 32);
-                    break;
-                case MEM_CALLOC, OBJ_CALLOC:
-                    p = memOrObj.calloc(n, w0 >>> 32);
-                    size = n * (w0 >>> 32);
-                    break;
-                case RAW_REALLOC:
-                    p = raw.realloc(table[id], n);
+                } else if (tag >>> 2 == REALLOC_OP) {
                     target = (int) (w0 >>> 32);
-                    break;
-                case MEM_REALLOC, OBJ_REALLOC:
-                    p = memOrObj.realloc(table[id], n);
-                    target = (int) (w0 >>> 32);
-                    break;
-                case RAW_FREE:
-                    raw.free(table[id]);
-                    continue;
-                case MEM_FREE, OBJ_FREE:
-                    memOrObj.free(table[id]);
-                    continue;
-                default:
-                    throw new IllegalStateException("event " + i + ": tag " + tag
-                            + " in a validated trace");
+                }
             }
             if (p == 0) {
                 return i;
@@ -225,6 +234,33 @@ public final class ReplayEngine {
             table[target] = p;
         }
         return -1;
+    }
+
+    // The dispatch methods: kept out of the loop by JVM_OPTIONS (their names are in it).
+
+    private static long dispatchMalloc(PyMemAllocatorEx memOrObj, long n) {
+        return memOrObj.malloc(n);
+    }
+
+    private static void dispatchFree(PyMemAllocatorEx memOrObj, long p) {
+        memOrObj.free(p);
+    }
+
+    private static void dispatchRawFree(PyMemAllocatorEx raw, long p) {
+        raw.free(p);
+    }
+
+    /** The allocating events other than MEM and OBJ malloc: RAW malloc, every calloc and realloc. */
+    private static long dispatchRare(int tag, long w0, long n, long old, PyMemAllocatorEx raw,
+                                     PyMemAllocatorEx memOrObj, int i) {
+        return switch (tag) {
+            case RAW_MALLOC -> raw.malloc(n);
+            case RAW_CALLOC -> raw.calloc(n, w0 >>> 32);
+            case MEM_CALLOC, OBJ_CALLOC -> memOrObj.calloc(n, w0 >>> 32);
+            case RAW_REALLOC -> raw.realloc(old, n);
+            case MEM_REALLOC, OBJ_REALLOC -> memOrObj.realloc(old, n);
+            default -> throw new IllegalStateException("event " + i + ": tag " + tag + " in a validated trace");
+        };
     }
 
     private static PyMemAllocatorEx of(int domain, PyMemAllocatorEx raw, PyMemAllocatorEx mem, PyMemAllocatorEx obj) {
