@@ -6,10 +6,13 @@ import io.pymem4j.api.PyMemAllocatorEx;
 import io.pymem4j.debug.BlockLayout;
 import io.pymem4j.debug.DebugChecks;
 import io.pymem4j.debug.DebugHook;
+import io.pymem4j.debug.MemoryCorruptionError;
 import io.pymem4j.debug.Problem;
 import io.pymem4j.spi.BlockLimit;
 import io.pymem4j.spi.BlockTracebacks;
 import io.pymem4j.spi.Hook;
+import io.pymem4j.spi.LayerLifecycle;
+import io.pymem4j.spi.LiveBlocks;
 import io.pymem4j.spi.LiveBlockCheck;
 import io.pymem4j.spi.RuntimeView;
 
@@ -39,9 +42,18 @@ import static io.pymem4j.debug.BlockLayout.HEADER;
  * allocation and free tracebacks, so that a double free or a write after free shows both, as
  * the debug layer's reports do.
  *
+ * <h2>When the runtime closes</h2>
+ * As a {@link LayerLifecycle}: {@link #beforeClose()} lets every quarantined block leave (a
+ * block written after its free is reported as ever) and checks the live sampled blocks as
+ * {@link #check()} does, then counts them (they live in the region, not in the layer below);
+ * {@link #close()} gives the region back. After it, a call that reaches this class (a sampled
+ * block's malloc, a free or realloc of a pointer into the region) throws
+ * {@link IllegalStateException}, checked under the lock the call takes anyway; every other
+ * call goes down to the closed layer below, which throws.
+ *
  * @since 0.1
  */
-public final class GuardHook implements Hook, LiveBlockCheck {
+public final class GuardHook implements Hook, LiveBlockCheck, LayerLifecycle {
 
     /** The function a report of {@link #check()} names: CPython's check of one block. */
     static final String CHECK_ADDRESS = DebugChecks.CHECK_ADDRESS;
@@ -49,7 +61,9 @@ public final class GuardHook implements Hook, LiveBlockCheck {
     private final GuardConfig config;
     private final RuntimeView runtime;
     private final DebugChecks checks;
-    /** The reserved region: kept reachable here, freed with this layer. */
+    /** The region's arena: closed with this layer. */
+    private final Arena arena;
+    /** The reserved region. */
     private final MemorySegment region;
     private final Slots slots;
     private final SampleCountdown countdown;
@@ -65,6 +79,7 @@ public final class GuardHook implements Hook, LiveBlockCheck {
     private long checked;
     private long problems;
     private long unslotted;
+    private boolean closed;
     private final AtomicLong tooLarge = new AtomicLong();
 
     /**
@@ -78,7 +93,8 @@ public final class GuardHook implements Hook, LiveBlockCheck {
         BlockLayout layout = new BlockLayout(true);
         this.checks = new DebugChecks(layout, config.policy(), GuardAllocator.class, true, GuardHookProvider.NAME,
                 false);
-        this.region = Arena.ofAuto().allocate((long) config.slots() * config.slotBytes(), 4096);
+        this.arena = Arena.ofShared();
+        this.region = arena.allocate((long) config.slots() * config.slotBytes(), 4096);
         this.slots = new Slots(region.address(), config.slots(), config.slotBytes(), config.quarantine());
         this.countdown = new SampleCountdown(config.sample(), config.seed());
         this.walker = config.frames() == 0 ? null : new SampledTraceback.Walker(config.frames());
@@ -170,6 +186,7 @@ public final class GuardHook implements Hook, LiveBlockCheck {
     public int check() {
         List<Finding> found = new ArrayList<>();
         synchronized (slots) {
+            checkOpen();
             for (int slot = 0; slot < slots.count; slot++) {
                 long p = slots.base(slot) + HEADER;
                 byte state = slots.state(slot);
@@ -197,11 +214,100 @@ public final class GuardHook implements Hook, LiveBlockCheck {
         return check();
     }
 
+    /**
+     * The first round of the runtime's close: every quarantined block leaves, checked for a
+     * write after free; every live sampled block is checked as {@link #check()} checks it; the
+     * live ones left are counted, with the frames of their allocation when the layer keeps them.
+     * Reports are written as at a free; under {@code throw} the first is thrown, once all are written.
+     */
+    @Override
+    public LiveBlocks beforeClose() {
+        List<Finding> found = new ArrayList<>();
+        synchronized (slots) {
+            if (closed) {
+                return null;
+            }
+            while (slots.queued() > 0) {
+                Finding f = leave(slots.oldest());
+                if (f != null) {
+                    found.add(f);
+                }
+            }
+        }
+        MemoryCorruptionError thrown = null;
+        try {
+            DebugChecks.reportEach(found, this::report);
+        } catch (MemoryCorruptionError e) {
+            thrown = e;
+        }
+        try {
+            check();
+        } catch (MemoryCorruptionError e) {
+            if (thrown == null) {
+                thrown = e;
+            } else {
+                thrown.addSuppressed(e);
+            }
+        }
+        LiveBlocks live = census();
+        if (thrown != null) {
+            throw thrown;
+        }
+        return live;
+    }
+
+    /** The live sampled blocks: their count, requested bytes, and the first {@link LiveBlocks#SAMPLE}. */
+    private LiveBlocks census() {
+        List<LiveBlocks.Block> sample = new ArrayList<>();
+        long blocks = 0;
+        long bytes = 0;
+        synchronized (slots) {
+            for (int slot = 0; slot < slots.count; slot++) {
+                if (slots.state(slot) != Slots.LIVE) {
+                    continue;
+                }
+                blocks++;
+                bytes += slots.size(slot);
+                if (sample.size() < LiveBlocks.SAMPLE) {
+                    long p = slots.base(slot) + HEADER;
+                    BlockTracebacks at = slots.traceback(slot);
+                    PyMemAllocatorDomain domain = slots.made(slot);
+                    sample.add(new LiveBlocks.Block(domain, p, slots.size(slot),
+                            at == null ? null : at.frames(domain, p)));
+                }
+            }
+        }
+        return new LiveBlocks(GuardHookProvider.NAME, blocks, bytes, sample);
+    }
+
+    /**
+     * Gives the region back; every later call that reaches this layer's sampled blocks throws
+     * {@link IllegalStateException}.
+     */
+    @Override
+    public void close() {
+        synchronized (slots) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
+        arena.close();
+    }
+
+    /** Throws {@link IllegalStateException} once the layer is closed; under the lock of slots. */
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("guard: the runtime of this layer is closed");
+        }
+    }
+
     // ---------------------------------------------------------------- for GuardAllocator
 
     /** The requested size of the live sampled block at {@code p}, a pointer into the region; else -1 (unknown). */
     long liveSize(long p) {
         synchronized (slots) {
+            checkOpen();
             int slot = slots.slotOf(p);
             return p == slots.base(slot) + HEADER && slots.state(slot) == Slots.LIVE ? slots.size(slot) : -1;
         }
@@ -224,6 +330,7 @@ public final class GuardHook implements Hook, LiveBlockCheck {
         Finding evicted = null;
         long p = 0;
         synchronized (slots) {
+            checkOpen();
             int slot = slots.take();
             if (slot < 0 && slots.queued() > 0) {
                 // The oldest quarantined block leaves early. If it was written after its free,
@@ -257,6 +364,7 @@ public final class GuardHook implements Hook, LiveBlockCheck {
         Finding finding;
         List<Finding> evicted = null;
         synchronized (slots) {
+            checkOpen();
             int slot = slots.slotOf(p);
             finding = refused(DebugChecks.RAW_FREE, p, slot, true, domain);
             if (finding == null) {
@@ -288,6 +396,7 @@ public final class GuardHook implements Hook, LiveBlockCheck {
         Finding finding;
         long result = 0;
         synchronized (slots) {
+            checkOpen();
             int slot = slots.slotOf(p);
             finding = refused(DebugChecks.RAW_REALLOC, p, slot, false, domain);
             if (finding == null) {
