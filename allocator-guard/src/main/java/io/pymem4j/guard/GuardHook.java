@@ -17,6 +17,7 @@ import io.pymem4j.spi.LiveBlockCheck;
 import io.pymem4j.spi.RuntimeView;
 
 import java.lang.foreign.Arena;
+import java.lang.ref.Cleaner;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
@@ -58,11 +59,13 @@ public final class GuardHook implements Hook, LiveBlockCheck, LayerLifecycle {
     /** The function a report of {@link #check()} names: CPython's check of one block. */
     static final String CHECK_ADDRESS = DebugChecks.CHECK_ADDRESS;
 
+    private static final Cleaner CLEANER = Cleaner.create(Thread.ofPlatform().name("pymem4j-guard-cleaner").factory());
+
     private final GuardConfig config;
     private final RuntimeView runtime;
     private final DebugChecks checks;
-    /** The region's arena: closed with this layer. */
-    private final Arena arena;
+    /** Closes the region's arena: at the runtime's close, or once the layer is unreachable (a runtime never closed). */
+    private final Cleaner.Cleanable regionCloser;
     /** The reserved region. */
     private final MemorySegment region;
     private final Slots slots;
@@ -93,8 +96,9 @@ public final class GuardHook implements Hook, LiveBlockCheck, LayerLifecycle {
         BlockLayout layout = new BlockLayout(true);
         this.checks = new DebugChecks(layout, config.policy(), GuardAllocator.class, true, GuardHookProvider.NAME,
                 false);
-        this.arena = Arena.ofShared();
+        Arena arena = Arena.ofShared();
         this.region = arena.allocate((long) config.slots() * config.slotBytes(), 4096);
+        this.regionCloser = CLEANER.register(this, arena::close);
         this.slots = new Slots(region.address(), config.slots(), config.slotBytes(), config.quarantine());
         this.countdown = new SampleCountdown(config.sample(), config.seed());
         this.walker = config.frames() == 0 ? null : new SampledTraceback.Walker(config.frames());
@@ -292,7 +296,7 @@ public final class GuardHook implements Hook, LiveBlockCheck, LayerLifecycle {
             }
             closed = true;
         }
-        arena.close();
+        regionCloser.clean();
     }
 
     /** Throws {@link IllegalStateException} once the layer is closed; under the lock of slots. */
