@@ -36,7 +36,10 @@
  * table. Each new block is touched: an 8-byte store of its address at its start, 1 byte for
  * blocks under 8 bytes, nothing for 0-byte ones (sizes go to the allocator as recorded: the
  * contract makes 0 a valid request). Warm-up runs first, untimed, for the JIT; then timed
- * runs, of which only the event loop is timed with {@link java.lang.System#nanoTime()}. The
+ * runs, of which only the event loop is timed with {@link java.lang.System#nanoTime()}. Each
+ * event calls its allocator through a small dispatch method that the JIT compiles on its own
+ * (the launchers pass {@link io.pymem4j.replay.ReplayEngine#JVM_OPTIONS}), one call an event
+ * as the C replayer makes. The
  * blocks still live after each run are freed outside the timer. Before the timed runs the
  * RSS high-water mark is reset ({@code /proc/self/clear_refs}), and read
  * ({@code VmHWM}) after them; before the reset the engine waits for RSS to hold still,
