@@ -28,7 +28,7 @@ import java.util.List;
  */
 class ApiSequenceCoverageFuzzTest {
 
-    private static final List<StackUnderTest> STACKS = StackUnderTest.all();
+    static final List<StackUnderTest> STACKS = StackUnderTest.all();
     private static final Op.Kind[] KINDS = Op.Kind.values();
     private static final PyMemAllocatorDomain[] DOMAINS = PyMemAllocatorDomain.values();
     /** Longer programs find little more and slow every execution down. */
@@ -68,6 +68,11 @@ class ApiSequenceCoverageFuzzTest {
             throw new AssertionError(stack + ": the input failed on a runtime kept from earlier inputs,"
                     + " not on a new one", onKeptRuntime);
         }
+    }
+
+    /** The runtime kept for the stack {@code STACKS.get(index)}; null when none is. */
+    static PyMemRuntime keptRuntime(int index) {
+        return RUNTIMES[index];
     }
 
     @AfterAll
