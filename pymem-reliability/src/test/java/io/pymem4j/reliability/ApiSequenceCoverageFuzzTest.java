@@ -21,10 +21,12 @@ import java.util.List;
  * <p>Each stack's runtime is built once, at its first input, and kept: an input frees every block it
  * made (checked by the model) and tracing is restarted ({@link ModelRun#checkKeepingRuntime}), so the
  * next input starts on an empty runtime whose layers keep only what the model does not see (pymalloc's
- * arenas, the debug layer's serial numbers). Building and closing a runtime for every input cost most of
- * an execution. A failing input closes and forgets its runtime (the next one gets a new one), then runs
- * again on a new runtime: if it fails there too, that failure is reported, reproducible from the input
- * alone; if not, the first failure is reported as one that needs the state earlier inputs left.
+ * arenas, the debug layer's serial numbers), and an execution spends nothing on set-up and close. The
+ * debug layer's whole table is counted now and then ({@link #COUNT_TABLE_EVERY}); between, the model
+ * asks it about each block. A failing input closes and forgets its runtime (the next input gets a new
+ * one), then runs again on a new runtime: if it fails there too, that failure is reported, reproducible
+ * from the input alone; if not, the first failure is reported as one that needs the state earlier
+ * inputs left.
  */
 class ApiSequenceCoverageFuzzTest {
 
