@@ -6,6 +6,7 @@ import io.pymem4j.api.NativeMemory;
 import io.pymem4j.api.PyMemAllocatorDomain;
 import io.pymem4j.pymalloc.Pymalloc;
 import io.pymem4j.runtime.PyMemRuntime;
+import io.pymem4j.spi.UsableSize;
 import io.pymem4j.tracemalloc.Tracemalloc;
 
 import java.lang.foreign.MemorySegment;
@@ -28,8 +29,15 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>every live block still holds its bytes (each is stamped with random bytes when made);</li>
  *   <li>the stack's own counts equal the model's: pymalloc's {@code allocatedBlocks} = live MEM
  *       and OBJ blocks, the debug layer's live blocks = all live blocks, tracemalloc's traced
- *       bytes = the sum of the sizes of those made while tracing.</li>
+ *       bytes = the sum of the sizes of those made while tracing;</li>
+ *   <li>under the debug layer, its table holds every live block with its requested size
+ *       ({@code usableSize}).</li>
  * </ul>
+ * The debug layer counts its live blocks by a scan of its whole table, which under Jazzer's
+ * instrumentation makes a native call for each record it passes: {@link #checkKeepingRuntime}, the
+ * fuzzer's, makes that count at the end of the program only (where it must be 0) and only when
+ * asked, and relies on the table's answer for each live block after every step and for each block
+ * the program made once all are freed (none may still be live).
  * The steps beyond malloc, calloc, realloc and free (made by {@link ApiSequenceCoverageFuzzTest}):
  * {@code segment} views a live block, which must hold the block's bytes, write through to it,
  * and refuse an access past its end; {@code setupAllocators} on the used runtime (before first
@@ -56,6 +64,8 @@ final class ModelRun {
         }
     }
 
+    private static final MemorySegment ZEROS = MemorySegment.ofArray(new byte[1 << 16]);
+
     private final StackUnderTest stack;
     private final PyMemRuntime rt;
     private final SplittableRandom random;
@@ -64,11 +74,19 @@ final class ModelRun {
     private int step;
     private Op op;
     private boolean tracing;
+    /** Whether the debug layer's live blocks are counted after every step, and at the end. */
+    private final boolean countTableEveryStep;
+    private final boolean countTableAtEnd;
+    /** Every address the stack handed out to this program, for the debug layer's check at the end. */
+    private final List<Long> made = new ArrayList<>();
     /** Set by the first allocator call: until then {@code setupAllocators} may install any stack. */
     private boolean used;
 
-    private ModelRun(StackUnderTest stack, PyMemRuntime rt, long seed) {
+    private ModelRun(StackUnderTest stack, PyMemRuntime rt, long seed, boolean countTableEveryStep,
+                     boolean countTableAtEnd) {
         this.stack = stack;
+        this.countTableEveryStep = countTableEveryStep;
+        this.countTableAtEnd = countTableAtEnd;
         this.rt = rt;
         this.random = new SplittableRandom(seed);
         this.tracing = stack.traced();
@@ -81,16 +99,43 @@ final class ModelRun {
 
     /** Runs {@code program} on {@code rt}, which has {@code stack}'s layout; {@code rt} is closed after. */
     static void check(StackUnderTest stack, PyMemRuntime rt, List<Op> program) {
-        ModelRun run = new ModelRun(stack, rt, program.hashCode());
+        run(stack, rt, program, true, true);
+    }
+
+    /**
+     * Runs {@code program} on {@code rt}, a runtime {@code stack} {@linkplain StackUnderTest#start() started}
+     * and possibly used by earlier programs, and leaves it as {@code start()} made it for the next one: every
+     * block freed (checked), tracing restarted with no trace on a traced stack. What the layers keep between
+     * programs does not enter the model: pymalloc's arenas and pools, the debug layer's serial numbers and
+     * history of frees, tracemalloc's interned tracebacks. The debug layer's table is counted at the end, and
+     * only when {@code countTable} (see the class comment). After a failure {@code rt} is left as the failure
+     * left it: close it, do not reuse it.
+     */
+    static void checkKeepingRuntime(StackUnderTest stack, PyMemRuntime rt, List<Op> program, boolean countTable) {
+        run(stack, rt, program, false, countTable);
+    }
+
+    /** {@code close}: the model test's run (the table counted at every step, the runtime closed after); else the fuzzer's. */
+    private static void run(StackUnderTest stack, PyMemRuntime rt, List<Op> program, boolean close,
+                            boolean countTableAtEnd) {
+        ModelRun run = new ModelRun(stack, rt, program.hashCode(), close, countTableAtEnd);
         try (InterpreterLock.Held _ = StackUnderTest.hold(rt)) {
             try {
                 for (Op o : program) {
                     run.apply(o);
                 }
                 run.freeAll();
+                if (!close && stack.traced()) {
+                    // stop() clears every trace and counter, the peak too; start(1) is what start() did.
+                    Tracemalloc tracemalloc = Tracemalloc.of(rt);
+                    tracemalloc.stop();
+                    tracemalloc.start(1);
+                }
             } finally {
                 run.releaseQuietly();
-                StackUnderTest.close(rt);
+                if (close) {
+                    StackUnderTest.close(rt);
+                }
             }
         }
         PROGRAMS.incrementAndGet();
@@ -240,7 +285,7 @@ final class ModelRun {
         if (p == 0) {
             fail(domain + " allocation of " + size + " bytes returned NULL");
         }
-        if (zeroed && NativeMemory.findNot(p, size, (byte) 0) >= 0) {
+        if (zeroed && !isZero(p, size)) {
             fail("calloc's block of " + size + " bytes is not zeroed");
         }
         byte[] content = new byte[(int) size];
@@ -266,16 +311,17 @@ final class ModelRun {
         }
         live.add(b);
         byAddress.put(b.address(), b);
+        made.add(b.address());
     }
 
     private void checkAll() {
         for (Block b : live) {
             checkContent(b);
         }
-        checkCounts();
+        checkCounts(false);
     }
 
-    private void checkCounts() {
+    private void checkCounts(boolean atEnd) {
         long expectedPymalloc = live.stream().filter(b -> b.domain() != PyMemAllocatorDomain.RAW).count();
         Pymalloc pm = Pymalloc.find(rt).orElse(null);
         if (pm != null) {
@@ -285,7 +331,16 @@ final class ModelRun {
                 fail("pymalloc counts " + blocks + " allocated blocks; " + expectedPymalloc + " MEM and OBJ blocks are live");
             }
         }
-        long debugLive = StackUnderTest.debugLiveBlocks(rt);
+        if (stack.debugged()) {
+            for (Block b : live) {
+                long known = rt.usableSize(b.address());
+                if (known != b.size()) {
+                    fail("the debug layer knows the live " + b.domain() + " block 0x" + Long.toHexString(b.address())
+                            + " of " + b.size() + " bytes as " + (known < 0 ? "no live block" : "one of " + known + " bytes"));
+                }
+            }
+        }
+        long debugLive = (atEnd ? countTableAtEnd : countTableEveryStep) ? StackUnderTest.debugLiveBlocks(rt) : -1;
         if (debugLive >= 0 && debugLive != live.size()) {
             fail("the debug layer counts " + debugLive + " live blocks; " + live.size() + " are live");
         }
@@ -307,6 +362,17 @@ final class ModelRun {
         }
     }
 
+    /** Whether {@code size} bytes at {@code p} are 0, compared in bulk (a byte loop of the project is instrumented under Jazzer). */
+    private static boolean isZero(long p, long size) {
+        for (long at = 0; at < size; at += ZEROS.byteSize()) {
+            long n = Math.min(ZEROS.byteSize(), size - at);
+            if (MemorySegment.mismatch(NativeMemory.segment(p + at, n), 0, n, ZEROS, 0, n) >= 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private static boolean matches(long p, byte[] content, long length) {
         return length == 0 || MemorySegment.mismatch(NativeMemory.segment(p, length), 0, length,
                 MemorySegment.ofArray(content), 0, length) < 0;
@@ -320,7 +386,16 @@ final class ModelRun {
             checkContent(b);
             rt.free(b.domain(), b.address());
         }
-        checkCounts();
+        if (stack.debugged()) {
+            for (long p : made) {
+                long known = rt.usableSize(p);
+                if (known != UsableSize.UNKNOWN) {
+                    fail("the debug layer knows 0x" + Long.toHexString(p) + " as a live block of " + known
+                            + " bytes after every block was freed");
+                }
+            }
+        }
+        checkCounts(true);
     }
 
     /** After a failure: gives back what the model still holds, so a failed try leaks nothing. */
