@@ -5,7 +5,9 @@ module io.pymem4j.tracemalloc {
     requires jdk.jfr;
     // CPython's snapshot file (SnapshotFormat.PICKLE) is read and written with Pyrolite, which
     // the jar carries relocated into io.pymem4j.tracemalloc.internal.pickle: a package of this
-    // module, not exported, so no module is required for it (see pom.xml).
+    // module, not exported, so no module is required for it (see pom.xml); its pickler knows
+    // java.sql's date and time types, so what it needs of the JDK is required here.
+    requires java.sql;
 
     exports io.pymem4j.tracemalloc;
 
