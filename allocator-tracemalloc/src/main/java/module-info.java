@@ -1,12 +1,13 @@
 /** Python's tracemalloc, the {@code tracemalloc} hook layer. */
-// Pyrolite's pickle jar names no module: it is the automatic module its file name gives.
-@SuppressWarnings("requires-automatic")
 module io.pymem4j.tracemalloc {
     requires transitive io.pymem4j.api;
     requires org.slf4j;
     requires jdk.jfr;
-    // CPython's snapshot file (SnapshotFormat.PICKLE); used inside, never in the API.
-    requires pickle;
+    // CPython's snapshot file (SnapshotFormat.PICKLE) is read and written with Pyrolite, which
+    // the jar carries relocated into io.pymem4j.tracemalloc.internal.pickle: a package of this
+    // module, not exported, so no module is required for it (see pom.xml); its pickler knows
+    // java.sql's date and time types, so what it needs of the JDK is required here.
+    requires java.sql;
 
     exports io.pymem4j.tracemalloc;
 

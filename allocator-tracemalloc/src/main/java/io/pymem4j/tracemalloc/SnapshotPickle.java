@@ -26,7 +26,10 @@ import java.util.Set;
 /**
  * The codec of CPython's snapshot file ({@link SnapshotFormat#PICKLE}): what
  * {@code tracemalloc.Snapshot.dump()} writes, a pickle of the snapshot object, read and
- * written with Pyrolite ({@code net.razorvine:pickle}).
+ * written with Pyrolite ({@code net.razorvine:pickle}). The source names Pyrolite's own
+ * packages; the build relocates them into this module's jar as the unexported package
+ * {@code io.pymem4j.tracemalloc.internal.pickle}, so users need no jar of Pyrolite's and the
+ * module descriptor requires none (see this module's pom).
  * <pre>
  *   tracemalloc.Snapshot       made without __init__ (NEWOBJ), then its __dict__ (BUILD):
  *     'traces'                 tracemalloc._Traces, its __dict__ {'_traces': [trace, ...]}

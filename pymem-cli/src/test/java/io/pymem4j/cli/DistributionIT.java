@@ -12,11 +12,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.jar.JarEntry;
+import java.util.jar.JarFile;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -83,6 +86,18 @@ class DistributionIT {
             for (String benchOnly : List.of("allocator-bench", "jmh-core", "netty-", "lwjgl", "xchart", "junit-")) {
                 assertFalse(jar.startsWith(benchOnly), benchOnly + " is in lib, on every command's class path: " + jar);
             }
+        }
+    }
+
+    @Test
+    void libHoldsPyroliteOnlyRelocatedInsideAllocatorTracemalloc() throws IOException {
+        List<String> lib = jarNames(home.resolve("lib"));
+        assertEquals(List.of(), lib.stream().filter(j -> j.startsWith("pickle-")).toList(), "Pyrolite's own jar in lib");
+        try (JarFile tracemalloc = new JarFile(home.resolve("lib/allocator-tracemalloc-" + VERSION + ".jar").toFile())) {
+            assertNotNull(tracemalloc.getEntry("io/pymem4j/tracemalloc/internal/pickle/Unpickler.class"));
+            assertNotNull(tracemalloc.getEntry("META-INF/licenses/pyrolite-pickle/LICENSE"));
+            assertEquals(List.of(), tracemalloc.stream().map(JarEntry::getName)
+                    .filter(n -> n.startsWith("net/razorvine/")).toList());
         }
     }
 
