@@ -93,7 +93,7 @@ final class BlockCache {
      * none can be had), and up to half the class's bound more from the pools already in its
      * ring (no pool is taken from an arena for them).
      */
-    static long refill(Pymalloc pm, Heap h, long[] c, int szidx, long nbytes) {
+    static long refill(Pools pm, Heap h, long[] c, int szidx, long nbytes) {
         long bp = pm.pymallocAlloc(h, nbytes);
         if (bp == 0) {
             return 0;
@@ -122,10 +122,10 @@ final class BlockCache {
     /**
      * The owner frees its block {@code p} of class {@code szidx}: onto the class's stack,
      * whose older half goes back to the pools first when it is full. The heap's last live
-     * block empties the whole heap ({@link Pymalloc#drain}) when the cache was refilled at
+     * block empties the whole heap ({@link Pools#drain}) when the cache was refilled at
      * least {@value #EMPTY_HEAP_REFILLS} times since it was last emptied.
      */
-    static void free(Pymalloc pm, Heap h, long[] c, int szidx, long p) {
+    static void free(Pools pm, Heap h, long[] c, int szidx, long p) {
         int at = at(szidx);
         long w = c[at];
         int n = (int) w;
@@ -148,7 +148,7 @@ final class BlockCache {
     static final int EMPTY_HEAP_REFILLS = 8;
 
     /** A full class: its older half goes back to the pools, then {@code p} is pushed. */
-    private static void overflow(Pymalloc pm, Heap h, long[] c, int at, long w, long p) {
+    private static void overflow(Pools pm, Heap h, long[] c, int at, long w, long p) {
         int n = (int) w;
         int half = n >>> 1;
         for (int i = 1; i <= half; i++) {
@@ -163,7 +163,7 @@ final class BlockCache {
      * Every block goes back to its pool: by the owner ({@code collect()}, its last free) or,
      * for a heap whose thread ended, by the arena lock's holder.
      */
-    static void flush(Pymalloc pm, Heap h, long[] c) {
+    static void flush(Pools pm, Heap h, long[] c) {
         for (int at = STRIDE; at < c.length; at += STRIDE) {
             long w = c[at];
             int n = (int) w;

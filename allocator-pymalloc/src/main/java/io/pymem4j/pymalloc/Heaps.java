@@ -15,17 +15,17 @@ import java.util.concurrent.locks.ReentrantLock;
  * (in GIL mode the one heap), the heaps with no owner waiting for a thread, and the counts
  * of threads that have no heap to count in.
  *
- * <p>{@link Pymalloc} is its only subclass, so that the fast path reads these fields through
- * {@code this} exactly as it would its own: the table costs no extra load. What needs the
- * allocator's algorithm, emptying a heap whose owner ended, is the subclass's
- * {@link #drain(Heap)}.
+ * <p>{@link Pools} is its only subclass (and {@link Pymalloc} that one's), so that the fast
+ * path reads these fields through {@code this} exactly as it would its own: the table costs
+ * no extra load. What needs the allocator's algorithm, emptying a heap whose owner ended, is
+ * the subclass's {@link #drain(Heap)}.
  *
  * <p>Locking: {@link #lock} is pymalloc's arena lock (null in GIL mode). The table
  * ({@link #heaps}) is replaced, never changed, when it grows, so readers need no lock; the
  * heaps with no owner and {@link #closed} change with the lock held; each count is written by
  * one thread alone, or atomically.
  */
-abstract sealed class Heaps permits Pymalloc {
+abstract sealed class Heaps permits Pools {
 
     // Heap events are logged under the allocator's category.
     private static final Logger log = LoggerFactory.getLogger(Pymalloc.class);

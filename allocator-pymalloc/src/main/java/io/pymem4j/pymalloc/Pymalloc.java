@@ -15,9 +15,10 @@ import java.util.Optional;
 
 /**
  * The entry points of CPython's obmalloc ({@code Objects/obmalloc.c}), the MEM and OBJ
- * domains' allocator, and its fast path: a small request pops a block off the free list of
- * the first pool in its class's {@code usedpools} ring, and a free pushes the block back on
- * its pool's free list.
+ * domains' allocator: the checks a pointer passes before the pool algorithm of its superclass
+ * {@link Pools} sees it (a small request pops a block off the free list of the first pool in
+ * its class's {@code usedpools} ring, and a free pushes the block back on its pool's free
+ * list), the frees of other threads' blocks, and the statistics and introspection.
  *
  * <p>Requests of 1..512 bytes come from size-class pools; 0-byte and larger requests, and
  * the small ones when no arena can be had, go to the raw backend and are counted in
@@ -29,8 +30,9 @@ import java.util.Optional;
  * {@link #close()} throws {@link IllegalStateException}. The package documentation says how
  * these checks cost the fast paths nothing, or next to nothing.
  *
- * <p>The rest is in classes of its own: the heaps table (the superclass {@link Heaps}, so
- * that the fast path reads its fields through {@code this}), the pool header's layout and
+ * <p>The rest is in classes of its own: the pool algorithm and the heaps table (the
+ * superclasses {@link Pools} and {@link Heaps}, so that the fast path reads their fields
+ * through {@code this}), the pool header's layout and
  * ring operations ({@link PoolHeader}), and the arenas, which pools come from and go back to
  * under the arena lock ({@link Arenas}). The package documentation has the structures, a
  * diagram of them, and the locking.
@@ -52,20 +54,13 @@ import java.util.Optional;
  *
  * @since 0.1
  */
-public final class Pymalloc extends Heaps implements PyMemAllocatorEx, AutoCloseable, LayerLifecycle, UsableSize,
+public final class Pymalloc extends Pools implements PyMemAllocatorEx, AutoCloseable, LayerLifecycle, UsableSize,
         AlignedAllocation {
 
-    private final Geometry geometry;
     private final PyMemAllocatorEx raw;
     private final ArenaMap arenaMap;
-    /** The arenas, their lists and the pools they hold; used with the arena lock held. */
-    private final Arenas arenas;
 
-    // Geometry constants copied into fields the hot paths read.
-    private final int alignmentShift;
-    private final int poolSize;
-    private final long poolMask;
-    private final int poolOverhead;
+    // A geometry constant copied into a field the hot paths read.
     private final long poolSizeMask;
     /**
      * Per size class {@code i}, at {@code [2i]} and {@code [2i + 1]}: the multiplier and the
@@ -106,15 +101,9 @@ public final class Pymalloc extends Heaps implements PyMemAllocatorEx, AutoClose
         // The arena map before the heaps table: the raw requests keep their order (the map's
         // root, then GIL mode's heap), which a fault injected by call number relies on.
         ArenaMap arenaMap = new ArenaMap(geometry, raw, threaded);
-        super(geometry, raw, threaded, frontCache);
-        this.geometry = geometry;
+        super(geometry, raw, arenaAllocator, arenaMap, threaded, frontCache);
         this.raw = raw;
         this.arenaMap = arenaMap;
-        this.arenas = new Arenas(geometry, raw, arenaAllocator, arenaMap);
-        this.alignmentShift = geometry.alignmentShift;
-        this.poolSize = geometry.poolSize;
-        this.poolMask = ~geometry.poolSizeMask;
-        this.poolOverhead = geometry.poolOverhead;
         this.poolSizeMask = geometry.poolSizeMask;
         this.blockCheck = geometry.blockChecks();
         this.frontCache = threaded && frontCache;
@@ -362,217 +351,6 @@ public final class Pymalloc extends Heaps implements PyMemAllocatorEx, AutoClose
             countRaw(1);
         }
         return p;
-    }
-
-    // ================================================================ remote frees
-
-    @Override
-    void drain(Heap h) {
-        collectRemoteFrees(h);
-        if (h.cache != null) {
-            BlockCache.flush(this, h, h.cache);
-        }
-        releaseWarmPool(h);
-    }
-
-    /** The owner frees what other threads pushed; true if there was anything. */
-    private boolean collectRemoteFrees(Heap h) {
-        boolean any = false;
-        if (h.hasQueued()) {
-            any = true;
-            int n;
-            do {
-                n = h.takeQueued();
-                for (int i = 0; i < n; i++) {
-                    collectRemoteFree(h, h.taken(i));
-                }
-            } while (n == Heap.TAKE_BATCH);
-        }
-        long p = h.takeRemoteFrees();
-        if (p == 0) {
-            return any;
-        }
-        do {
-            long next = NativeMemory.getLong(p);
-            collectRemoteFree(h, p);
-            p = next;
-        } while (p != 0);
-        return true;
-    }
-
-    private void collectRemoteFree(Heap h, long p) {
-        h.countCollected(NativeMemory.getInt((p & poolMask) + PoolHeader.SZIDX));
-        pymallocFree(h, p);
-        if (h.cache != null) {
-            h.cache[BlockCache.LIVE]--;
-        }
-    }
-
-    private void releaseWarmPool(Heap h) {
-        long pool = h.warmPool;
-        if (pool != 0) {
-            h.warmPool = 0;
-            PoolHeader.unlink(pool);
-            lock();
-            try {
-                arenas.returnPool(pool);
-            } finally {
-                unlock();
-            }
-        }
-    }
-
-    // ================================================================ the front cache
-
-    /** A block of 1..512 bytes for heap {@code h}: from its front cache if it has one, else its pools. */
-    private long allocSmall(Heap h, long nbytes) {
-        long[] c = h.cache;
-        if (c == null) {
-            return pymallocAlloc(h, nbytes);
-        }
-        int szidx = (int) ((nbytes - 1) >>> alignmentShift);
-        long bp = BlockCache.pop(c, szidx);
-        return bp != 0 ? bp : BlockCache.refill(this, h, c, szidx, nbytes);
-    }
-
-    // ================================================================ allocation
-
-    /** {@code pymalloc_alloc} for 1 <= nbytes <= 512 on heap {@code h}: a block, or 0 when no arena can be had. */
-    long pymallocAlloc(Heap h, long nbytes) {
-        int size = (int) ((nbytes - 1) >>> alignmentShift);
-        long pool = h.ring(size);
-        if (pool != NativeMemory.getLong(pool + PoolHeader.NEXTPOOL)) {
-            return popBlock(h, pool, size);
-        }
-        return allocateFromNewPool(h, size);
-    }
-
-    /** There is a used pool for this class: pop its free list. */
-    long popBlock(Heap h, long pool, int size) {
-        int count = NativeMemory.getInt(pool + PoolHeader.REF_COUNT);
-        if (count == 0) {
-            h.warmPool = 0; // only the warm pool sits in a ring with no block in use
-        }
-        NativeMemory.putInt(pool + PoolHeader.REF_COUNT, count + 1);
-        long bp = NativeMemory.getLong(pool + PoolHeader.FREEBLOCK);
-        long next = NativeMemory.getLong(bp);
-        NativeMemory.putLong(pool + PoolHeader.FREEBLOCK, next);
-        if (next == 0) {
-            poolExtend(pool, size);
-        }
-        return bp;
-    }
-
-    /** {@code pymalloc_pool_extend}: carve the next virgin block, or unlink the pool if it is full. */
-    private void poolExtend(long pool, int size) {
-        int nextoffset = NativeMemory.getInt(pool + PoolHeader.NEXTOFFSET);
-        if (nextoffset <= NativeMemory.getInt(pool + PoolHeader.MAXNEXTOFFSET)) {
-            long fresh = pool + nextoffset;
-            NativeMemory.putLong(pool + PoolHeader.FREEBLOCK, fresh);
-            NativeMemory.putInt(pool + PoolHeader.NEXTOFFSET, nextoffset + geometry.index2size(size));
-            NativeMemory.putLong(fresh, 0);
-            return;
-        }
-        // The pool is full: it leaves the used ring and sits on no list (PoolHeader.unlink,
-        // written out here on the allocation path as the ring link below is).
-        long next = NativeMemory.getLong(pool + PoolHeader.NEXTPOOL);
-        long prev = NativeMemory.getLong(pool + PoolHeader.PREVPOOL);
-        NativeMemory.putLong(next + PoolHeader.PREVPOOL, prev);
-        NativeMemory.putLong(prev + PoolHeader.NEXTPOOL, next);
-    }
-
-    /**
-     * {@code allocate_from_new_pool}: the class's ring is empty. In threaded mode, blocks
-     * other threads freed into this heap come back first, then the warm pool; only then
-     * does the heap take a pool from the head of usable_arenas, under the arena lock.
-     */
-    private long allocateFromNewPool(Heap h, int size) {
-        if (gilHeap == null && collectRemoteFrees(h)) {
-            long pool = h.ring(size);
-            if (pool != NativeMemory.getLong(pool + PoolHeader.NEXTPOOL)) {
-                return popBlock(h, pool, size);
-            }
-        }
-        long pool = h.warmPool;
-        if (pool != 0) {
-            // The warm pool waits in another class's ring; it moves to this one.
-            h.warmPool = 0;
-            PoolHeader.unlink(pool);
-        } else {
-            lock();
-            try {
-                pool = arenas.takePool();
-            } finally {
-                unlock();
-            }
-            if (pool == 0) {
-                return 0;
-            }
-            NativeMemory.putInt(pool + PoolHeader.OWNER, h.id);
-        }
-
-        // The pool becomes the only member of its class's used ring.
-        long header = h.ring(size);
-        NativeMemory.putLong(pool + PoolHeader.NEXTPOOL, header);
-        NativeMemory.putLong(pool + PoolHeader.PREVPOOL, header);
-        NativeMemory.putLong(header + PoolHeader.NEXTPOOL, pool);
-        NativeMemory.putLong(header + PoolHeader.PREVPOOL, pool);
-        NativeMemory.putInt(pool + PoolHeader.REF_COUNT, 1);
-
-        if (NativeMemory.getInt(pool + PoolHeader.SZIDX) == size) {
-            // A recycled pool of the same class still has its free list.
-            long bp = NativeMemory.getLong(pool + PoolHeader.FREEBLOCK);
-            NativeMemory.putLong(pool + PoolHeader.FREEBLOCK, NativeMemory.getLong(bp));
-            return bp;
-        }
-        // Initialise the pool for this class: hand out the first block, thread only the second.
-        int blockSize = geometry.index2size(size);
-        NativeMemory.putInt(pool + PoolHeader.SZIDX, size);
-        long bp = pool + poolOverhead;
-        NativeMemory.putInt(pool + PoolHeader.NEXTOFFSET, poolOverhead + 2 * blockSize);
-        NativeMemory.putInt(pool + PoolHeader.MAXNEXTOFFSET, poolSize - blockSize);
-        long second = bp + blockSize;
-        NativeMemory.putLong(pool + PoolHeader.FREEBLOCK, second);
-        NativeMemory.putLong(second, 0);
-        return bp;
-    }
-
-    // ================================================================ free
-
-    /** {@code pymalloc_free} of a block of heap {@code h}'s pools, by its owner. */
-    void pymallocFree(Heap h, long p) {
-        long pool = p & poolMask;
-        long lastfree = NativeMemory.getLong(pool + PoolHeader.FREEBLOCK);
-        NativeMemory.putLong(p, lastfree);
-        NativeMemory.putLong(pool + PoolHeader.FREEBLOCK, p);
-        int count = NativeMemory.getInt(pool + PoolHeader.REF_COUNT) - 1;
-        NativeMemory.putInt(pool + PoolHeader.REF_COUNT, count);
-        if (lastfree == 0) {
-            // The pool was full: back at the front of its used ring, so its block is reused next.
-            PoolHeader.linkBefore(pool, h.ring(NativeMemory.getInt(pool + PoolHeader.SZIDX)));
-            return;
-        }
-        if (count != 0) {
-            return;
-        }
-        // Empty. In threaded mode it stays in its ring as its owner's warm pool, and the warm
-        // pool it replaces goes back to its arena, so a thread that allocates and frees one
-        // block in a loop never takes the arena lock. A heap with no owner keeps none.
-        if (gilHeap == null && h.ownerTid != Heap.UNOWNED) {
-            long warm = h.warmPool;
-            h.warmPool = pool;
-            if (warm == 0) {
-                return;
-            }
-            pool = warm;
-        }
-        PoolHeader.unlink(pool);
-        lock();
-        try {
-            arenas.returnPool(pool);
-        } finally {
-            unlock();
-        }
     }
 
     // ================================================================ introspection

@@ -55,15 +55,18 @@
  *
  * <h2>Where each part lives</h2>
  * <ul>
- *   <li>{@link io.pymem4j.pymalloc.Pymalloc}: the entry points and the fast path
- *       ({@code pymalloc_alloc}, {@code pymalloc_pool_extend}, {@code allocate_from_new_pool},
- *       {@code pymalloc_free}) on a heap's rings.</li>
+ *   <li>{@link io.pymem4j.pymalloc.Pymalloc}: the entry points, the checks a pointer passes
+ *       there, other threads' frees, statistics and introspection.</li>
+ *   <li>{@code Pools} ({@code Pymalloc}'s superclass, so that the fast path reads it through
+ *       {@code this}): the pool algorithm on a heap's rings ({@code pymalloc_alloc},
+ *       {@code pymalloc_pool_extend}, {@code allocate_from_new_pool}, {@code pymalloc_free})
+ *       and the owner's collection of other threads' frees.</li>
  *   <li>{@code PoolHeader}: {@code struct pool_header}'s offsets and a pool's link into and
  *       unlink from a {@code usedpools} ring.</li>
  *   <li>{@code Arenas}: the {@code arenas} vector of {@code struct arena_object},
  *       {@code unused_arena_objects}, {@code usable_arenas}, {@code nfp2lasta} and the arena
  *       counters; a pool is taken from or returned to an arena there, under the arena lock.</li>
- *   <li>{@code Heaps} (the heaps table, {@code Pymalloc}'s superclass so that the fast path
+ *   <li>{@code Heaps} (the heaps table, {@code Pools}' superclass so that the fast path
  *       reads it through {@code this}), {@code Heap} (one heap: {@code usedpools}, warm pool,
  *       remote frees), {@code RemoteFrees} (a heap's queue of other threads' frees) and
  *       {@code BlockCache} (a heap's front cache): the threads' side, below.</li>
