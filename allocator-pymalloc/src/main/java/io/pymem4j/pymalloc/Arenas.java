@@ -26,6 +26,20 @@ import java.util.List;
  *   nfp2lasta[k]: the rightmost arena with k free pools, or 0 if none.
  * </pre>
  *
+ * <h2>Emptied arenas kept for reuse (threaded mode)</h2>
+ * obmalloc unmaps an arena the moment its last pool comes back (but the last usable one,
+ * bpo-37257). A workload whose live set swings by a few arenas then maps and unmaps them
+ * over and over, and every page of a newly mapped arena faults on its first touch: on
+ * CPython's own traces that is most of the difference from an allocator that keeps freed
+ * memory. With a retain limit above 0 (threaded mode's default, {@value #DEFAULT_RETAINED}),
+ * an emptied arena is instead kept mapped, off every list, up to that many, and
+ * {@code new_arena} takes the most recently kept one before it maps a new one. So the mapped
+ * bytes (in use plus kept) never exceed the peak of arenas in use: a new arena is mapped only
+ * when none is kept. A kept arena goes back to the arena allocator once it has been kept
+ * {@value #RETAIN_MILLIS} ms, checked at every arena event (mimalloc's purge delay), at
+ * {@link #releaseRetained()} ({@code Pymalloc.collect()}) and when pymalloc closes. GIL mode
+ * keeps a limit of 0: obmalloc's immediate release.
+ *
  * <p>Not thread-safe: every method runs with the caller holding pymalloc's arena lock (in GIL
  * mode, the interpreter lock). The arena map's writes happen here, under that lock too.
  */
@@ -42,6 +56,12 @@ final class Arenas {
     static final int NEXTARENA = 32;
     static final int PREVARENA = 40;
     static final int SIZEOF_ARENA_OBJECT = 48;
+
+    /** Emptied arenas threaded mode keeps mapped for reuse, unless told otherwise. */
+    static final int DEFAULT_RETAINED = 16;
+    /** How long an emptied arena is kept before it goes back to the arena allocator. */
+    static final long RETAIN_MILLIS = 1000;
+    private static final long RETAIN_NANOS = RETAIN_MILLIS * 1_000_000;
 
     private final Geometry geometry;
     private final PyMemAllocatorEx raw;
@@ -62,8 +82,14 @@ final class Arenas {
     private long narenasCurrentlyAllocated;
     private long ntimesArenaAllocated;
     private long narenasHighwater;
+    /** Emptied arenas kept mapped: addresses and the nanoTime they were kept at, oldest first. */
+    private final long[] retained;
+    private final long[] retainedAt;
+    private int nretained;
 
-    Arenas(Geometry geometry, PyMemAllocatorEx raw, PyObjectArenaAllocator arenaAllocator, ArenaMap arenaMap) {
+    /** Arenas that keep up to {@code retainLimit} emptied arenas mapped for reuse (0: obmalloc's immediate release). */
+    Arenas(Geometry geometry, PyMemAllocatorEx raw, PyObjectArenaAllocator arenaAllocator, ArenaMap arenaMap,
+           int retainLimit) {
         this.geometry = geometry;
         this.raw = raw;
         this.arenaAllocator = arenaAllocator;
@@ -73,6 +99,8 @@ final class Arenas {
         this.maxPoolsInArena = geometry.maxPoolsInArena;
         this.arenaSize = geometry.arenaSize;
         this.nfp2lasta = new long[maxPoolsInArena + 1];
+        this.retained = new long[retainLimit];
+        this.retainedAt = new long[retainLimit];
     }
 
     /**
@@ -132,7 +160,16 @@ final class Arenas {
             }
         }
         long ao = unusedArenaObjects;
-        long address = arenaAllocator.alloc(arenaSize);
+        long address;
+        if (nretained > 0) {
+            // The most recently emptied arena: its pages are the likeliest still in the caches.
+            address = retained[--nretained];
+        } else {
+            address = arenaAllocator.alloc(arenaSize);
+        }
+        if (nretained > 0) {
+            releaseExpired(System.nanoTime());
+        }
         if (address != 0 && !arenaMap.markUsed(address, true)) {
             arenaAllocator.free(address, arenaSize);
             address = 0;
@@ -270,10 +307,48 @@ final class Arenas {
         unusedArenaObjects = ao;
         long address = NativeMemory.getLong(ao + ADDRESS);
         arenaMap.markUsed(address, false);
-        arenaAllocator.free(address, arenaSize);
         NativeMemory.putLong(ao + ADDRESS, 0);
         narenasCurrentlyAllocated--;
+        long now = retained.length == 0 ? 0 : System.nanoTime();
+        releaseExpired(now);
+        if (nretained < retained.length) {
+            retained[nretained] = address;
+            retainedAt[nretained] = now;
+            nretained++;
+            log.debug("arena emptied at 0x{}, kept mapped ({} kept), {} arenas allocated", Long.toHexString(address),
+                    nretained, narenasCurrentlyAllocated);
+            return;
+        }
+        arenaAllocator.free(address, arenaSize);
         log.debug("arena released at 0x{}, {} arenas allocated", Long.toHexString(address), narenasCurrentlyAllocated);
+    }
+
+    /** The kept arenas kept longer than {@value #RETAIN_MILLIS} ms go back to the arena allocator. */
+    private void releaseExpired(long now) {
+        int expired = 0;
+        while (expired < nretained && now - retainedAt[expired] >= RETAIN_NANOS) {
+            arenaAllocator.free(retained[expired], arenaSize);
+            expired++;
+        }
+        if (expired > 0) {
+            System.arraycopy(retained, expired, retained, 0, nretained - expired);
+            System.arraycopy(retainedAt, expired, retainedAt, 0, nretained - expired);
+            nretained -= expired;
+            log.debug("{} kept arenas released after {} ms, {} kept", expired, RETAIN_MILLIS, nretained);
+        }
+    }
+
+    /** Every kept arena goes back to the arena allocator now ({@code Pymalloc.collect()}). */
+    void releaseRetained() {
+        for (int i = 0; i < nretained; i++) {
+            arenaAllocator.free(retained[i], arenaSize);
+        }
+        nretained = 0;
+    }
+
+    /** Emptied arenas kept mapped for reuse now. */
+    int retainedArenas() {
+        return nretained;
     }
 
     private static int nfreepools(long ao) {
@@ -351,6 +426,7 @@ final class Arenas {
 
     /** Gives every arena and the {@code arenas} vector back, whatever pools are in use; nothing may be called after it. */
     void freeAll() {
+        releaseRetained();
         for (int i = 0; i < maxarenas; i++) {
             long ao = arenas + (long) i * SIZEOF_ARENA_OBJECT;
             long address = NativeMemory.getLong(ao + ADDRESS);

@@ -34,10 +34,10 @@ abstract sealed class Pools extends Heaps permits Pymalloc {
      * {@code arenaAllocator} and mark them in {@code arenaMap}.
      */
     Pools(Geometry geometry, PyMemAllocatorEx raw, PyObjectArenaAllocator arenaAllocator,
-          ArenaMap arenaMap, boolean threaded, boolean frontCache) {
+          ArenaMap arenaMap, boolean threaded, boolean frontCache, int retainedArenas) {
         super(geometry, raw, threaded, frontCache);
         this.geometry = geometry;
-        this.arenas = new Arenas(geometry, raw, arenaAllocator, arenaMap);
+        this.arenas = new Arenas(geometry, raw, arenaAllocator, arenaMap, retainedArenas);
         this.alignmentShift = geometry.alignmentShift;
         this.poolSize = geometry.poolSize;
         this.poolMask = ~geometry.poolSizeMask;

@@ -70,6 +70,9 @@ public final class Pymalloc extends Pools implements PyMemAllocatorEx, AutoClose
     /** Whether the heaps have front caches. */
     private final boolean frontCache;
 
+    /** Emptied arenas threaded mode keeps mapped for reuse by default (a second at most). */
+    public static final int DEFAULT_RETAINED_ARENAS = Arenas.DEFAULT_RETAINED;
+
     /**
      * A pymalloc with geometry {@code geometry}, sending 0-byte, large and foreign requests
      * to {@code raw} and getting arenas from {@code arenaAllocator}, callable from any thread.
@@ -95,13 +98,30 @@ public final class Pymalloc extends Pools implements PyMemAllocatorEx, AutoClose
      */
     public Pymalloc(Geometry geometry, PyMemAllocatorEx raw, PyObjectArenaAllocator arenaAllocator, boolean threaded,
                     boolean frontCache) {
+        this(geometry, raw, arenaAllocator, threaded, frontCache, threaded ? DEFAULT_RETAINED_ARENAS : 0);
+    }
+
+    /**
+     * As {@link #Pymalloc(Geometry, PyMemAllocatorEx, PyObjectArenaAllocator, boolean, boolean)};
+     * keeping up to {@code retainedArenas} emptied arenas mapped for reuse (threaded mode only;
+     * 0 gives each back the moment it empties, as obmalloc does; the package documentation has
+     * the design).
+     *
+     * @throws IllegalArgumentException if {@code retainedArenas} is negative, or above 0 in GIL mode
+     */
+    public Pymalloc(Geometry geometry, PyMemAllocatorEx raw, PyObjectArenaAllocator arenaAllocator, boolean threaded,
+                    boolean frontCache, int retainedArenas) {
         Objects.requireNonNull(geometry, "geometry");
+        if (retainedArenas < 0 || (!threaded && retainedArenas > 0)) {
+            throw new IllegalArgumentException("pymalloc: " + retainedArenas + " retained arenas: "
+                    + (retainedArenas < 0 ? "a count is 0 or more" : "GIL mode gives arenas back as obmalloc does (0)"));
+        }
         Objects.requireNonNull(raw, "raw");
         Objects.requireNonNull(arenaAllocator, "arenaAllocator");
         // The arena map before the heaps table: the raw requests keep their order (the map's
         // root, then GIL mode's heap), which a fault injected by call number relies on.
         ArenaMap arenaMap = new ArenaMap(geometry, raw, threaded);
-        super(geometry, raw, arenaAllocator, arenaMap, threaded, frontCache);
+        super(geometry, raw, arenaAllocator, arenaMap, threaded, frontCache, retainedArenas);
         this.raw = raw;
         this.arenaMap = arenaMap;
         this.poolSizeMask = geometry.poolSizeMask;
@@ -324,8 +344,9 @@ public final class Pymalloc extends Pools implements PyMemAllocatorEx, AutoClose
      * Threaded mode: the calling thread's heap collects the blocks other threads freed into
      * it, gives the blocks of its front cache back to their pools and its warm empty pool
      * back to its arena, and every heap whose thread has
-     * ended is emptied the same way, so that wholly free arenas go back. GIL mode has
-     * nothing to collect. Call it when a phase of work ends, before reading {@link #stats()}.
+     * ended is emptied the same way, so that wholly free arenas go back, and the emptied
+     * arenas kept for reuse go back too. GIL mode has nothing to collect. Call it when a phase
+     * of work ends, before reading {@link #stats()}.
      */
     public void collect() {
         checkOpen();
@@ -339,6 +360,7 @@ public final class Pymalloc extends Pools implements PyMemAllocatorEx, AutoClose
         lock.lock();
         try {
             disownEndedLocked(h);
+            arenas.releaseRetained();
         } finally {
             lock.unlock();
         }
@@ -354,6 +376,19 @@ public final class Pymalloc extends Pools implements PyMemAllocatorEx, AutoClose
     }
 
     // ================================================================ introspection
+
+    /** Emptied arenas kept mapped for reuse now (threaded mode; always 0 in GIL mode). */
+    public int retainedArenas() {
+        if (gilHeap != null) {
+            return 0;
+        }
+        lock.lock();
+        try {
+            return arenas.retainedArenas();
+        } finally {
+            lock.unlock();
+        }
+    }
 
     /** Whether {@code p} lies in one of this allocator's arenas (the arena map's answer). */
     public boolean owns(long p) {

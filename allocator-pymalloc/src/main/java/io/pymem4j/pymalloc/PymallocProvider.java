@@ -22,6 +22,14 @@ public final class PymallocProvider implements BackendProvider {
     public static final String CACHE_OPTION = "pymalloc.cache";
     /** Whether threaded heaps have front caches when {@value #CACHE_OPTION} is not set. */
     public static final boolean CACHE_DEFAULT = false;
+    /**
+     * The runtime option naming how many emptied arenas threaded mode keeps mapped for reuse
+     * (0 to give each back at once, as obmalloc does; default {@value Pymalloc#DEFAULT_RETAINED_ARENAS}).
+     * GIL mode always gives them back at once.
+     */
+    public static final String RETAIN_OPTION = "pymalloc.arena.retain";
+    /** The most arenas {@value #RETAIN_OPTION} may keep. */
+    static final int MAX_RETAINED = 4096;
 
     /** Made by {@link java.util.ServiceLoader}, which finds this class in the module's services. */
     public PymallocProvider() {
@@ -35,7 +43,7 @@ public final class PymallocProvider implements BackendProvider {
     /** The options this layer reads. */
     @Override
     public Set<String> optionKeys() {
-        return Set.of(Geometry.OPTION, CACHE_OPTION);
+        return Set.of(Geometry.OPTION, CACHE_OPTION, RETAIN_OPTION);
     }
 
     @Override
@@ -62,6 +70,19 @@ public final class PymallocProvider implements BackendProvider {
         boolean frontCache = cache == null ? CACHE_DEFAULT : PyMemRuntime.parseBoolean(CACHE_OPTION, cache);
         // In GIL mode the MEM and OBJ callers hold the interpreter lock: one heap, no lock of our own.
         boolean threaded = !context.runtime().gilMode();
-        return new Pymalloc(geometry, context.rawBackend(), context.arenaAllocator(), threaded, frontCache);
+        int retained = threaded ? Pymalloc.DEFAULT_RETAINED_ARENAS : 0;
+        String retain = context.runtime().option(RETAIN_OPTION);
+        if (retain != null && threaded) {
+            try {
+                retained = Integer.parseInt(retain.strip());
+            } catch (NumberFormatException e) {
+                retained = -1;
+            }
+            if (retained < 0 || retained > MAX_RETAINED) {
+                throw new AllocatorSetupException(RETAIN_OPTION + "=" + retain + ": a count of arenas from 0 to "
+                        + MAX_RETAINED);
+            }
+        }
+        return new Pymalloc(geometry, context.rawBackend(), context.arenaAllocator(), threaded, frontCache, retained);
     }
 }

@@ -44,7 +44,10 @@
  *       rightmost arena with k free pools, so re-sorting after a free is O(1).
  *       {@code unused_arena_objects} links the slots with no arena.</li>
  *   <li>An arena whose pools are all free goes back to the arena allocator (munmap), unless
- *       it is the last in {@code usable_arenas} (bpo-37257).</li>
+ *       it is the last in {@code usable_arenas} (bpo-37257). Threaded mode keeps up to
+ *       {@code pymalloc.arena.retain} emptied arenas mapped for a while and reuses them before
+ *       it maps a new one, so that an oscillating live set does not fault in fresh pages
+ *       ({@code Arenas} has the design).</li>
  *   <li>Ownership ({@code address_in_range}) is the 3.10+ arena map: a 3-level radix tree
  *       over address bits, nodes {@code calloc}'d through the raw backend ({@code ArenaMap}).
  *       It never reads memory pymalloc does not own, in both geometries. In threaded mode
