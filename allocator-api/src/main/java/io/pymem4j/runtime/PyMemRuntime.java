@@ -7,9 +7,7 @@ import io.pymem4j.api.PyMemAllocatorDomain;
 import io.pymem4j.api.PyMemAllocatorEx;
 import io.pymem4j.api.PyObjectArenaAllocator;
 import io.pymem4j.spi.ArenaProvider;
-import io.pymem4j.spi.Hook;
 import io.pymem4j.spi.HookProvider;
-import io.pymem4j.spi.LiveBlockCheck;
 import io.pymem4j.spi.RuntimeView;
 import io.pymem4j.spi.UsableSize;
 import org.slf4j.Logger;
@@ -18,12 +16,6 @@ import org.slf4j.LoggerFactory;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SegmentAllocator;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
-import java.util.List;
-import java.util.Locale;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -69,7 +61,7 @@ import java.util.Set;
  * out, throws {@link IllegalStateException}; see {@link #close()}.
  *
  * <h2>GIL mode</h2>
- * A runtime built with {@link Builder#gil(InterpreterLock)} (or the option {@code gil=true})
+ * A runtime built with {@link Builder}{@code .gil(InterpreterLock)} (or the option {@code gil=true})
  * is an embedded interpreter's: callers of the MEM and OBJ domains promise to hold its
  * {@link #interpreterLock()}, as CPython's callers hold the GIL, and backends may then take
  * no lock of their own for those domains (pymalloc does not). RAW stays callable from any
@@ -99,22 +91,19 @@ public final class PyMemRuntime implements RuntimeView, AutoCloseable {
     public static final Set<String> RUNTIME_OPTION_KEYS = Set.of(GIL_OPTION, JMX_OPTION, "malloc", "max.block");
 
     private static final Logger log = LoggerFactory.getLogger(PyMemRuntime.class);
-    private static volatile PyMemRuntime defaultRuntime;
 
     private final ProviderRegistry registry;
-    private final Map<String, String> options;
-    /** Where the builder's options given with a source came from (the others were set in code). */
-    private final Map<String, String> origins;
+    private final RuntimeOptions options;
     private final Object lock = new Object();
-    private final PyObjectArenaAllocator arenaView = new CurrentArena();
     private final InterpreterLock gil;
+    private final ArenaSlot arenas;
     private final StackAssembler assembler;
+    private final CloseSequence closing = new CloseSequence(this, lock);
 
     // The allocation path reads only these.
     private volatile PyMemAllocatorEx raw;
     private volatile PyMemAllocatorEx mem;
     private volatile PyMemAllocatorEx obj;
-    private volatile PyObjectArenaAllocator arenaAllocator;
     /** Moves on every set-up: see {@link #stackVersion()}. */
     private volatile int stackVersion;
 
@@ -125,22 +114,16 @@ public final class PyMemRuntime implements RuntimeView, AutoCloseable {
     // Guarded by lock.
     private boolean used;
     private boolean customized;
-    private CloseReport closeReport;
-    private final List<PyMemManagement.Registration> registrations = new ArrayList<>();
 
-    private PyMemRuntime(Builder b) {
+    PyMemRuntime(RuntimeBuilder b) {
         this.registry = b.registry != null ? b.registry : ProviderRegistry.getDefault();
         registry.checkConsistent();
-        this.options = Map.copyOf(b.options);
-        this.origins = Map.copyOf(b.origins);
-        Set<String> inCode = new HashSet<>(options.keySet());
-        inCode.removeAll(origins.keySet());
-        OptionKeys.checkGiven(registry, inCode);
-        OptionKeys.warnConfigured(registry);
-        OptionKeys.warnDescribed(registry, origins);
+        this.options = new RuntimeOptions(b.options, b.origins);
+        options.check(registry);
         this.gil = b.gil != null ? b.gil : booleanOption(GIL_OPTION) ? InterpreterLock.reentrant() : null;
-        this.arenaAllocator = b.arenaAllocator != null ? b.arenaAllocator : defaultArena(registry);
-        this.assembler = new StackAssembler(registry, this, arenaView);
+        this.arenas = new ArenaSlot(b.arenaAllocator != null ? b.arenaAllocator
+                : registry.defaultArena().map(ArenaProvider::create).orElse(NoArenas.INSTANCE));
+        this.assembler = new StackAssembler(registry, this, arenas);
         setupAllocators(b.allocator);
     }
 
@@ -161,49 +144,12 @@ public final class PyMemRuntime implements RuntimeView, AutoCloseable {
      * with the platform MBean server as it is made.
      */
     public static PyMemRuntime getDefault() {
-        PyMemRuntime r = defaultRuntime;
-        if (r == null) {
-            synchronized (PyMemRuntime.class) {
-                r = defaultRuntime;
-                if (r == null) {
-                    // Before the name: on an unsupported platform the name is not what is wrong.
-                    SupportedPlatform.require();
-                    String name = configuredAllocator();
-                    try {
-                        r = createDefault(name);
-                    } catch (AllocatorSetupException e) {
-                        throw new AllocatorSetupException(MALLOC_PROPERTY + "/" + MALLOC_ENV + "='" + name + "': "
-                                + e.getMessage(), e);
-                    }
-                    defaultRuntime = r;
-                }
-            }
-        }
-        return r;
-    }
-
-    /** A runtime as {@link #getDefault()} makes it: the stack {@code name}, its bean registered when {@value #JMX_OPTION} says so. */
-    static PyMemRuntime createDefault(String name) {
-        PyMemRuntime r = create(name);
-        if (r.booleanOption(JMX_OPTION)) {
-            // Held for the JVM's life, as the default runtime is.
-            PyMemManagement.Registration registration = PyMemManagement.register(r);
-            log.info("registered the default runtime's MXBean as {}", registration.objectName());
-        }
-        return r;
+        return DefaultRuntime.get();
     }
 
     /** The stack name configured for the default runtime (property, then environment, then ""). */
     public static String configuredAllocator() {
-        String name = System.getProperty(MALLOC_PROPERTY);
-        if (name == null) {
-            name = System.getenv(MALLOC_ENV);
-        }
-        return name == null ? "" : name;
-    }
-
-    private static PyObjectArenaAllocator defaultArena(ProviderRegistry registry) {
-        return registry.defaultArena().map(ArenaProvider::create).orElse(NoArenas.INSTANCE);
+        return DefaultRuntime.configuredAllocator();
     }
 
     // ---------------------------------------------------------------- set-up
@@ -225,7 +171,7 @@ public final class PyMemRuntime implements RuntimeView, AutoCloseable {
                 spec = assembler.withConfiguredHooks(StackSpec.parse(name, registry));
                 next = used ? assembler.rebuildAbove(stack, customized, spec) : assembler.build(spec);
             } catch (AllocatorSetupException e) {
-                throw withOrigin(e);
+                throw options.withOrigin(e, registry);
             }
             if (!used && stack != null) {
                 StackCloser.closeReplaced(stack);
@@ -257,8 +203,7 @@ public final class PyMemRuntime implements RuntimeView, AutoCloseable {
     /** The allocator of {@code domain} ({@code PyMem_GetAllocator}); handing it out counts as first use. */
     public PyMemAllocatorEx getAllocator(PyMemAllocatorDomain domain) {
         checkOpen();
-        PyMemAllocatorEx a = slot(domain);
-        return a instanceof FirstUse f ? f.open() : a;
+        return opened(domain);
     }
 
     /**
@@ -272,13 +217,7 @@ public final class PyMemRuntime implements RuntimeView, AutoCloseable {
         Objects.requireNonNull(allocator, "allocator");
         synchronized (lock) {
             checkOpen();
-            if (!used) {
-                // The slots still hold the first-use openers: the stack's allocators replace them.
-                used = true;
-                for (PyMemAllocatorDomain d : PyMemAllocatorDomain.values()) {
-                    setSlot(d, stack.top(d));
-                }
-            }
+            markUsed();
             customized = true;
             setSlot(domain, allocator);
         }
@@ -286,7 +225,7 @@ public final class PyMemRuntime implements RuntimeView, AutoCloseable {
 
     /** The arena allocator ({@code PyObject_GetArenaAllocator}). */
     public PyObjectArenaAllocator getArenaAllocator() {
-        return arenaAllocator;
+        return arenas.current();
     }
 
     /**
@@ -295,7 +234,7 @@ public final class PyMemRuntime implements RuntimeView, AutoCloseable {
      */
     public void setArenaAllocator(PyObjectArenaAllocator allocator) {
         checkOpen();
-        arenaAllocator = Objects.requireNonNull(allocator, "allocator");
+        arenas.set(Objects.requireNonNull(allocator, "allocator"));
     }
 
     /**
@@ -320,23 +259,9 @@ public final class PyMemRuntime implements RuntimeView, AutoCloseable {
         }
     }
 
-    /**
-     * The state of a hook layer of the current stack that is a {@code type} (the topmost
-     * such), e.g. the tracer behind {@link io.pymem4j.spi.BlockTracebacks}: how one layer
-     * finds another without depending on its module.
-     */
     @Override
     public <T> Optional<T> findHook(Class<T> type) {
-        List<Hook> hooks;
-        synchronized (lock) {
-            hooks = stack.hooks();
-        }
-        for (int i = hooks.size() - 1; i >= 0; i--) {
-            if (type.isInstance(hooks.get(i))) {
-                return Optional.of(type.cast(hooks.get(i)));
-            }
-        }
-        return Optional.empty();
+        return currentStack().findHook(type);
     }
 
     @Override
@@ -345,7 +270,7 @@ public final class PyMemRuntime implements RuntimeView, AutoCloseable {
     }
 
     /**
-     * Verifies every live block of the layers that can ({@link LiveBlockCheck}: the debug
+     * Verifies every live block of the layers that can ({@link io.pymem4j.spi.LiveBlockCheck}: the debug
      * layer checks the pads around each block, as its free would), bottom layer first, and
      * reports a damaged block as corruption, with its allocation traceback when tracemalloc
      * traces it: a buffer overflow in a block that is never freed is found here rather than
@@ -356,49 +281,22 @@ public final class PyMemRuntime implements RuntimeView, AutoCloseable {
      *               the debug layer's {@code throw}, after checking every block)
      */
     public int check() {
-        List<Hook> hooks;
-        synchronized (lock) {
-            hooks = stack.hooks();
-        }
-        int damaged = 0;
-        for (Hook h : hooks) {
-            if (h instanceof LiveBlockCheck c) {
-                damaged += c.checkLiveBlocks();
-            }
-        }
-        return damaged;
+        return currentStack().checkLiveBlocks();
     }
 
-    /** True in GIL mode: MEM and OBJ callers hold {@link #interpreterLock()}. */
     @Override
     public boolean gilMode() {
         return gil != null;
     }
 
-    /** The interpreter lock of a runtime in GIL mode; null otherwise. */
     @Override
     public InterpreterLock interpreterLock() {
         return gil;
     }
 
-    /**
-     * The backend instance of the current stack that is a {@code type} (the MEM/OBJ
-     * backend, else the RAW one), e.g. pymalloc for its statistics: reached without
-     * handing an allocator out, so it does not count as first use.
-     */
     @Override
     public <T> Optional<T> findBackend(Class<T> type) {
-        BuiltStack s;
-        synchronized (lock) {
-            s = stack;
-        }
-        for (PyMemAllocatorDomain d : new PyMemAllocatorDomain[]{PyMemAllocatorDomain.MEM, PyMemAllocatorDomain.RAW}) {
-            PyMemAllocatorEx backend = s.layers().get(d).get(0);
-            if (type.isInstance(backend)) {
-                return Optional.of(type.cast(backend));
-            }
-        }
-        return Optional.empty();
+        return currentStack().findBackend(type);
     }
 
     /** The registry this runtime sets stacks up from. */
@@ -406,21 +304,9 @@ public final class PyMemRuntime implements RuntimeView, AutoCloseable {
         return registry;
     }
 
-    /**
-     * A configuration value for providers ({@code pymalloc.geometry}, ...): the builder's
-     * option, else the system property {@code pymem4j.KEY}, else the environment variable
-     * {@code PYMEM4J_KEY} (upper case, dots as underscores), else null.
-     */
     @Override
     public String option(String key) {
-        String v = options.get(key);
-        if (v == null) {
-            v = System.getProperty("pymem4j." + key);
-        }
-        if (v == null) {
-            v = System.getenv("PYMEM4J_" + key.toUpperCase(Locale.ROOT).replace('.', '_'));
-        }
-        return v;
+        return options.value(key);
     }
 
     /**
@@ -430,12 +316,7 @@ public final class PyMemRuntime implements RuntimeView, AutoCloseable {
      * null when it is not set.
      */
     public String optionOrigin(String key) {
-        return OptionKeys.origin(key, options, origins);
-    }
-
-    /** {@code e}, with where the options its message names were set (see {@link #optionOrigin}). */
-    private AllocatorSetupException withOrigin(AllocatorSetupException e) {
-        return OptionKeys.withOrigin(e, registry, options.keySet(), this::option, this::optionOrigin);
+        return options.origin(key);
     }
 
     /**
@@ -446,11 +327,7 @@ public final class PyMemRuntime implements RuntimeView, AutoCloseable {
      *                                 where it was set
      */
     public boolean booleanOption(String key) {
-        try {
-            return parseBoolean(key, option(key));
-        } catch (AllocatorSetupException e) {
-            throw withOrigin(e);
-        }
+        return options.booleanValue(key, registry);
     }
 
     /**
@@ -460,13 +337,7 @@ public final class PyMemRuntime implements RuntimeView, AutoCloseable {
      * @throws AllocatorSetupException for any other value, naming the option and the value
      */
     public static boolean parseBoolean(String key, String value) {
-        if (value == null || value.strip().equalsIgnoreCase("false")) {
-            return false;
-        }
-        if (value.strip().equalsIgnoreCase("true")) {
-            return true;
-        }
-        throw new AllocatorSetupException("option " + key + "='" + value + "': expected true or false");
+        return RuntimeOptions.parseBoolean(key, value);
     }
 
     // ---------------------------------------------------------------- allocation
@@ -603,8 +474,7 @@ public final class PyMemRuntime implements RuntimeView, AutoCloseable {
         if (size < 0) {
             return 0;
         }
-        PyMemAllocatorEx a = slot(domain);
-        return BlockViews.alignedMalloc(a instanceof FirstUse f ? f.open() : a, domain, alignment, size);
+        return BlockViews.alignedMalloc(opened(domain), domain, alignment, size);
     }
 
     /** The platform's page size, the largest alignment {@link #alignedMalloc} takes. */
@@ -698,51 +568,7 @@ public final class PyMemRuntime implements RuntimeView, AutoCloseable {
      * closed runtime returns the report of its close again.
      */
     public CloseReport closeAndReport() {
-        CloseReport report;
-        List<PyMemManagement.Registration> beans;
-        Throwable failure = null;
-        synchronized (lock) {
-            if (closeReport != null) {
-                return closeReport;
-            }
-            BuiltStack s = stack;
-            String name = s.spec().name();
-            closed = true;
-            PyMemAllocatorEx refusal = new ClosedSlot(name);
-            for (PyMemAllocatorDomain d : PyMemAllocatorDomain.values()) {
-                setSlot(d, refusal);
-            }
-            StackCloser.Result closing = StackCloser.close(s);
-            failure = closing.failure();
-            report = new CloseReport(name, closing.live());
-            closeReport = report;
-            beans = List.copyOf(registrations);
-            registrations.clear();
-        }
-        for (PyMemManagement.Registration bean : beans) {
-            try {
-                bean.close();
-            } catch (RuntimeException e) {
-                failure = StackCloser.chain(failure, e);
-            }
-        }
-        synchronized (PyMemRuntime.class) {
-            if (defaultRuntime == this) {
-                defaultRuntime = null;
-            }
-        }
-        if (report.clean()) {
-            log.debug("{}", report.summary());
-        } else {
-            log.warn("{}", report.summary());
-        }
-        if (failure instanceof Error e) {
-            throw e;
-        }
-        if (failure != null) {
-            throw (RuntimeException) failure;
-        }
-        return report;
+        return closing.run();
     }
 
     /** True once {@link #close()} began. */
@@ -757,15 +583,19 @@ public final class PyMemRuntime implements RuntimeView, AutoCloseable {
         }
     }
 
-    /** A bean registered for this runtime, unregistered when it closes. */
+    /** A bean registered for this runtime, unregistered when it closes (or now, and refused, when it is closed). */
     void registered(PyMemManagement.Registration registration) {
-        synchronized (lock) {
-            if (closed) {
-                registration.close();
-                checkOpen();
-            }
-            registrations.add(registration);
+        closing.add(registration);
+    }
+
+    /** Under the lock: marks the runtime closed, makes its slots refuse every call, and returns the stack to close. */
+    BuiltStack refuseCalls() {
+        closed = true;
+        PyMemAllocatorEx refusal = new ClosedSlot(stack.spec().name());
+        for (PyMemAllocatorDomain d : PyMemAllocatorDomain.values()) {
+            setSlot(d, refusal);
         }
+        return stack;
     }
 
     // ---------------------------------------------------------------- internals
@@ -786,109 +616,46 @@ public final class PyMemRuntime implements RuntimeView, AutoCloseable {
         }
     }
 
-    /** Marks the runtime used and puts the stack's real allocators in the slots. */
+    /** Marks the runtime used, then returns the allocator of {@code domain} (for {@link FirstUse}). */
     PyMemAllocatorEx open(PyMemAllocatorDomain domain) {
         synchronized (lock) {
             checkOpen();
-            if (!used) {
-                used = true;
-                for (PyMemAllocatorDomain d : PyMemAllocatorDomain.values()) {
-                    setSlot(d, stack.top(d));
-                }
-            }
+            markUsed();
             return slot(domain);
         }
     }
 
-    /** What backends hold: always the arena allocator currently set. */
-    private final class CurrentArena implements PyObjectArenaAllocator {
-        @Override
-        public long alloc(long size) {
-            return arenaAllocator.alloc(size);
-        }
-
-        @Override
-        public void free(long ptr, long size) {
-            arenaAllocator.free(ptr, size);
+    /** Under the lock: once, marks the runtime used and puts the stack's allocators in place of the first-use openers. */
+    private void markUsed() {
+        if (!used) {
+            used = true;
+            for (PyMemAllocatorDomain d : PyMemAllocatorDomain.values()) {
+                setSlot(d, stack.top(d));
+            }
         }
     }
 
-    /** Configures a runtime before it is built. */
-    public static final class Builder {
-        private String allocator = "";
-        private ProviderRegistry registry;
-        private PyObjectArenaAllocator arenaAllocator;
-        private InterpreterLock gil;
-        private final Map<String, String> options = new HashMap<>();
-        private final Map<String, String> origins = new HashMap<>();
+    /** The allocator of {@code domain}, the runtime marked used first if it was not. */
+    private PyMemAllocatorEx opened(PyMemAllocatorDomain domain) {
+        PyMemAllocatorEx a = slot(domain);
+        return a instanceof FirstUse f ? f.open() : a;
+    }
 
+    /** The stack set up now, read under the lock as set-up writes it. */
+    private BuiltStack currentStack() {
+        synchronized (lock) {
+            return stack;
+        }
+    }
+
+    /**
+     * Configures a runtime before it is built: {@link #builder()}, then the stack, registry,
+     * arena allocator, GIL mode and options, then {@code build()}.
+     */
+    // The methods are RuntimeBuilder's, inherited (javadoc shows them here). A {@link} to one
+    // of them from elsewhere renders as RuntimeBuilder's, unlinked: link Builder itself.
+    public static final class Builder extends RuntimeBuilder {
         private Builder() {
-        }
-
-        /** The stack name ({@link StackSpec}); the empty default is {@code default}. */
-        public Builder allocator(String name) {
-            this.allocator = Objects.requireNonNull(name, "name");
-            return this;
-        }
-
-        /** The providers to set stacks up from; the default is {@link ProviderRegistry#getDefault()}. */
-        public Builder registry(ProviderRegistry registry) {
-            this.registry = Objects.requireNonNull(registry, "registry");
-            return this;
-        }
-
-        /**
-         * The arena allocator to start with; the default comes from the arena provider that
-         * declares the highest default priority ({@code mmap}).
-         */
-        public Builder arenaAllocator(PyObjectArenaAllocator allocator) {
-            this.arenaAllocator = Objects.requireNonNull(allocator, "allocator");
-            return this;
-        }
-
-        /** GIL mode with {@code lock} as the interpreter lock (see the class doc). */
-        public Builder gil(InterpreterLock lock) {
-            this.gil = Objects.requireNonNull(lock, "lock");
-            return this;
-        }
-
-        /** GIL mode with a lock of the runtime's own ({@link InterpreterLock#reentrant()}), or not. */
-        public Builder gil(boolean on) {
-            this.gil = on ? InterpreterLock.reentrant() : null;
-            return this;
-        }
-
-        /**
-         * A provider option set in code, see {@link PyMemRuntime#option(String)}. A key no layer
-         * reads makes {@link #build()} throw, naming the closest known key.
-         */
-        public Builder option(String key, String value) {
-            options.put(Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value"));
-            origins.remove(key);
-            return this;
-        }
-
-        /**
-         * A provider option read from a user's configuration, with where it was set
-         * ({@code "pymem4j.debug.policy in app.properties"}, {@code "the command line option --policy"}):
-         * an invalid value's error names {@code origin}, and a key no layer reads is a warning
-         * (once per origin, naming the closest known key), as for a system property.
-         */
-        public Builder option(String key, String value, String origin) {
-            option(key, value);
-            origins.put(key, Objects.requireNonNull(origin, "origin"));
-            return this;
-        }
-
-        /**
-         * Builds the runtime and sets its stack up.
-         *
-         * @throws AllocatorSetupException on a platform pymem4j does not support (it names the
-         *         ones it does), and when the stack cannot be set up
-         */
-        public PyMemRuntime build() {
-            SupportedPlatform.require();
-            return new PyMemRuntime(this);
         }
     }
 }

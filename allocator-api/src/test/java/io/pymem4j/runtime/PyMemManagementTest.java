@@ -98,7 +98,7 @@ class PyMemManagementTest {
         System.setProperty("pymem4j.jmx", "true");
         try {
             java.util.Set<ObjectName> before = SERVER.queryNames(query, null);
-            PyMemRuntime rt = PyMemRuntime.createDefault("testmalloc");
+            PyMemRuntime rt = DefaultRuntime.create("testmalloc");
             java.util.Set<ObjectName> added = new java.util.HashSet<>(SERVER.queryNames(query, null));
             added.removeAll(before);
             assertEquals(1, added.size(), added.toString());
@@ -114,7 +114,7 @@ class PyMemManagementTest {
     void withoutTheJmxOptionTheDefaultRuntimeRegistersNoBean() throws Exception {
         ObjectName query = new ObjectName("io.pymem4j:type=PyMemRuntime,name=testmalloc,*");
         java.util.Set<ObjectName> before = SERVER.queryNames(query, null);
-        PyMemRuntime.createDefault("testmalloc");
+        DefaultRuntime.create("testmalloc");
         assertEquals(before, SERVER.queryNames(query, null));
     }
 }

@@ -579,4 +579,14 @@ class PyMemRuntimeTest {
         assertEquals("debug", withDebugPolicy().optionOwner("debug.policy").orElseThrow().name());
         assertTrue(withDebugPolicy().optionOwner(PyMemRuntime.GIL_OPTION).isEmpty());
     }
+
+    @Test
+    void theBuildersPublicMethodsAreDeclaredOnPyMemRuntimeBuilder() throws Exception {
+        // Code compiled against the Builder and reflective callers find each method on the
+        // public nested class, though its body is in the package-private RuntimeBuilder.
+        java.lang.reflect.Method option = PyMemRuntime.Builder.class.getMethod("option", String.class, String.class);
+        assertEquals(PyMemRuntime.Builder.class, option.getDeclaringClass());
+        assertEquals(PyMemRuntime.Builder.class, option.getReturnType());
+        assertEquals(PyMemRuntime.Builder.class, PyMemRuntime.Builder.class.getMethod("build").getDeclaringClass());
+    }
 }

@@ -22,7 +22,7 @@ import java.util.Map;
  * </pre>
  *
  * @param label   the label as given, also the name in results
- * @param stack   the stack name handed to {@link PyMemRuntime.Builder#allocator(String)}
+ * @param stack   the stack name handed to {@link PyMemRuntime.Builder}{@code .allocator(String)}
  * @param options the runtime options, in order
  */
 public record BenchStack(String label, String stack, Map<String, String> options) {

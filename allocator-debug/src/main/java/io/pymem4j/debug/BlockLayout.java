@@ -70,7 +70,7 @@ public final class BlockLayout {
      * CPython would).
      */
     long total(long size) {
-        return Math.max(size + extra, 1L << BlockTable.GRANULE_SHIFT);
+        return Math.max(size + extra, 1L << LeafLayout.GRANULE_SHIFT);
     }
 
     /** Writes the size (big-endian), the API id and the S-1 leading pads at the backend's block {@code base}. */

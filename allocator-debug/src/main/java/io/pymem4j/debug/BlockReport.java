@@ -58,7 +58,7 @@ final class BlockReport {
 
     /**
      * The report of a quarantined block whose DEADBYTE fill was written over; {@code ids} are
-     * its allocation and free traceback ids ({@link BlockTable#tracebacks(int, int)}).
+     * its allocation and free traceback ids ({@link FreeHistory#tracebacks(int, int)}).
      */
     static String writtenAfterFree(long p, LiveBlock block, BlockLayout layout, String function,
                                    BlockTracebacks tracebacks, long ids, boolean javaFrames) {
@@ -212,7 +212,7 @@ final class BlockReport {
     }
 
     /**
-     * The tracebacks of a freed block from the ids the layer kept ({@code BlockTable.tracebacks}):
+     * The tracebacks of a freed block from the ids the layer kept ({@code FreeHistory.tracebacks}):
      * the "Enable tracemalloc" lines when not tracing, else where it was allocated and where
      * it was freed (or moved), each when the tracer still knows it. Without an allocation id,
      * the tracer is asked for the block's live trace ({@code domain} non-null: a tracer below
@@ -223,13 +223,13 @@ final class BlockReport {
             traceback(source, domain, p);
             return;
         }
-        List<BlockTracebacks.SourceLine> allocated = framesOf(source, BlockTable.allocatedAt(ids));
+        List<BlockTracebacks.SourceLine> allocated = framesOf(source, FreeHistory.allocatedAt(ids));
         if (allocated != null) {
             frames(ALLOCATED_AT, allocated);
         } else {
             traceback(source, domain, p);
         }
-        List<BlockTracebacks.SourceLine> freed = framesOf(source, BlockTable.freedAt(ids));
+        List<BlockTracebacks.SourceLine> freed = framesOf(source, FreeHistory.freedAt(ids));
         if (freed != null) {
             frames(moved ? MOVED_AT : FREED_AT, freed);
         }

@@ -9,6 +9,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
+import static io.pymem4j.debug.LeafLayout.GRANULE_SHIFT;
+import static io.pymem4j.debug.LeafLayout.KEY;
+import static io.pymem4j.debug.LeafLayout.LEAF_RECORDS;
+import static io.pymem4j.debug.LeafLayout.RETIRED_KEY;
+import static io.pymem4j.debug.LeafLayout.TABLE_SHIFT;
+import static io.pymem4j.debug.LeafLayout.index;
+import static io.pymem4j.debug.LeafLayout.record;
+
 /**
  * What the layer knows of every address it handed out: a record per block, in a leaf (the
  * records of a 64 KiB region) found by the address itself through the shared {@link LeafCache}
@@ -71,7 +79,7 @@ final class BlockTable {
      *                   longer vouches for it, as the address may have been handed out by another
      *                   allocator (its first free has aged out of the history)
      * @param tracebacks the ids of its allocation and free tracebacks as the history keeps them
-     *                   ({@link #tracebacks(int, int)}), 0 when none were captured or the free is
+     *                   ({@link FreeHistory#tracebacks(int, int)}), 0 when none were captured or the free is
      *                   not in the history
      */
     record Entry(long address, Kind kind, long size, long serial, PyMemAllocatorDomain domain,
@@ -88,26 +96,8 @@ final class BlockTable {
         }
     }
 
-    /**
-     * User pointers are told apart in granules of 32 bytes: the backend's blocks hold the
-     * layer's 24 or 32 bytes of overhead at least (see {@link BlockLayout#total}), so two live
-     * blocks never start in one granule.
-     */
-    static final int GRANULE_SHIFT = 5;
-    static final int LEAF_RECORDS = 1 << (LeafTree.REGION_SHIFT - GRANULE_SHIFT);
-    /**
-     * Longs of padding before and after a leaf's records, a cache line each. Every lookup
-     * reads the leaf's length (its bounds check) from the array's header line; without the
-     * padding, the records of blocks at the start of a region would sit in that line, and a
-     * thread freeing such a block would stall every other thread's lookups in the leaf
-     * (false sharing whenever a pool lies at a region's start). The end is padded as well,
-     * for the header of whatever object follows the leaf.
-     */
-    static final int LEAF_PAD = 8;
-    static final int LEAF_LENGTH = LEAF_PAD + 2 * LEAF_RECORDS + LEAF_PAD;
-
-    // A record is two longs in its leaf: SIZE, then META, which packs the kind, the two
-    // domains, the pointer's offset in its granule and the serial number.
+    // A record is two longs in its leaf (at LeafLayout.index of its pointer): SIZE, then META,
+    // which packs the kind, the two domains, the pointer's offset in its granule and the serial.
     private static final int SIZE = 0;
     private static final int META = 1;
 
@@ -136,15 +126,6 @@ final class BlockTable {
 
     private static final VarHandle RECORDS = MethodHandles.arrayElementVarHandle(long[].class);
 
-    /** Where a leaf keeps its key, in the padding before its records: its table's id, then its region ({@code p >>> 16}). */
-    static final int KEY = 0;
-    /** A retired leaf's key, which no table's lookup matches. */
-    static final long RETIRED_KEY = -1;
-    /** Each thread's frees not yet moved to the shared history, at most. */
-    static final int PENDING = 16;
-    /** An entry of the history: the address, the final meta word, the size, the new address, the traceback ids. */
-    static final int HISTORY_FIELDS = 5;
-    static final int TABLE_SHIFT = LeafTree.ADDRESS_BITS - LeafTree.REGION_SHIFT;
     private static final AtomicLong TABLES = new AtomicLong();
     /** This table's id, shifted to its place in a leaf's key. */
     final long tableKey;
@@ -156,7 +137,7 @@ final class BlockTable {
     private final int history;
     /** The blocks given back (null when the history is 0). */
     private final FreeHistory given;
-    /** Each thread's frees not yet in {@link #given} (null when the history is 0). */
+    /** {@link #given}'s per-thread frees, kept here for the free path (null when the history is 0). */
     private final PerThread<PendingFrees> pending;
 
     BlockTable(int history) {
@@ -169,8 +150,7 @@ final class BlockTable {
         this.tree = new LeafTree(tableKey);
         this.history = history;
         this.given = history == 0 ? null : new FreeHistory(history);
-        int buffer = Math.min(PENDING, history);
-        this.pending = history == 0 ? null : new PerThread<>(() -> new PendingFrees(buffer));
+        this.pending = history == 0 ? null : given.pending;
     }
 
     /** {@code serial} modulo 2^52, the most a record keeps. */
@@ -226,7 +206,7 @@ final class BlockTable {
      * @param pin keep the record until {@link #revive}, {@link #moved}, {@link #returned} or a
      *            new {@link #adopt} of the address ends it (the block does not go to the backend yet)
      * @param tracebacks the ids of the block's allocation and free tracebacks for the history
-     *                   ({@link #tracebacks(int, int)}; 0 when not traced), kept unless {@code pin}
+     *                   ({@link FreeHistory#tracebacks(int, int)}; 0 when not traced), kept unless {@code pin}
      * @return the block's size when it passed the check (it is now FREED, or pinned);
      *         {@link #NOT_LIVE}; or {@code -2 - problem.ordinal()} when it failed (it is now LEAKED)
      */
@@ -353,21 +333,6 @@ final class BlockTable {
         end(p, LEAKED, 0, 0);
     }
 
-    /** The ids of an allocation and a free traceback, as a history entry keeps them (each 0 for none). */
-    static long tracebacks(int allocated, int freed) {
-        return (long) allocated << 32 | (freed & 0xFFFF_FFFFL);
-    }
-
-    /** The allocation traceback id of {@link #tracebacks(int, int)}. */
-    static int allocatedAt(long tracebacks) {
-        return (int) (tracebacks >>> 32);
-    }
-
-    /** The free traceback id of {@link #tracebacks(int, int)}. */
-    static int freedAt(long tracebacks) {
-        return (int) tracebacks;
-    }
-
     /** Ends the pinned record of {@code p} as {@code kind}; only the thread that took it calls this. */
     private void end(long p, int kind, long movedTo, long tracebacks) {
         long[] leaf = leaf(p, false);
@@ -400,13 +365,7 @@ final class BlockTable {
             given.flush(q, n);
             n = 0;
         }
-        int at = HISTORY_FIELDS * n;
-        q.entries[at] = p;
-        q.entries[at + 1] = meta;
-        q.entries[at + 2] = size;
-        q.entries[at + 3] = movedTo;
-        q.entries[at + 4] = tracebacks;
-        PendingFrees.COUNT.setOpaque(q, n + 1);
+        q.put(n, p, meta, size, movedTo, tracebacks);
     }
 
     /**
@@ -532,34 +491,14 @@ final class BlockTable {
         return new Entry(p, kind, size, meta >>> SERIAL_SHIFT, domain, through, movedTo, remembered, tracebacks);
     }
 
-    /**
-     * The free of the block of {@code serial} at {@code p} (of the newest block at {@code p}
-     * when {@code serial < 0}) if the history or a thread's pending frees still hold it, as
-     * {@code {p, meta, size, movedTo, tracebacks}}, else null.
-     */
+    /** The history's free of the block of {@code serial} at {@code p} ({@link FreeHistory#find}), or null. */
     private long[] given(long p, long serial) {
-        if (given == null) {
-            return null;
-        }
-        long[] best = new long[HISTORY_FIELDS];
-        given.find(p, serial, best);
-        pending.forEach(q -> {
-            int n = (int) PendingFrees.COUNT.getOpaque(q);
-            for (int k = n - 1; k >= 0; k--) {
-                FreeHistory.consider(q.entries, HISTORY_FIELDS * k, p, serial, best);
-            }
-        });
-        return best[1] == 0 ? null : best;
+        return given == null ? null : given.find(p, serial);
     }
 
     /** The Java heap the history holds: the shared ring and every thread's pending frees (for tests and statistics). */
     long historyBytes() {
-        if (given == null) {
-            return 0;
-        }
-        long[] n = {given.bytes()};
-        pending.forEach(q -> n[0] += (long) q.entries.length * Long.BYTES + 16);
-        return n[0];
+        return given == null ? 0 : given.bytes();
     }
 
     @FunctionalInterface
@@ -637,26 +576,6 @@ final class BlockTable {
     /** Takes this table's leaves out of the shared cache now, as its collection would (for tests). */
     void forgetCachedLeaves() {
         forget.clean();
-    }
-
-    /** How many slots of the shared leaf cache hold a leaf of this table (for tests). */
-    int cachedLeaves() {
-        return LeafCache.count(tableKey);
-    }
-
-    /** How many slots of the shared leaf cache hold a leaf of the table with {@code tableKey}, collected or not (for tests). */
-    static int cachedLeaves(long tableKey) {
-        return LeafCache.count(tableKey);
-    }
-
-    /** Where {@code p}'s record sits in its leaf. */
-    static int index(long p) {
-        return record((int) (p >>> GRANULE_SHIFT) & (LEAF_RECORDS - 1));
-    }
-
-    /** Where the record of granule {@code g} of a region sits in the region's leaf. */
-    private static int record(int g) {
-        return LEAF_PAD + (g << 1);
     }
 
     /** {@code p}'s offset in its granule, as the record keeps it. */

@@ -284,7 +284,7 @@ public final class DebugHook implements Hook, LiveBlockCheck, LayerLifecycle {
             if (allocated == BlockTracebacks.NO_TRACEBACK) {
                 allocated = tracer.tracebackId(domain, p - HEADER); // a tracer below the layer saw the base
             }
-            return BlockTable.tracebacks(allocated, tracer.captureTraceback());
+            return FreeHistory.tracebacks(allocated, tracer.captureTraceback());
         } catch (RuntimeException e) {
             return 0;
         }

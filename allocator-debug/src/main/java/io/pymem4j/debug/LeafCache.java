@@ -36,14 +36,14 @@ final class LeafCache {
         // release are seen (a plain load and a fence, which costs no instruction on x86,
         // where the VarHandle's acquire load also checks the element's class).
         VarHandle.acquireFence();
-        return leaf != null && leaf[BlockTable.KEY] == (tableKey | region) ? leaf : null;
+        return leaf != null && leaf[LeafLayout.KEY] == (tableKey | region) ? leaf : null;
     }
 
     /** Caches {@code leaf}, just found in the tree for {@code region}, unless a sweep has retired it meanwhile. */
     static void put(long region, long[] leaf) {
         int slot = slot(region);
         LEAVES.setRelease(RECENT, slot, leaf);
-        if ((long) RECORDS.getVolatile(leaf, BlockTable.KEY) == BlockTable.RETIRED_KEY) {
+        if ((long) RECORDS.getVolatile(leaf, LeafLayout.KEY) == LeafLayout.RETIRED_KEY) {
             // Swept since this thread found it: it must not stay in the cache.
             LEAVES.compareAndSet(RECENT, slot, leaf, null);
         }
@@ -77,7 +77,7 @@ final class LeafCache {
 
     /** Whether {@code leaf} (or null) belongs to the table with {@code tableKey}. */
     private static boolean isOfTable(long[] leaf, long tableKey) {
-        return leaf != null && leaf[BlockTable.KEY] >>> BlockTable.TABLE_SHIFT == tableKey >>> BlockTable.TABLE_SHIFT;
+        return leaf != null && leaf[LeafLayout.KEY] >>> LeafLayout.TABLE_SHIFT == tableKey >>> LeafLayout.TABLE_SHIFT;
     }
 
     /** A collected table's cleaning: its leaves leave the cache (it must not refer to the table). */
@@ -86,7 +86,7 @@ final class LeafCache {
         public void run() {
             for (int i = 0; i < SLOTS; i++) {
                 long[] leaf = (long[]) LEAVES.getAcquire(RECENT, i);
-                if (isOfTable(leaf, tableKey) || leaf != null && leaf[BlockTable.KEY] == BlockTable.RETIRED_KEY) {
+                if (isOfTable(leaf, tableKey) || leaf != null && leaf[LeafLayout.KEY] == LeafLayout.RETIRED_KEY) {
                     LEAVES.compareAndSet(RECENT, i, leaf, null);
                 }
             }

@@ -31,7 +31,7 @@ final class LeafTree {
     static final int ADDRESS_BITS = 48;
     private static final int MID_NODES = 1 << (MID_SHIFT - REGION_SHIFT);
     private static final int ROOT_NODES = 1 << (ADDRESS_BITS - MID_SHIFT);
-    static final long LEAF_BYTES = (long) BlockTable.LEAF_LENGTH * Long.BYTES;
+    static final long LEAF_BYTES = (long) LeafLayout.LEAF_LENGTH * Long.BYTES;
     static final long MID_BYTES = (long) MID_NODES * Integer.BYTES;
     /** A sweep runs when the tree has made this many leaves at least (2 MiB of them). */
     static final int SWEEP_MIN_LEAVES = 64;
@@ -90,7 +90,7 @@ final class LeafTree {
     void close() {
         synchronized (grow) {
             closed = true;
-            forEachLeaf((base, leaf) -> RECORDS.setVolatile(leaf, BlockTable.KEY, BlockTable.RETIRED_KEY));
+            forEachLeaf((base, leaf) -> RECORDS.setVolatile(leaf, LeafLayout.KEY, LeafLayout.RETIRED_KEY));
             for (int r = 0; r < ROOT_NODES; r++) {
                 MIDS.setRelease(root, r, null);
             }
@@ -180,8 +180,8 @@ final class LeafTree {
             mid = new long[MID_NODES][];
             MIDS.setRelease(root, r, mid);
         }
-        long[] leaf = newLeaf.apply(BlockTable.LEAF_LENGTH);
-        leaf[BlockTable.KEY] = tableKey | leafRegion(r, m);
+        long[] leaf = newLeaf.apply(LeafLayout.LEAF_LENGTH);
+        leaf[LeafLayout.KEY] = tableKey | leafRegion(r, m);
         LEAVES.setRelease(mid, m, leaf);
         leafCount++;
         return leaf;
@@ -192,7 +192,7 @@ final class LeafTree {
      * with no leaf; the next sweep waits for twice the leaves kept. Under {@link #grow}.
      */
     private void sweep() {
-        long[] was = new long[BlockTable.LEAF_RECORDS];
+        long[] was = new long[LeafLayout.LEAF_RECORDS];
         for (int r = 0; r < ROOT_NODES; r++) {
             long[][] mid = root[r];
             if (mid == null) {

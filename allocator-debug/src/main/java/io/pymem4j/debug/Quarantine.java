@@ -42,7 +42,7 @@ final class Quarantine {
     /**
      * Adds a freed block, then lets the oldest blocks leave until the rest fit the limit.
      *
-     * @param tracebacks the ids of its allocation and free tracebacks ({@link BlockTable#tracebacks(int, int)})
+     * @param tracebacks the ids of its allocation and free tracebacks ({@link FreeHistory#tracebacks(int, int)})
      * @return the blocks that left written after their free, as pairs of user pointer and
      *         traceback ids, or null (the usual case)
      */

@@ -213,10 +213,10 @@ class BlockTableTest {
     void aLeafsRecordsKeepACacheLineAwayFromEitherEndOfTheLeaf() {
         long region = 0x7f00_0001_0000L;
         // long[] elements start 16 bytes into the array: 8 longs more clear the header's line.
-        assertEquals(8, BlockTable.index(region + 16));
-        assertEquals(8, BlockTable.index(region));
-        assertEquals(8 + 2 * 2047, BlockTable.index(region + 0xffe0));
-        assertEquals(8 + 2 * 2048 + 8, BlockTable.LEAF_LENGTH);
+        assertEquals(8, LeafLayout.index(region + 16));
+        assertEquals(8, LeafLayout.index(region));
+        assertEquals(8 + 2 * 2047, LeafLayout.index(region + 0xffe0));
+        assertEquals(8 + 2 * 2048 + 8, LeafLayout.LEAF_LENGTH);
     }
 
     @Test
@@ -271,11 +271,11 @@ class BlockTableTest {
     void aForgottenTableLeavesTheSharedCacheAndStillFindsItsRecords() {
         BlockTable t = new BlockTable(16);
         t.adopt(BASE, 100, 7, MEM);
-        assertEquals(1, t.cachedLeaves());
+        assertEquals(1, LeafCache.count(t.tableKey));
         t.forgetCachedLeaves();
-        assertEquals(0, t.cachedLeaves());
+        assertEquals(0, LeafCache.count(t.tableKey));
         assertEquals(100, t.lookup(BASE).size());
-        assertEquals(1, t.cachedLeaves(), "the lookup put the leaf back");
+        assertEquals(1, LeafCache.count(t.tableKey), "the lookup put the leaf back");
     }
 
     /** A table that adopted a block in each of {@code regions} regions, dropped: its key. */
@@ -284,18 +284,18 @@ class BlockTableTest {
         for (int i = 0; i < regions; i++) {
             t.adopt(BASE + ((long) i << 16), 16, i + 1, MEM);
         }
-        assertEquals(regions, t.cachedLeaves());
+        assertEquals(regions, LeafCache.count(t.tableKey));
         return t.tableKey;
     }
 
     @Test
     void aCollectedTableLeavesNoLeafInTheSharedCache() throws InterruptedException {
         long key = tableDroppedAfterAdopting(3);
-        for (int i = 0; i < 300 && BlockTable.cachedLeaves(key) != 0; i++) {
+        for (int i = 0; i < 300 && LeafCache.count(key) != 0; i++) {
             System.gc();
             Thread.sleep(100);
         }
-        assertEquals(0, BlockTable.cachedLeaves(key), "the leaves of a table no longer reachable");
+        assertEquals(0, LeafCache.count(key), "the leaves of a table no longer reachable");
     }
 
     @Test

@@ -16,7 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class HistoryBoundsTest {
 
     /** The shared ring of the default history (16,384 entries of 40 bytes) and 2,000 threads' pending frees, at most. */
-    private static final long BOUND = 16_384 * 40 + 2_000 * (BlockTable.PENDING * 40 + 16);
+    private static final long BOUND = 16_384 * 40 + 2_000 * (FreeHistory.PENDING * 40 + 16);
 
     @Test
     void twoThousandThreadsFreeingOneBlockEachLeaveTheHistorySmall() throws InterruptedException {
