@@ -446,13 +446,23 @@ final class TraceStore {
     // ------------------------------------------------------------------ the layer's calls
 
     /**
-     * Captures the calling thread's stack. Callers on the allocation path inline this instead
-     * (see {@link #addTrace}): every frame between the caller and the walk is one more frame
-     * the walk fetches.
+     * Captures the calling thread's stack. The layer's allocation paths walk from their own
+     * frame instead (see {@link #capturing()}).
      */
     private StackCapture capture() {
         StackCapture c = captures.get();
         c.capture(tracebackLimit, countAllFrames, frameTable, frameEpoch, hiding);
+        return c;
+    }
+
+    /**
+     * The calling thread's capture buffer, set up for a walk the caller makes itself with
+     * {@code c.walker.walk(c)}: the walk then starts at the caller's frame, and fetches no
+     * frame of the tracer's own.
+     */
+    StackCapture capturing() {
+        StackCapture c = captures.get();
+        c.prepare(tracebackLimit, countAllFrames, frameTable, frameEpoch, hiding);
         return c;
     }
 
@@ -521,15 +531,14 @@ final class TraceStore {
     }
 
     /**
-     * Traces a block the layer below just handed out. Returns false when the trace could not
-     * be stored (the Java heap is exhausted): the layer then frees the block and returns
-     * NULL, as CPython does. {@code sampled}: the layer sampled the block (the session
-     * samples); a block is traced only by a session of the mode the layer saw.
+     * Traces a block the layer below just handed out, with the stack {@code c} holds (the
+     * layer walked it: {@link #capturing()}). Returns false when the trace could not be
+     * stored (the Java heap is exhausted): the layer then frees the block and returns NULL,
+     * as CPython does. {@code sampled}: the layer sampled the block (the session samples); a
+     * block is traced only by a session of the mode the layer saw.
      */
-    boolean addTrace(int domain, long address, long size, boolean sampled) {
+    boolean addTrace(int domain, long address, long size, boolean sampled, StackCapture c) {
         try {
-            StackCapture c = captures.get();
-            c.capture(tracebackLimit, countAllFrames, frameTable, frameEpoch, hiding);
             // Whether a recording takes the event is asked first, so the trace can say so.
             NativeAllocationEvent event = sampled ? NativeAllocationEvent.ifRecorded() : null;
             long sampledWith = 0;
@@ -593,10 +602,11 @@ final class TraceStore {
      * A traced realloc: takes the old trace out before the layer below may free the old
      * block (so a thread that gets the address back cannot lose its trace to us), puts a
      * new trace for the result, or the old one back when the realloc failed. The expected
-     * flag follows the block.
+     * flag follows the block. {@code c} holds the call's stack (the layer walked it:
+     * {@link #capturing()}).
      */
-    long realloc(int domain, PyMemAllocatorEx below, long ptr, long newSize) {
-        return realloc(domain, below, ptr, newSize, true, false);
+    long realloc(int domain, PyMemAllocatorEx below, long ptr, long newSize, StackCapture c) {
+        return realloc(domain, below, ptr, newSize, c, true, false);
     }
 
     /**
@@ -610,14 +620,13 @@ final class TraceStore {
         if (!sampleNew && (ptr == 0 || !sampledAddresses.mayContain(ptr))) {
             return below.realloc(ptr, newSize);
         }
-        return realloc(domain, below, ptr, newSize, sampleNew, true);
+        StackCapture c = sampleNew ? capture() : captures.get();
+        return realloc(domain, below, ptr, newSize, c, sampleNew, true);
     }
 
-    private long realloc(int domain, PyMemAllocatorEx below, long ptr, long newSize, boolean traceNew, boolean sampled) {
-        StackCapture c = captures.get();
-        if (traceNew) {
-            c.capture(tracebackLimit, countAllFrames, frameTable, frameEpoch, hiding);
-        }
+    /** {@code c}: the calling thread's capture, holding the stack of the call when {@code traceNew}. */
+    private long realloc(int domain, PyMemAllocatorEx below, long ptr, long newSize, StackCapture c, boolean traceNew,
+                         boolean sampled) {
         boolean scoped = c.expectedScopes > 0;
         Traceback tb = null;
         long oldSize = -1;
