@@ -63,6 +63,9 @@ final class TraceStore {
     private final TracebackInterner tracebacks = new TracebackInterner();
     private long tracedMemory;
     private long peakTracedMemory;
+    /** The traces in the tables, and their number at the peak: the samples behind the estimates. */
+    private long traceCount;
+    private long peakTraceCount;
     /** The session's sampling interval (0: exact), the one the counters and snapshots use. */
     private long interval;
     /** The variance of {@link #tracedMemory}'s estimate, and its value at the peak; 0 when exact. */
@@ -173,8 +176,9 @@ final class TraceStore {
                 return new Tracemalloc.TracedMemoryEstimate(TracedEstimate.exact(0), TracedEstimate.exact(0), 0);
             }
             return new Tracemalloc.TracedMemoryEstimate(
-                    new TracedEstimate(tracedMemory, Math.sqrt(Math.max(0, tracedVariance))),
-                    new TracedEstimate(peakTracedMemory, Math.sqrt(Math.max(0, peakVariance))), interval);
+                    new TracedEstimate(tracedMemory, Math.sqrt(Math.max(0, tracedVariance)), traceCount, interval),
+                    new TracedEstimate(peakTracedMemory, Math.sqrt(Math.max(0, peakVariance)), peakTraceCount, interval),
+                    interval);
         }
     }
 
@@ -189,6 +193,7 @@ final class TraceStore {
             if (tracing) {
                 peakTracedMemory = tracedMemory;
                 peakVariance = tracedVariance;
+                peakTraceCount = traceCount;
             }
         }
     }
@@ -213,6 +218,8 @@ final class TraceStore {
         sampledAddresses.clear();
         tracedMemory = 0;
         peakTracedMemory = 0;
+        traceCount = 0;
+        peakTraceCount = 0;
         tracedVariance = 0;
         peakVariance = 0;
         generation++;
@@ -484,14 +491,18 @@ final class TraceStore {
         if (old >= 0) {
             tracedMemory -= ByteSampler.estimatedBytes(old, interval);
             tracedVariance -= ByteSampler.byteVariance(old, interval);
-        } else if (interval != 0) {
-            sampledAddresses.add(address);
+        } else {
+            traceCount++;
+            if (interval != 0) {
+                sampledAddresses.add(address);
+            }
         }
         tracedMemory += ByteSampler.estimatedBytes(size, interval);
         tracedVariance += ByteSampler.byteVariance(size, interval);
         if (tracedMemory > peakTracedMemory) {
             peakTracedMemory = tracedMemory;
             peakVariance = tracedVariance;
+            peakTraceCount = traceCount;
         }
     }
 
@@ -513,6 +524,7 @@ final class TraceStore {
         tracedMemory -= ByteSampler.estimatedBytes(size, interval);
         tracedVariance -= ByteSampler.byteVariance(size, interval);
         t.removeAt(slot);
+        traceCount--;
         if (interval != 0) {
             sampledAddresses.remove(address);
         }
