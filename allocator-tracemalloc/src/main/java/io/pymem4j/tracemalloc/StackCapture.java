@@ -41,7 +41,8 @@ import java.util.stream.Stream;
  * adapter on the allocation path) or {@link Hook} (a layer's state, such as the debug layer's
  * when it asks for the traceback of a free), {@link PyMemRuntime}'s package (its arenas and
  * segment allocators), this
- * module's {@link Tracemalloc}, {@link TraceStore} and {@link TracemallocLayer}, and the JDK's
+ * module's {@link Tracemalloc}, {@link TraceStore}, {@link ThreadCaptures} and
+ * {@link TracemallocLayer}, and the JDK's
  * {@code java.lang.invoke}, {@code java.lang.foreign} and {@code jdk.internal.foreign}
  * (method handles, {@code SegmentAllocator} defaults); and reflection's {@code Method.invoke},
  * {@code Constructor.newInstance} and {@code jdk.internal.reflect}, which a default
@@ -67,7 +68,7 @@ final class StackCapture implements Function<Stream<StackFrame>, StackCapture> {
     private static final Set<String> MACHINERY_PACKAGES = Set.of(PyMemRuntime.class.getPackageName(), "java.lang.invoke",
             "java.lang.foreign", "jdk.internal.foreign", "jdk.internal.foreign.abi", "jdk.internal.reflect");
     private static final Set<Class<?>> MACHINERY_HOSTS = Set.of(PyMemRuntime.class, Tracemalloc.class,
-            TraceStore.class, TracemallocLayer.class, StackCapture.class);
+            TraceStore.class, TracemallocLayer.class, StackCapture.class, ThreadCaptures.class);
     private static final ClassValue<Boolean> MACHINERY = new ClassValue<>() {
         @Override
         protected Boolean computeValue(Class<?> c) {

@@ -38,7 +38,7 @@ final class TracemallocLayer implements PyMemAllocatorEx, AlignedAllocation, Usa
             if (interval == 0 || tracer.sample(size, interval)) {
                 boolean traced;
                 try {
-                    StackCapture c = tracer.capturing();
+                    StackCapture c = tracer.captures.capturing();
                     c.walker.walk(c);
                     traced = tracer.addTrace(domain, p, size, interval != 0, c);
                 } catch (OutOfMemoryError e) {
@@ -62,7 +62,7 @@ final class TracemallocLayer implements PyMemAllocatorEx, AlignedAllocation, Usa
             if (interval == 0 || tracer.sample(size, interval)) {
                 boolean traced;
                 try {
-                    StackCapture c = tracer.capturing();
+                    StackCapture c = tracer.captures.capturing();
                     c.walker.walk(c);
                     traced = tracer.addTrace(domain, p, size, interval != 0, c);
                 } catch (OutOfMemoryError e) {
@@ -89,7 +89,7 @@ final class TracemallocLayer implements PyMemAllocatorEx, AlignedAllocation, Usa
             if (interval == 0 || tracer.sample(size, interval)) {
                 boolean traced;
                 try {
-                    StackCapture c = tracer.capturing();
+                    StackCapture c = tracer.captures.capturing();
                     c.walker.walk(c);
                     traced = tracer.addTrace(domain, p, size, interval != 0, c);
                 } catch (OutOfMemoryError e) {
@@ -118,7 +118,7 @@ final class TracemallocLayer implements PyMemAllocatorEx, AlignedAllocation, Usa
         if (interval != 0) {
             return tracer.reallocSampled(domain, below, ptr, newSize, interval);
         }
-        StackCapture c = tracer.capturing();
+        StackCapture c = tracer.captures.capturing();
         c.walker.walk(c);
         return tracer.realloc(domain, below, ptr, newSize, c);
     }
