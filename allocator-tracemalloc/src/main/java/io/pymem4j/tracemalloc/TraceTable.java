@@ -39,8 +39,8 @@ final class TraceTable {
     /**
      * Addresses of one 512-byte region have their home slots in one aligned group of 32: no
      * larger than {@link #INITIAL_CAPACITY}, or a home slot could fall outside a small table.
-     * Wider regions or coarser units were tried on the replays: they lengthened the probes
-     * (up to 7 a lookup) for no clear gain.
+     * Wider groups, or coarser units (two 16-byte units a slot), crowd the groups of densely
+     * filled regions and lengthen the probes.
      */
     private static final int REGION_SHIFT = 9;
     private static final int REGION_SLOTS = 1 << (REGION_SHIFT - 4);
