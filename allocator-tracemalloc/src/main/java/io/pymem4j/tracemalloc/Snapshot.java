@@ -122,7 +122,7 @@ public final class Snapshot {
         return ByteSampler.weight(t.size(), samplingInterval);
     }
 
-    /** The bytes of all the traces, with the standard error of the estimate (0 when exact). */
+    /** The bytes of all the traces, with the standard error and interval of the estimate (0 when exact). */
     public TracedEstimate sizeEstimate() {
         long sum = 0;
         double variance = 0;
@@ -130,10 +130,10 @@ public final class Snapshot {
             sum += estimatedSize(t);
             variance += ByteSampler.byteVariance(t.size(), samplingInterval);
         }
-        return new TracedEstimate(sum, Math.sqrt(variance));
+        return new TracedEstimate(sum, Math.sqrt(variance), traces.size(), samplingInterval);
     }
 
-    /** The number of blocks of all the traces, with the standard error of the estimate (0 when exact). */
+    /** The number of blocks of all the traces, with the standard error and interval of the estimate (0 when exact). */
     public TracedEstimate countEstimate() {
         double sum = 0;
         double variance = 0;
@@ -142,7 +142,7 @@ public final class Snapshot {
             sum += w;
             variance += w * (w - 1);
         }
-        return new TracedEstimate(sum, Math.sqrt(variance));
+        return new TracedEstimate(sum, Math.sqrt(variance), traces.size(), samplingInterval);
     }
 
     /** Free-form attributes that {@link #dump} and {@link #load} keep. */

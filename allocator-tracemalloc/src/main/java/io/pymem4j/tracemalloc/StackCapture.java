@@ -41,7 +41,8 @@ import java.util.stream.Stream;
  * adapter on the allocation path) or {@link Hook} (a layer's state, such as the debug layer's
  * when it asks for the traceback of a free), {@link PyMemRuntime}'s package (its arenas and
  * segment allocators), this
- * module's {@link Tracemalloc}, {@link TraceStore} and {@link TracemallocLayer}, and the JDK's
+ * module's {@link Tracemalloc}, {@link TraceStore}, {@link ThreadCaptures} and
+ * {@link TracemallocLayer}, and the JDK's
  * {@code java.lang.invoke}, {@code java.lang.foreign} and {@code jdk.internal.foreign}
  * (method handles, {@code SegmentAllocator} defaults); and reflection's {@code Method.invoke},
  * {@code Constructor.newInstance} and {@code jdk.internal.reflect}, which a default
@@ -67,7 +68,7 @@ final class StackCapture implements Function<Stream<StackFrame>, StackCapture> {
     private static final Set<String> MACHINERY_PACKAGES = Set.of(PyMemRuntime.class.getPackageName(), "java.lang.invoke",
             "java.lang.foreign", "jdk.internal.foreign", "jdk.internal.foreign.abi", "jdk.internal.reflect");
     private static final Set<Class<?>> MACHINERY_HOSTS = Set.of(PyMemRuntime.class, Tracemalloc.class,
-            TraceStore.class, TracemallocLayer.class, StackCapture.class);
+            TraceStore.class, TracemallocLayer.class, StackCapture.class, ThreadCaptures.class);
     private static final ClassValue<Boolean> MACHINERY = new ClassValue<>() {
         @Override
         protected Boolean computeValue(Class<?> c) {
@@ -85,6 +86,8 @@ final class StackCapture implements Function<Stream<StackFrame>, StackCapture> {
     record Location(Class<?> declaringClass, String methodName, int line) {
     }
 
+    /** The walker {@link #prepare} chose for the next walk: its first batch is the estimate. */
+    StackWalker walker;
     /** The frames of the last capture, most recent first. */
     Frame[] frames = new Frame[8];
     /** How many of {@link #frames} are set. */
@@ -147,7 +150,7 @@ final class StackCapture implements Function<Stream<StackFrame>, StackCapture> {
     private int cacheEpoch;
 
     /**
-     * Walks the calling thread's stack into this buffer.
+     * Walks the calling thread's stack into this buffer: {@link #prepare} and the walk.
      *
      * @param frameTable the tracer's table of frames, one per code location
      * @param epoch      the tracer's frame epoch: when it moved, the per-thread cache is stale
@@ -155,6 +158,18 @@ final class StackCapture implements Function<Stream<StackFrame>, StackCapture> {
      */
     void capture(int limit, boolean countAll, ConcurrentHashMap<Location, Frame> frameTable, int epoch,
                  FrameHiding hiding) {
+        prepare(limit, countAll, frameTable, epoch, hiding);
+        walker.walk(this);
+    }
+
+    /**
+     * Sets this buffer up for a walk and chooses its {@link #walker}: the caller then calls
+     * {@code c.walker.walk(c)} itself, so that the walk starts at the caller's frame (every
+     * frame between the caller and the walk is one more frame the JVM fetches). The walk
+     * fills {@link #frames}, {@link #count}, {@link #seen} and {@link #hash}.
+     */
+    void prepare(int limit, boolean countAll, ConcurrentHashMap<Location, Frame> frameTable, int epoch,
+                        FrameHiding hiding) {
         this.limit = limit;
         this.countAll = countAll;
         this.frameTable = frameTable;
@@ -171,7 +186,11 @@ final class StackCapture implements Function<Stream<StackFrame>, StackCapture> {
         count = 0;
         seen = 0;
         skipped = 0;
-        walker(skipEstimate + (countAll ? seenEstimate : limit) + 1).walk(this);
+        walker = walkerFor(skipEstimate + (countAll ? seenEstimate : limit) + 1);
+    }
+
+    /** Ends a walk: the estimates for the next one, and the traceback's hash. */
+    private void finish() {
         this.frameTable = null;
         this.hiding = null;
         skipEstimate = Math.max(skipped, skipEstimate - 1);
@@ -188,7 +207,7 @@ final class StackCapture implements Function<Stream<StackFrame>, StackCapture> {
         return c == Method.class || c == Constructor.class || c.getPackageName().equals("jdk.internal.reflect");
     }
 
-    private static StackWalker walker(int estimate) {
+    private static StackWalker walkerFor(int estimate) {
         int e = Math.clamp(estimate, 1, MAX_ESTIMATE);
         StackWalker w = WALKERS[e];
         if (w == null) {
@@ -228,6 +247,7 @@ final class StackCapture implements Function<Stream<StackFrame>, StackCapture> {
         }
         Arrays.fill(held, 0, Math.min(heldCount, HELD), null);
         heldCount = 0;
+        finish();
         return this;
     }
 

@@ -9,14 +9,12 @@ import org.slf4j.LoggerFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The traces of one {@link Tracemalloc}: CPython's {@code tracemalloc_traces} and
- * {@code tracemalloc_domains} (a {@link TraceTable} per trace domain), the interned
- * tracebacks and frames, the traced bytes and their peak, and the calls the layer makes on
- * every traced malloc, free and realloc.
+ * The traces of one {@link Tracemalloc} and the calls the layer makes on every traced malloc,
+ * free and realloc: it holds the trace tables ({@link TraceDomains}), the interned tracebacks
+ * ({@link TracebackInterner}), the traced bytes and their peak ({@link TraceCounters}) and
+ * the threads' capture buffers ({@link ThreadCaptures}), and keeps them consistent.
  *
  * <h2>Threads</h2>
  * The tables and counters are guarded by one lock, which every traced call takes after
@@ -34,13 +32,10 @@ final class TraceStore {
 
     /** Under the module's name, where the start and stop messages have always been logged. */
     private static final Logger log = LoggerFactory.getLogger(Tracemalloc.class);
-    private static final int RUNTIME_DOMAINS = PyMemAllocatorDomain.values().length;
 
     private final Object lock = new Object();
-    private final ThreadLocal<StackCapture> captures = ThreadLocal.withInitial(StackCapture::new);
-    private final ConcurrentHashMap<StackCapture.Location, Frame> frameTable = new ConcurrentHashMap<>();
-    /** Moves when the frame table is cleared, so that every thread drops its cached frames. */
-    private volatile int frameEpoch;
+    /** The threads' capture buffers; the layer's allocating methods walk through {@link ThreadCaptures#capturing()}. */
+    final ThreadCaptures captures = new ThreadCaptures();
 
     /** What the layer reads on every call: while false, it forwards without tracing. */
     volatile boolean tracing;
@@ -52,30 +47,15 @@ final class TraceStore {
     private final ThreadSamplers samplers = new ThreadSamplers();
     /** True from a {@link #stop()} to the next start: the runtime's name leaves the layer out then. */
     private volatile boolean stopped;
-    private volatile int tracebackLimit = 1;
-    private volatile boolean countAllFrames;
-    /** The frames left out beyond the machinery (a test framework's), or null. */
-    private volatile FrameHiding hiding;
 
     // Guarded by lock.
-    private final TraceTable[] runtimeTables = new TraceTable[RUNTIME_DOMAINS];
-    private final Map<Integer, TraceTable> otherTables = new TreeMap<>();
+    private final TraceDomains domains = new TraceDomains();
     private final TracebackInterner tracebacks = new TracebackInterner();
-    private long tracedMemory;
-    private long peakTracedMemory;
+    private final TraceCounters counters = new TraceCounters();
     /** The session's sampling interval (0: exact), the one the counters and snapshots use. */
     private long interval;
-    /** The variance of {@link #tracedMemory}'s estimate, and its value at the peak; 0 when exact. */
-    private double tracedVariance;
-    private double peakVariance;
     private long generation;
     private boolean configured;
-
-    TraceStore() {
-        for (int d = 0; d < RUNTIME_DOMAINS; d++) {
-            runtimeTables[d] = new TraceTable();
-        }
-    }
 
     // ------------------------------------------------------------------ start and stop
 
@@ -92,7 +72,7 @@ final class TraceStore {
 
     private void startLocked(int nframe, long samplingInterval) {
         if (!tracing) {
-            tracebackLimit = nframe;
+            captures.limit = nframe;
             interval = samplingInterval;
             clearLocked();
             samplers.newSession();
@@ -146,15 +126,15 @@ final class TraceStore {
     }
 
     int tracebackLimit() {
-        return tracebackLimit;
+        return captures.limit;
     }
 
     void countAllFrames(boolean all) {
-        countAllFrames = all;
+        captures.countAll = all;
     }
 
     void hideFrames(FrameHiding h) {
-        hiding = h;
+        captures.hiding = h;
     }
 
     // ------------------------------------------------------------------ counters
@@ -162,7 +142,7 @@ final class TraceStore {
     /** The traced bytes and their peak (estimates when sampled); (0, 0) when not tracing. */
     Tracemalloc.TracedMemory tracedMemory() {
         synchronized (lock) {
-            return tracing ? new Tracemalloc.TracedMemory(tracedMemory, peakTracedMemory) : new Tracemalloc.TracedMemory(0, 0);
+            return tracing ? counters.tracedMemory() : new Tracemalloc.TracedMemory(0, 0);
         }
     }
 
@@ -172,9 +152,7 @@ final class TraceStore {
             if (!tracing) {
                 return new Tracemalloc.TracedMemoryEstimate(TracedEstimate.exact(0), TracedEstimate.exact(0), 0);
             }
-            return new Tracemalloc.TracedMemoryEstimate(
-                    new TracedEstimate(tracedMemory, Math.sqrt(Math.max(0, tracedVariance))),
-                    new TracedEstimate(peakTracedMemory, Math.sqrt(Math.max(0, peakVariance))), interval);
+            return counters.estimate(interval);
         }
     }
 
@@ -187,8 +165,7 @@ final class TraceStore {
     void resetPeak() {
         synchronized (lock) {
             if (tracing) {
-                peakTracedMemory = tracedMemory;
-                peakVariance = tracedVariance;
+                counters.resetPeak();
             }
         }
     }
@@ -203,18 +180,11 @@ final class TraceStore {
     }
 
     private void clearLocked() {
-        for (TraceTable t : runtimeTables) {
-            t.clear();
-        }
-        otherTables.clear();
+        domains.clear();
         tracebacks.clear();
-        frameTable.clear();
-        frameEpoch++;
+        captures.clearFrames();
         sampledAddresses.clear();
-        tracedMemory = 0;
-        peakTracedMemory = 0;
-        tracedVariance = 0;
-        peakVariance = 0;
+        counters.clear();
         generation++;
     }
 
@@ -224,15 +194,8 @@ final class TraceStore {
             if (!tracing) {
                 return 0;
             }
-            long total = tracebacks.memoryUsage() + frameTable.size() * 160L
+            return domains.memoryUsage() + tracebacks.memoryUsage() + captures.memoryUsage()
                     + (interval == 0 ? 0 : SampledAddresses.memoryUsage());
-            for (TraceTable t : runtimeTables) {
-                total += t.memoryUsage();
-            }
-            for (TraceTable t : otherTables.values()) {
-                total += t.memoryUsage() + 48;
-            }
-            return total;
         }
     }
 
@@ -252,21 +215,9 @@ final class TraceStore {
                 throw new IllegalStateException(
                         "the tracemalloc module must be tracing memory allocations to take a snapshot");
             }
-            int size = 0;
-            for (TraceTable t : runtimeTables) {
-                size += t.size();
-            }
-            for (TraceTable t : otherTables.values()) {
-                size += t.size();
-            }
-            traces = new ArrayList<>(size);
-            for (int d = 0; d < RUNTIME_DOMAINS; d++) {
-                runtimeTables[d].forEach(d, traces::add);
-            }
-            for (var e : otherTables.entrySet()) {
-                e.getValue().forEach(e.getKey(), traces::add);
-            }
-            limit = tracebackLimit;
+            traces = new ArrayList<>(domains.size());
+            domains.copyTo(traces);
+            limit = captures.limit;
             sampledWith = interval;
         }
         return new Snapshot(traces, limit, sampledWith, Map.of());
@@ -283,9 +234,9 @@ final class TraceStore {
             }
             long[] counts = new long[2];
             List<LiveBlocks.Block> blocks = new ArrayList<>();
-            for (int d = 0; d < RUNTIME_DOMAINS; d++) {
+            for (int d = 0; d < TraceDomains.RUNTIME_DOMAINS; d++) {
                 PyMemAllocatorDomain domain = PyMemAllocatorDomain.ofValue(d);
-                runtimeTables[d].forEachBlock((address, size, tb) -> {
+                domains.runtimeTable(d).forEachBlock((address, size, tb) -> {
                     counts[0]++;
                     counts[1] += size;
                     if (blocks.size() < sample) {
@@ -303,13 +254,13 @@ final class TraceStore {
             if (!tracing) {
                 return null;
             }
-            TraceTable t = tableOrNull(domain);
+            TraceTable t = domains.tableOrNull(domain);
             int slot = t == null ? -1 : t.find(address);
             if (slot >= 0) {
                 return t.tracebackAt(slot);
             }
         }
-        StackCapture c = captures.get();
+        StackCapture c = captures.thread();
         return c.freeingDomain == domain && c.freeingAddress == address ? c.freeingTraceback : null;
     }
 
@@ -319,19 +270,7 @@ final class TraceStore {
             if (!tracing) {
                 return null;
             }
-            for (TraceTable t : runtimeTables) {
-                int slot = t.find(address);
-                if (slot >= 0) {
-                    return t.tracebackAt(slot);
-                }
-            }
-            for (TraceTable t : otherTables.values()) {
-                int slot = t.find(address);
-                if (slot >= 0) {
-                    return t.tracebackAt(slot);
-                }
-            }
-            return null;
+            return domains.findAnywhere(address);
         }
     }
 
@@ -343,12 +282,12 @@ final class TraceStore {
         if (!tracing) {
             return 0;
         }
-        StackCapture c = captures.get();
+        StackCapture c = captures.thread();
         if (c.freeingDomain == domain && c.freeingAddress == address) {
             return c.freeingTracebackId;
         }
         synchronized (lock) {
-            TraceTable t = tracing ? tableOrNull(domain) : null;
+            TraceTable t = tracing ? domains.tableOrNull(domain) : null;
             int slot = t == null ? -1 : t.find(address);
             return slot < 0 ? 0 : tracebacks.idOf(t.tracebackAt(slot));
         }
@@ -362,11 +301,11 @@ final class TraceStore {
         if (!tracing) {
             return 0;
         }
-        StackCapture c = captures.get();
+        StackCapture c = captures.thread();
         if (c.callTracebackId != 0) {
             return c.callTracebackId;
         }
-        c.capture(tracebackLimit, countAllFrames, frameTable, frameEpoch, hiding);
+        c = captures.capture();
         synchronized (lock) {
             if (!tracing) {
                 return 0;
@@ -399,7 +338,7 @@ final class TraceStore {
             }
             return;
         }
-        StackCapture c = capture();
+        StackCapture c = captures.capture();
         synchronized (lock) {
             requireTracing("track");
             putLocked(domain, address, size, internLocked(c), c.expectedScopes > 0, false);
@@ -428,7 +367,7 @@ final class TraceStore {
     /** Marks a traced block expected; false when it has no trace. */
     boolean markExpected(int domain, long address) {
         synchronized (lock) {
-            TraceTable t = tracing ? tableOrNull(domain) : null;
+            TraceTable t = tracing ? domains.tableOrNull(domain) : null;
             int slot = t == null ? -1 : t.find(address);
             if (slot < 0) {
                 return false;
@@ -440,54 +379,28 @@ final class TraceStore {
 
     /** The calling thread's capture buffer, which also counts its open expected scopes. */
     StackCapture threadCapture() {
-        return captures.get();
+        return captures.thread();
     }
 
     // ------------------------------------------------------------------ the layer's calls
 
-    /**
-     * Captures the calling thread's stack. Callers on the allocation path inline this instead
-     * (see {@link #addTrace}): every frame between the caller and the walk is one more frame
-     * the walk fetches.
-     */
-    private StackCapture capture() {
-        StackCapture c = captures.get();
-        c.capture(tracebackLimit, countAllFrames, frameTable, frameEpoch, hiding);
-        return c;
-    }
-
     private Traceback internLocked(StackCapture c) {
-        return tracebacks.intern(c, c.total(countAllFrames));
-    }
-
-    private TraceTable tableOrNull(int domain) {
-        return domain >= 0 && domain < RUNTIME_DOMAINS ? runtimeTables[domain] : otherTables.get(domain);
-    }
-
-    private TraceTable table(int domain) {
-        return domain >= 0 && domain < RUNTIME_DOMAINS ? runtimeTables[domain]
-                : otherTables.computeIfAbsent(domain, d -> new TraceTable());
+        return tracebacks.intern(c, c.total(captures.countAll));
     }
 
     private void putLocked(int domain, long address, long size, Traceback tb, boolean expected, boolean recorded) {
-        long old = table(domain).put(address, size, tb, expected, recorded);
+        long old = domains.table(domain).put(address, size, tb, expected, recorded);
         if (old >= 0) {
-            tracedMemory -= ByteSampler.estimatedBytes(old, interval);
-            tracedVariance -= ByteSampler.byteVariance(old, interval);
+            counters.remove(old, interval);
         } else if (interval != 0) {
             sampledAddresses.add(address);
         }
-        tracedMemory += ByteSampler.estimatedBytes(size, interval);
-        tracedVariance += ByteSampler.byteVariance(size, interval);
-        if (tracedMemory > peakTracedMemory) {
-            peakTracedMemory = tracedMemory;
-            peakVariance = tracedVariance;
-        }
+        counters.add(size, interval);
     }
 
     /** Removes a trace; returns its traceback, or null when the block was not traced. */
     private Traceback removeLocked(int domain, long address) {
-        TraceTable t = tableOrNull(domain);
+        TraceTable t = domains.tableOrNull(domain);
         int slot = t == null ? -1 : t.find(address);
         if (slot < 0) {
             return null;
@@ -499,9 +412,7 @@ final class TraceStore {
 
     /** Takes the trace in {@code slot} of {@code t} out of the table and the counters. */
     private void forgetLocked(TraceTable t, int slot, long address) {
-        long size = t.sizeAt(slot);
-        tracedMemory -= ByteSampler.estimatedBytes(size, interval);
-        tracedVariance -= ByteSampler.byteVariance(size, interval);
+        counters.remove(t.sizeAt(slot), interval);
         t.removeAt(slot);
         if (interval != 0) {
             sampledAddresses.remove(address);
@@ -521,15 +432,14 @@ final class TraceStore {
     }
 
     /**
-     * Traces a block the layer below just handed out. Returns false when the trace could not
-     * be stored (the Java heap is exhausted): the layer then frees the block and returns
-     * NULL, as CPython does. {@code sampled}: the layer sampled the block (the session
-     * samples); a block is traced only by a session of the mode the layer saw.
+     * Traces a block the layer below just handed out, with the stack {@code c} holds (the
+     * layer walked it: {@link ThreadCaptures#capturing()}). Returns false when the trace could not be
+     * stored (the Java heap is exhausted): the layer then frees the block and returns NULL,
+     * as CPython does. {@code sampled}: the layer sampled the block (the session samples); a
+     * block is traced only by a session of the mode the layer saw.
      */
-    boolean addTrace(int domain, long address, long size, boolean sampled) {
+    boolean addTrace(int domain, long address, long size, boolean sampled, StackCapture c) {
         try {
-            StackCapture c = captures.get();
-            c.capture(tracebackLimit, countAllFrames, frameTable, frameEpoch, hiding);
             // Whether a recording takes the event is asked first, so the trace can say so.
             NativeAllocationEvent event = sampled ? NativeAllocationEvent.ifRecorded() : null;
             long sampledWith = 0;
@@ -559,7 +469,7 @@ final class TraceStore {
         int id = 0;
         boolean recorded = false;
         synchronized (lock) {
-            TraceTable t = tracing ? tableOrNull(domain) : null;
+            TraceTable t = tracing ? domains.tableOrNull(domain) : null;
             int slot = t == null ? -1 : t.find(address);
             if (slot >= 0) {
                 tb = t.tracebackAt(slot);
@@ -575,7 +485,7 @@ final class TraceStore {
         if (recorded) {
             NativeFreeEvent.emit(address, domain);
         }
-        StackCapture c = captures.get();
+        StackCapture c = captures.thread();
         c.freeingDomain = domain;
         c.freeingAddress = address;
         c.freeingTraceback = tb;
@@ -593,10 +503,11 @@ final class TraceStore {
      * A traced realloc: takes the old trace out before the layer below may free the old
      * block (so a thread that gets the address back cannot lose its trace to us), puts a
      * new trace for the result, or the old one back when the realloc failed. The expected
-     * flag follows the block.
+     * flag follows the block. {@code c} holds the call's stack (the layer walked it:
+     * {@link ThreadCaptures#capturing()}).
      */
-    long realloc(int domain, PyMemAllocatorEx below, long ptr, long newSize) {
-        return realloc(domain, below, ptr, newSize, true, false);
+    long realloc(int domain, PyMemAllocatorEx below, long ptr, long newSize, StackCapture c) {
+        return realloc(domain, below, ptr, newSize, c, true, false);
     }
 
     /**
@@ -610,14 +521,13 @@ final class TraceStore {
         if (!sampleNew && (ptr == 0 || !sampledAddresses.mayContain(ptr))) {
             return below.realloc(ptr, newSize);
         }
-        return realloc(domain, below, ptr, newSize, sampleNew, true);
+        StackCapture c = sampleNew ? captures.capture() : captures.thread();
+        return realloc(domain, below, ptr, newSize, c, sampleNew, true);
     }
 
-    private long realloc(int domain, PyMemAllocatorEx below, long ptr, long newSize, boolean traceNew, boolean sampled) {
-        StackCapture c = captures.get();
-        if (traceNew) {
-            c.capture(tracebackLimit, countAllFrames, frameTable, frameEpoch, hiding);
-        }
+    /** {@code c}: the calling thread's capture, holding the stack of the call when {@code traceNew}. */
+    private long realloc(int domain, PyMemAllocatorEx below, long ptr, long newSize, StackCapture c, boolean traceNew,
+                         boolean sampled) {
         boolean scoped = c.expectedScopes > 0;
         Traceback tb = null;
         long oldSize = -1;
@@ -635,7 +545,7 @@ final class TraceStore {
             // The debug layer below reuses this capture as the traceback of the realloc's free.
             callId = traceNew ? tracebacks.lastId() : 0;
             gen = generation;
-            TraceTable t = tracing && ptr != 0 ? tableOrNull(domain) : null;
+            TraceTable t = tracing && ptr != 0 ? domains.tableOrNull(domain) : null;
             int slot = t == null ? -1 : t.find(ptr);
             if (slot >= 0) {
                 oldSize = t.sizeAt(slot);

@@ -12,6 +12,21 @@ import java.util.function.Consumer;
  * that a lookup in a table too large for the caches costs one miss, not two; its traceback is
  * {@code tracebacks[i]}. About 20 bytes a slot with compressed references, at most 60% full.
  * Not thread-safe: {@link Tracemalloc} guards every table with its one lock.
+ *
+ * <h2>Home slots</h2>
+ * A table of a few hundred thousand traces is far larger than the CPU caches, so where a
+ * lookup lands in memory matters more than the probes it makes. An allocator hands out
+ * neighbouring addresses in a row (pymalloc carves a pool into blocks of one size class; a
+ * freed block is soon reused), so the home slot keeps neighbours together: the address's
+ * 512-byte region picks a group of 32 slots by a multiplicative (Fibonacci) hash, and its
+ * 16-byte unit within the region picks the slot in the group:
+ * <pre>
+ *   address:  | region (bits 9 and up) | unit (bits 4-8) | bits 0-3 |
+ *   home   =  (region · 0x9E3779B97F4A7C15) &gt;&gt;&gt; (64 - log2 capacity)   XOR   unit
+ * </pre>
+ * Consecutive blocks then share a cache line and a page of the table, where a hash of the
+ * whole address would send each to a random line of it. Blocks with less than 16-byte
+ * alignment share a home slot with their neighbour and probe one slot on.
  */
 final class TraceTable {
 
@@ -21,6 +36,14 @@ final class TraceTable {
     private static final long RECORDED_BIT = 1L << 62;
     private static final long FLAG_BITS = EXPECTED_BIT | RECORDED_BIT;
     private static final long GOLDEN = 0x9E3779B97F4A7C15L;
+    /**
+     * Addresses of one 512-byte region have their home slots in one aligned group of 32: no
+     * larger than {@link #INITIAL_CAPACITY}, or a home slot could fall outside a small table.
+     * Wider groups, or coarser units (two 16-byte units a slot), crowd the groups of densely
+     * filled regions and lengthen the probes.
+     */
+    private static final int REGION_SHIFT = 9;
+    private static final int REGION_SLOTS = 1 << (REGION_SHIFT - 4);
 
     private long[] entries;
     private Traceback[] tracebacks;
@@ -38,7 +61,7 @@ final class TraceTable {
     }
 
     private int home(long key) {
-        return (int) ((key * GOLDEN) >>> shift);
+        return (int) (((key >>> REGION_SHIFT) * GOLDEN) >>> shift) ^ (int) ((key >>> 4) & (REGION_SLOTS - 1));
     }
 
     int size() {

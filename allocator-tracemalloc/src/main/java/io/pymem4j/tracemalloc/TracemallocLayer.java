@@ -26,23 +26,28 @@ final class TracemallocLayer implements PyMemAllocatorEx, AlignedAllocation, Usa
         this.below = below;
     }
 
-    // malloc and calloc call the tracer themselves rather than through a shared helper: the
-    // stack walk fetches every frame between the caller and it.
+    // Each allocating method walks the stack itself rather than through a shared helper or the
+    // tracer: the walk fetches every frame between it and the caller, and the tracer's methods
+    // would be frames too.
 
     @Override
     public long malloc(long size) {
         long p = below.malloc(size);
         if (p != 0 && tracer.tracing) {
             long interval = tracer.samplingInterval;
-            boolean traced;
-            if (interval == 0) {
-                traced = tracer.addTrace(domain, p, size, false);
-            } else {
-                traced = !tracer.sample(size, interval) || tracer.addTrace(domain, p, size, true);
-            }
-            if (!traced) {
-                below.free(p);
-                return 0;
+            if (interval == 0 || tracer.sample(size, interval)) {
+                boolean traced;
+                try {
+                    StackCapture c = tracer.captures.capturing();
+                    c.walker.walk(c);
+                    traced = tracer.addTrace(domain, p, size, interval != 0, c);
+                } catch (OutOfMemoryError e) {
+                    traced = false;
+                }
+                if (!traced) {
+                    below.free(p);
+                    return 0;
+                }
             }
         }
         return p;
@@ -54,15 +59,19 @@ final class TracemallocLayer implements PyMemAllocatorEx, AlignedAllocation, Usa
         if (p != 0 && tracer.tracing) {
             long size = nelem * elsize;
             long interval = tracer.samplingInterval;
-            boolean traced;
-            if (interval == 0) {
-                traced = tracer.addTrace(domain, p, size, false);
-            } else {
-                traced = !tracer.sample(size, interval) || tracer.addTrace(domain, p, size, true);
-            }
-            if (!traced) {
-                below.free(p);
-                return 0;
+            if (interval == 0 || tracer.sample(size, interval)) {
+                boolean traced;
+                try {
+                    StackCapture c = tracer.captures.capturing();
+                    c.walker.walk(c);
+                    traced = tracer.addTrace(domain, p, size, interval != 0, c);
+                } catch (OutOfMemoryError e) {
+                    traced = false;
+                }
+                if (!traced) {
+                    below.free(p);
+                    return 0;
+                }
             }
         }
         return p;
@@ -77,15 +86,19 @@ final class TracemallocLayer implements PyMemAllocatorEx, AlignedAllocation, Usa
         long p = aligned.alignedMalloc(alignment, size);
         if (p != 0 && tracer.tracing) {
             long interval = tracer.samplingInterval;
-            boolean traced;
-            if (interval == 0) {
-                traced = tracer.addTrace(domain, p, size, false);
-            } else {
-                traced = !tracer.sample(size, interval) || tracer.addTrace(domain, p, size, true);
-            }
-            if (!traced) {
-                below.free(p);
-                return 0;
+            if (interval == 0 || tracer.sample(size, interval)) {
+                boolean traced;
+                try {
+                    StackCapture c = tracer.captures.capturing();
+                    c.walker.walk(c);
+                    traced = tracer.addTrace(domain, p, size, interval != 0, c);
+                } catch (OutOfMemoryError e) {
+                    traced = false;
+                }
+                if (!traced) {
+                    below.free(p);
+                    return 0;
+                }
             }
         }
         return p;
@@ -105,7 +118,9 @@ final class TracemallocLayer implements PyMemAllocatorEx, AlignedAllocation, Usa
         if (interval != 0) {
             return tracer.reallocSampled(domain, below, ptr, newSize, interval);
         }
-        return tracer.realloc(domain, below, ptr, newSize);
+        StackCapture c = tracer.captures.capturing();
+        c.walker.walk(c);
+        return tracer.realloc(domain, below, ptr, newSize, c);
     }
 
     @Override

@@ -46,9 +46,9 @@
  * So a capture fetches only what it needs: the walker's first batch is sized to what the
  * thread's recent captures needed (machinery frames + limit + 1), and the walk stops there.
  * Reflection frames are shown to the walk and skipped by it, so that they count in that
- * size too. The layer calls the tracer directly, so only four machinery frames
- * ({@code StackCapture.capture}, {@code TraceStore.addTrace}, the layer's method, the
- * runtime's) come before the caller's. A kept frame's {@code StackTraceElement} is looked up
+ * size too. The layer's allocating methods make the walk themselves (the tracer only sets
+ * the thread's buffer up), so the walk starts at the layer's frame: no frame of the tracer's
+ * own comes before the caller's. A kept frame's {@code StackTraceElement} is looked up
  * by (class, method, line) in the thread's cache, then in the shared table: a hit builds no
  * string and allocates nothing beyond the JDK's own objects, and the cache keeps the frame's
  * hash, so the traceback's hash costs no string hashing. {@code clearTraces} and
@@ -67,8 +67,9 @@
  *
  * <h2>Cost</h2>
  * The idle layer costs one volatile read and a branch per call. Tracing costs what the
- * capture costs: the stack walk dominates, and the table and interning are a small part of
- * it ({@code CaptureCost} in this module's tests measures a pair; {@code docs/design-notes.md}
+ * capture costs: the stack walk dominates; with many live blocks the trace table's cache
+ * misses come next, which its home slots keep few ({@code TraceTable}); interning is a small
+ * part ({@code CaptureCost} in this module's tests measures a pair; {@code docs/design-notes.md}
  * in the repository has the figures).
  *
  * <h2>Sampled tracing</h2>

@@ -281,11 +281,10 @@ final class ReplayCommand implements Callable<Integer> {
         if (tracing != null && tracing.samplingInterval() != 0) {
             TracedEstimate current = tracing.currentAtEnd();
             report.row("sampled", "one sample every " + grouped(tracing.samplingInterval()) + " B on average: the traced"
-                    + " figures are estimates, ± half their 95% interval; " + grouped(tracing.sampledBlocksAtEnd())
-                    + " sampled blocks live at the end of the trace");
-            report.row("traced", "peak ~" + grouped(tracedPeak.rounded()) + " ± " + grouped(Math.round(tracedPeak.halfWidth()))
-                    + " B; at the end of the trace ~" + grouped(current.rounded()) + " ± "
-                    + grouped(Math.round(current.halfWidth())) + " B in ~" + grouped(tracing.blocksAtEnd())
+                    + " figures are estimates, ± half their 95% interval (the interval itself when few blocks were"
+                    + " sampled); " + grouped(tracing.sampledBlocksAtEnd()) + " sampled blocks live at the end of the trace");
+            report.row("traced", "peak " + estimate(tracedPeak) + " B; at the end of the trace " + estimate(current)
+                    + " B in ~" + grouped(tracing.blocksAtEnd())
                     + " blocks; traceback limit " + tracing.tracebackLimit() + " (Java frames of the replay)");
         } else if (tracing != null) {
             report.row("traced", "peak " + grouped(tracedPeak.rounded()) + " B; at the end of the trace "
@@ -387,6 +386,15 @@ final class ReplayCommand implements Callable<Integer> {
             }
         }
         return o.toString();
+    }
+
+    /** {@code ~1,234 ± 56}, or {@code ~0 (0 to 1,571)} when the interval's high end comes from the count of samples. */
+    private static String estimate(TracedEstimate e) {
+        String v = "~" + grouped(e.rounded());
+        if (e.high() > e.value() + e.halfWidth()) {
+            return v + " (" + grouped(Math.round(e.low())) + " to " + grouped(Math.round(e.high())) + ")";
+        }
+        return v + " ± " + grouped(Math.round(e.halfWidth()));
     }
 
     private static void interval(ArrayNode a, TracedEstimate e) {

@@ -177,6 +177,24 @@ class ReplayTracingTest {
     }
 
     @Test
+    void tracemallocSampleWithNothingSampledBoundsTheBytesByTheIntervalTimesLnTwenty() throws IOException {
+        // One sample point every 1 TiB: the trace's few blocks are not sampled but for a chance of about 1e-9.
+        JsonNode o = json(replay("malloc", "--tracemalloc-sample", "1t", "--json"));
+        assertEquals(0, o.get("traced_current_bytes").asLong());
+        JsonNode current = o.get("traced_current_interval");
+        assertEquals(0, current.get(0).asLong());
+        assertEquals(3_293_842_468_476L, current.get(1).asLong(), o.toString());
+    }
+
+    @Test
+    void tracemallocSampleWithNothingSampledPrintsTheInterval() throws IOException {
+        CliRun r = replay("malloc", "--tracemalloc-sample", "1t");
+        assertEquals(0, r.status(), r.err());
+        assertTrue(r.out().contains("\ntraced     peak ~0 (0 to 3,293,842,468,476) B; at the end of the trace"
+                + " ~0 (0 to 3,293,842,468,476) B in ~0 blocks"), r.out());
+    }
+
+    @Test
     void aBadTracemallocSampleIsAUsageError() throws IOException {
         CliRun r = replay("malloc", "--tracemalloc-sample", "often");
         assertEquals(2, r.status());
