@@ -58,7 +58,7 @@ final class Arenas {
     static final int SIZEOF_ARENA_OBJECT = 48;
 
     /** Emptied arenas threaded mode keeps mapped for reuse, unless told otherwise. */
-    static final int DEFAULT_RETAINED = 16;
+    static final int DEFAULT_RETAINED = 64;
     /** How long an emptied arena is kept before it goes back to the arena allocator. */
     static final long RETAIN_MILLIS = 1000;
     private static final long RETAIN_NANOS = RETAIN_MILLIS * 1_000_000;
