@@ -92,13 +92,7 @@ abstract sealed class Pools extends Heaps permits Pymalloc {
         long pool = h.warmPool;
         if (pool != 0) {
             h.warmPool = 0;
-            PoolHeader.unlink(pool);
-            lock();
-            try {
-                arenas.returnPool(pool);
-            } finally {
-                unlock();
-            }
+            returnToArena(pool);
         }
     }
 
@@ -246,6 +240,11 @@ abstract sealed class Pools extends Heaps permits Pymalloc {
             }
             pool = warm;
         }
+        returnToArena(pool);
+    }
+
+    /** An empty pool leaves its ring and goes back to its arena, under the arena lock. */
+    private void returnToArena(long pool) {
         PoolHeader.unlink(pool);
         lock();
         try {
