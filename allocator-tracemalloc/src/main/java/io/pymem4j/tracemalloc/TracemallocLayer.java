@@ -28,7 +28,7 @@ final class TracemallocLayer implements PyMemAllocatorEx, AlignedAllocation, Usa
 
     // Each allocating method walks the stack itself rather than through a shared helper or the
     // tracer: the walk fetches every frame between it and the caller, and the tracer's methods
-    // would be frames too.
+    // would be frames too. Recording the walked stack is shared (traced).
 
     @Override
     public long malloc(long size) {
@@ -36,18 +36,14 @@ final class TracemallocLayer implements PyMemAllocatorEx, AlignedAllocation, Usa
         if (p != 0 && tracer.tracing) {
             long interval = tracer.samplingInterval;
             if (interval == 0 || tracer.sample(size, interval)) {
-                boolean traced;
+                StackCapture c;
                 try {
-                    StackCapture c = tracer.captures.capturing();
+                    c = tracer.captures.capturing();
                     c.walker.walk(c);
-                    traced = tracer.addTrace(domain, p, size, interval != 0, c);
                 } catch (OutOfMemoryError e) {
-                    traced = false;
+                    c = null;
                 }
-                if (!traced) {
-                    below.free(p);
-                    return 0;
-                }
+                return traced(p, size, interval != 0, c);
             }
         }
         return p;
@@ -60,18 +56,14 @@ final class TracemallocLayer implements PyMemAllocatorEx, AlignedAllocation, Usa
             long size = nelem * elsize;
             long interval = tracer.samplingInterval;
             if (interval == 0 || tracer.sample(size, interval)) {
-                boolean traced;
+                StackCapture c;
                 try {
-                    StackCapture c = tracer.captures.capturing();
+                    c = tracer.captures.capturing();
                     c.walker.walk(c);
-                    traced = tracer.addTrace(domain, p, size, interval != 0, c);
                 } catch (OutOfMemoryError e) {
-                    traced = false;
+                    c = null;
                 }
-                if (!traced) {
-                    below.free(p);
-                    return 0;
-                }
+                return traced(p, size, interval != 0, c);
             }
         }
         return p;
@@ -87,19 +79,34 @@ final class TracemallocLayer implements PyMemAllocatorEx, AlignedAllocation, Usa
         if (p != 0 && tracer.tracing) {
             long interval = tracer.samplingInterval;
             if (interval == 0 || tracer.sample(size, interval)) {
-                boolean traced;
+                StackCapture c;
                 try {
-                    StackCapture c = tracer.captures.capturing();
+                    c = tracer.captures.capturing();
                     c.walker.walk(c);
-                    traced = tracer.addTrace(domain, p, size, interval != 0, c);
                 } catch (OutOfMemoryError e) {
-                    traced = false;
+                    c = null;
                 }
-                if (!traced) {
-                    below.free(p);
-                    return 0;
-                }
+                return traced(p, size, interval != 0, c);
             }
+        }
+        return p;
+    }
+
+    /**
+     * Records the trace of the new block {@code p} with the stack its caller walked: {@code p},
+     * or 0 once the block is given back, when the walk ({@code c} null) or the record ran out
+     * of memory.
+     */
+    private long traced(long p, long size, boolean sampled, StackCapture c) {
+        boolean traced;
+        try {
+            traced = c != null && tracer.addTrace(domain, p, size, sampled, c);
+        } catch (OutOfMemoryError e) {
+            traced = false;
+        }
+        if (!traced) {
+            below.free(p);
+            return 0;
         }
         return p;
     }
