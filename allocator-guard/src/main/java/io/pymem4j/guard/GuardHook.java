@@ -226,21 +226,16 @@ public final class GuardHook implements Hook, LiveBlockCheck, LayerLifecycle {
      */
     @Override
     public LiveBlocks beforeClose() {
-        List<Finding> found = new ArrayList<>();
+        List<Finding> found;
         synchronized (slots) {
             if (closed) {
                 return null;
             }
-            while (slots.queued() > 0) {
-                Finding f = leave(slots.oldest());
-                if (f != null) {
-                    found.add(f);
-                }
-            }
+            found = trimQuarantine(0);
         }
         MemoryCorruptionError thrown = null;
         try {
-            DebugChecks.reportEach(found, this::report);
+            DebugChecks.reportEach(found == null ? List.of() : found, this::report);
         } catch (MemoryCorruptionError e) {
             thrown = e;
         }
@@ -376,7 +371,7 @@ public final class GuardHook implements Hook, LiveBlockCheck, LayerLifecycle {
             }
             if (finding == null) {
                 quarantine(p, slot, domain, 0, ids);
-                evicted = trimQuarantine();
+                evicted = trimQuarantine(slots.limit);
             }
         }
         report(finding);
@@ -479,10 +474,10 @@ public final class GuardHook implements Hook, LiveBlockCheck, LayerLifecycle {
         slots.quarantine(slot, domain, movedTo, ids);
     }
 
-    /** The oldest blocks leave the quarantine until it is within its bound: the written ones found, or null. */
-    private List<Finding> trimQuarantine() {
+    /** The oldest blocks leave the quarantine until it holds at most {@code bound}: the written ones found, or null. */
+    private List<Finding> trimQuarantine(int bound) {
         List<Finding> written = null;
-        while (slots.queued() > slots.limit) {
+        while (slots.queued() > bound) {
             Finding f = leave(slots.oldest());
             if (f != null) {
                 if (written == null) {
