@@ -23,20 +23,40 @@ final class ThreadSamplers {
     /** Entries of {@link #slots}; a power of two. */
     private static final int SLOTS = 256;
 
+    /** The empty slot's sampler: no thread has id 0, and no other thread writes it. */
+    private static final ByteSampler NOBODY = new ByteSampler(0);
+
     private final ByteSampler[] slots = new ByteSampler[SLOTS];
     private final ThreadLocal<ByteSampler> own = new ThreadLocal<>();
     private volatile long session;
+
+    ThreadSamplers() {
+        Arrays.fill(slots, NOBODY);
+    }
 
     /**
      * Counts a block of {@code size} bytes down the calling thread's distance to its next
      * sample point: true when the block is sampled, and then a new distance of mean
      * {@code interval} is drawn. Allocates nothing (after a thread's first call) and takes
-     * no lock.
+     * no lock. The common case, a thread that finds its own sampler and is not sampled, is
+     * kept to a few instructions so that it inlines into the layer; the rest is
+     * {@link #sampleSlow}.
      */
     boolean sample(long size, long interval) {
         long tid = Thread.currentThread().threadId();
         ByteSampler s = slots[(int) tid & (SLOTS - 1)];
-        if (s == null || s.threadId != tid) {
+        long left = s.left - ByteSampler.sampledBytes(size);
+        if (s.threadId == tid && left > 0) {
+            s.left = left;
+            return false;
+        }
+        return sampleSlow(tid, size, interval);
+    }
+
+    /** {@link #sample} when the slot holds another thread's sampler (or none), or the distance has run out. */
+    private boolean sampleSlow(long tid, long size, long interval) {
+        ByteSampler s = slots[(int) tid & (SLOTS - 1)];
+        if (s.threadId != tid) {
             s = mine(tid, interval);
         }
         long left = s.left - ByteSampler.sampledBytes(size);
@@ -66,7 +86,7 @@ final class ThreadSamplers {
 
     /** Opens a new session: every thread draws afresh at its next allocation. Called as tracing starts. */
     void newSession() {
-        Arrays.fill(slots, null);
+        Arrays.fill(slots, NOBODY);
         session++;
     }
 

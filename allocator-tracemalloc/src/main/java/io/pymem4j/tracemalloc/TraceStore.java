@@ -21,8 +21,13 @@ import java.util.Map;
  * capturing its stack outside it, and under which it re-checks {@link #tracing}
  * (gh-128679), so a {@code stop()} racing allocating threads is safe.
  *
+ * <h2>What the layer reads</h2>
+ * One volatile word, {@link #mode}: {@link #OFF}, {@link #EXACT}, or the sampling interval in
+ * bytes. Each call of the layer reads it once, so a call that finds tracing off costs one
+ * load and one compare, and a sampled call one more compare, not two volatile reads.
+ *
  * <h2>Sampled tracing</h2>
- * While {@link #samplingInterval} is not 0, the layer asks {@link #sample} whether a block
+ * While {@link #mode} is an interval, the layer asks {@link #sample} whether a block
  * is sampled (each thread's {@link ByteSampler} countdown) and traces only the sampled
  * ones; the counters then add each sampled block's estimate ({@link ByteSampler#estimatedBytes})
  * and its variance, and {@link #sampledAddresses} lets a free of an unsampled block skip
@@ -37,14 +42,23 @@ final class TraceStore {
     /** The threads' capture buffers; the layer's allocating methods walk through {@link ThreadCaptures#capturing()}. */
     final ThreadCaptures captures = new ThreadCaptures();
 
-    /** What the layer reads on every call: while false, it forwards without tracing. */
+    /** {@link #mode}: not tracing; the layer forwards every call. */
+    static final long OFF = 0;
+    /** {@link #mode}: tracing every block. */
+    static final long EXACT = -1;
+
+    /**
+     * What the layer reads on every call: {@link #OFF}, {@link #EXACT}, or the mean sampling
+     * interval in bytes (above 0) while tracing is sampled. Written under the lock, with
+     * {@link #tracing}.
+     */
+    volatile long mode = OFF;
+    /** Whether tracing is on, for everything but the layer's hot path (which reads {@link #mode}). */
     volatile boolean tracing;
-    /** The mean sampling interval in bytes while tracing is sampled; 0 while it is exact. */
-    volatile long samplingInterval;
     /** Addresses that may hold a sampled block: read without the lock by sampled frees. */
     final SampledAddresses sampledAddresses = new SampledAddresses();
-    /** Every thread's countdown to its next sample point. */
-    private final ThreadSamplers samplers = new ThreadSamplers();
+    /** Every thread's countdown to its next sample point: read without the lock by sampled allocations. */
+    final ThreadSamplers samplers = new ThreadSamplers();
     /** True from a {@link #stop()} to the next start: the runtime's name leaves the layer out then. */
     private volatile boolean stopped;
 
@@ -76,8 +90,8 @@ final class TraceStore {
             interval = samplingInterval;
             clearLocked();
             samplers.newSession();
-            this.samplingInterval = samplingInterval;
             tracing = true;
+            mode = samplingInterval == 0 ? EXACT : samplingInterval;
             stopped = false;
             if (samplingInterval == 0) {
                 log.debug("tracemalloc started, traceback limit {}", nframe);
@@ -93,6 +107,7 @@ final class TraceStore {
         synchronized (lock) {
             stopped = true;
             if (tracing) {
+                mode = OFF;
                 tracing = false;
                 clearLocked();
                 log.debug("tracemalloc stopped");
@@ -158,7 +173,8 @@ final class TraceStore {
 
     /** The sampling interval of the session; 0 when exact or not tracing. */
     long samplingInterval() {
-        return tracing ? samplingInterval : 0;
+        long m = mode;
+        return m > 0 ? m : 0;
     }
 
     /** The peak becomes the current size; nothing when not tracing. */
@@ -329,7 +345,7 @@ final class TraceStore {
      */
     void track(int domain, long address, long size) {
         requireTracing("track");
-        long sampling = samplingInterval;
+        long sampling = Math.max(mode, 0);
         if (sampling != 0 && !samplers.sample(size, sampling)) {
             // Not sampled: the block replaces whatever was traced at that address.
             synchronized (lock) {
@@ -421,14 +437,9 @@ final class TraceStore {
 
     // ------------------------------------------------------------------ sampling
 
-    /** The layer's test while tracing is sampled: see {@link ThreadSamplers#sample}. */
-    boolean sample(long size, long interval) {
-        return samplers.sample(size, interval);
-    }
-
     /** Makes the calling thread's sample points repeatable: its draws restart from {@code seed} (for tests). */
     void seedSampler(long seed) {
-        samplers.seed(seed, samplingInterval);
+        samplers.seed(seed, Math.max(mode, 0));
     }
 
     /**

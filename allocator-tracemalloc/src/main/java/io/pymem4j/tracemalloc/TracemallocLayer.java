@@ -19,11 +19,20 @@ final class TracemallocLayer implements PyMemAllocatorEx, AlignedAllocation, Usa
     private final TraceStore tracer;
     private final int domain;
     private final PyMemAllocatorEx below;
+    private final ThreadSamplers samplers;
+    private final SampledAddresses sampledAddresses;
 
     TracemallocLayer(TraceStore tracer, int domain, PyMemAllocatorEx below) {
         this.tracer = tracer;
         this.domain = domain;
         this.below = below;
+        this.samplers = tracer.samplers;
+        this.sampledAddresses = tracer.sampledAddresses;
+    }
+
+    /** Whether a new block of {@code size} bytes is traced in {@code mode}, which is not {@link TraceStore#OFF}. */
+    private boolean traces(long size, long mode) {
+        return mode == TraceStore.EXACT || samplers.sample(size, mode);
     }
 
     // Each allocating method walks the stack itself rather than through a shared helper or the
@@ -33,9 +42,9 @@ final class TracemallocLayer implements PyMemAllocatorEx, AlignedAllocation, Usa
     @Override
     public long malloc(long size) {
         long p = below.malloc(size);
-        if (p != 0 && tracer.tracing) {
-            long interval = tracer.samplingInterval;
-            if (interval == 0 || tracer.sample(size, interval)) {
+        long mode = tracer.mode;
+        if (mode != TraceStore.OFF && p != 0) {
+            if (traces(size, mode)) {
                 StackCapture c;
                 try {
                     c = tracer.captures.capturing();
@@ -43,7 +52,7 @@ final class TracemallocLayer implements PyMemAllocatorEx, AlignedAllocation, Usa
                 } catch (OutOfMemoryError e) {
                     c = null;
                 }
-                return traced(p, size, interval != 0, c);
+                return traced(p, size, mode != TraceStore.EXACT, c);
             }
         }
         return p;
@@ -52,10 +61,10 @@ final class TracemallocLayer implements PyMemAllocatorEx, AlignedAllocation, Usa
     @Override
     public long calloc(long nelem, long elsize) {
         long p = below.calloc(nelem, elsize);
-        if (p != 0 && tracer.tracing) {
+        long mode = tracer.mode;
+        if (mode != TraceStore.OFF && p != 0) {
             long size = nelem * elsize;
-            long interval = tracer.samplingInterval;
-            if (interval == 0 || tracer.sample(size, interval)) {
+            if (traces(size, mode)) {
                 StackCapture c;
                 try {
                     c = tracer.captures.capturing();
@@ -63,7 +72,7 @@ final class TracemallocLayer implements PyMemAllocatorEx, AlignedAllocation, Usa
                 } catch (OutOfMemoryError e) {
                     c = null;
                 }
-                return traced(p, size, interval != 0, c);
+                return traced(p, size, mode != TraceStore.EXACT, c);
             }
         }
         return p;
@@ -76,9 +85,9 @@ final class TracemallocLayer implements PyMemAllocatorEx, AlignedAllocation, Usa
                     + ", cannot align a block to " + alignment + " bytes");
         }
         long p = aligned.alignedMalloc(alignment, size);
-        if (p != 0 && tracer.tracing) {
-            long interval = tracer.samplingInterval;
-            if (interval == 0 || tracer.sample(size, interval)) {
+        long mode = tracer.mode;
+        if (mode != TraceStore.OFF && p != 0) {
+            if (traces(size, mode)) {
                 StackCapture c;
                 try {
                     c = tracer.captures.capturing();
@@ -86,7 +95,7 @@ final class TracemallocLayer implements PyMemAllocatorEx, AlignedAllocation, Usa
                 } catch (OutOfMemoryError e) {
                     c = null;
                 }
-                return traced(p, size, interval != 0, c);
+                return traced(p, size, mode != TraceStore.EXACT, c);
             }
         }
         return p;
@@ -118,12 +127,12 @@ final class TracemallocLayer implements PyMemAllocatorEx, AlignedAllocation, Usa
 
     @Override
     public long realloc(long ptr, long newSize) {
-        if (!tracer.tracing) {
+        long mode = tracer.mode;
+        if (mode == TraceStore.OFF) {
             return below.realloc(ptr, newSize);
         }
-        long interval = tracer.samplingInterval;
-        if (interval != 0) {
-            return tracer.reallocSampled(domain, below, ptr, newSize, interval);
+        if (mode != TraceStore.EXACT) {
+            return tracer.reallocSampled(domain, below, ptr, newSize, mode);
         }
         StackCapture c = tracer.captures.capturing();
         c.walker.walk(c);
@@ -132,11 +141,11 @@ final class TracemallocLayer implements PyMemAllocatorEx, AlignedAllocation, Usa
 
     @Override
     public void free(long ptr) {
-        if (tracer.tracing && ptr != 0
-                && (tracer.samplingInterval == 0 || tracer.sampledAddresses.mayContain(ptr))) {
-            tracer.free(domain, below, ptr);
-        } else {
+        long mode = tracer.mode;
+        if (mode == TraceStore.OFF || ptr == 0 || mode != TraceStore.EXACT && !sampledAddresses.mayContain(ptr)) {
             below.free(ptr);
+        } else {
+            tracer.free(domain, below, ptr);
         }
     }
 
