@@ -6,8 +6,12 @@ import io.pymem4j.spi.BlockTracebacks;
 
 import java.lang.StackWalker.StackFrame;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Function;
+import java.util.stream.Stream;
 
 /**
  * The Java frames that allocated one sampled block, as the debug layer's report prints them
@@ -16,8 +20,8 @@ import java.util.Set;
  *
  * <p>Only sampled blocks are walked, so the walk is off the hot path; it is still the
  * costliest part of a sampled block, so it stops at the frames it keeps (one batch of the
- * {@link StackWalker}) and keeps the {@link StackFrame}s as they are: their file names and
- * lines are looked up when a report prints them, which is rare. Frames of the allocation
+ * {@link StackWalker}, sized by {@link Walker}) and keeps the {@link StackFrame}s as they
+ * are: their file names and lines are looked up when a report prints them, which is rare. Frames of the allocation
  * machinery (every {@link PyMemAllocatorEx}, the runtime, this layer, method handles and
  * reflection) are left out, so the first frame is the caller's. A file is named as
  * tracemalloc names a Java frame: its package as a path, then the source file
@@ -25,7 +29,7 @@ import java.util.Set;
  */
 final class SampledTraceback implements BlockTracebacks {
 
-    /** Frames the walker fetches beyond those kept: the machinery between the caller and the walk. */
+    /** Machinery frames between the caller and the walk assumed before the first walk has counted them. */
     private static final int MACHINERY_ESTIMATE = 8;
     private static final Set<String> MACHINERY_PACKAGES = Set.of("io.pymem4j.runtime", "java.lang.invoke",
             "java.lang.foreign", "jdk.internal.foreign", "jdk.internal.foreign.abi", "jdk.internal.reflect",
@@ -45,23 +49,58 @@ final class SampledTraceback implements BlockTracebacks {
         this.frames = frames;
     }
 
-    /** Factory of the walks of one layer: its walker holds a batch of the frames it keeps. */
+    /**
+     * Factory of the walks of one layer. What a walk costs is mostly the frames the JVM
+     * fetches in its first batch, each resolved into a {@link StackFrame} whether it is kept or
+     * not: a batch of the kept frames plus the machinery frames above them costs about half of
+     * one twice that size. So the batch is the limit plus the machinery frames the previous
+     * walk skipped (a hint written racily by every thread: a wrong one costs a second batch or
+     * a few frames too many, never a wrong traceback), and the frames are taken from the
+     * stream's iterator into the block's array, without a stream pipeline.
+     */
     static final class Walker {
-        private final StackWalker walker;
+        /** The most machinery frames a batch makes room for; a deeper machinery costs a second batch. */
+        private static final int MAX_MACHINERY = 24;
+        private static final Set<StackWalker.Option> OPTIONS = Set.of(StackWalker.Option.RETAIN_CLASS_REFERENCE,
+                StackWalker.Option.SHOW_REFLECT_FRAMES);
+
         private final int limit;
+        /** A walker per machinery hint, made on first use. */
+        private final StackWalker[] walkers = new StackWalker[MAX_MACHINERY + 1];
+        private final Function<Stream<StackFrame>, SampledTraceback> collect = this::collect;
+        /** Machinery frames the last walk skipped: the next walk's batch makes room for as many. */
+        private int machinery = MACHINERY_ESTIMATE;
 
         /** @param limit the most frames kept, at least 1 */
         Walker(int limit) {
             this.limit = limit;
-            this.walker = StackWalker.getInstance(Set.of(StackWalker.Option.RETAIN_CLASS_REFERENCE,
-                    StackWalker.Option.SHOW_REFLECT_FRAMES), limit + MACHINERY_ESTIMATE);
         }
 
         /** The calling thread's allocation traceback, its caller's frame first. */
         SampledTraceback capture() {
-            StackFrame[] kept = walker.walk(s -> s.filter(f -> !MACHINERY.get(f.getDeclaringClass()))
-                    .limit(limit).toArray(StackFrame[]::new));
-            return new SampledTraceback(kept);
+            int m = machinery;
+            StackWalker w = walkers[m];
+            if (w == null) {
+                w = StackWalker.getInstance(OPTIONS, limit + m);
+                walkers[m] = w;
+            }
+            return w.walk(collect);
+        }
+
+        private SampledTraceback collect(Stream<StackFrame> frames) {
+            StackFrame[] kept = new StackFrame[limit];
+            int n = 0;
+            int skipped = 0;
+            for (Iterator<StackFrame> it = frames.iterator(); n < limit && it.hasNext(); ) {
+                StackFrame f = it.next();
+                if (MACHINERY.get(f.getDeclaringClass())) {
+                    skipped++;
+                } else {
+                    kept[n++] = f;
+                }
+            }
+            machinery = Math.min(skipped, MAX_MACHINERY);
+            return new SampledTraceback(n == limit ? kept : Arrays.copyOf(kept, n));
         }
     }
 
