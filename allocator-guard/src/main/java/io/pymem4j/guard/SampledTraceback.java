@@ -21,9 +21,9 @@ import java.util.stream.Stream;
  * <p>Only sampled blocks are walked, so the walk is off the hot path; it is still the
  * costliest part of a sampled block, so it stops at the frames it keeps (one batch of the
  * {@link StackWalker}, sized by {@link Walker}) and keeps the {@link StackFrame}s as they
- * are: their file names and lines are looked up when a report prints them, which is rare. Frames of the allocation
- * machinery (every {@link PyMemAllocatorEx}, the runtime, this layer, method handles and
- * reflection) are left out, so the first frame is the caller's. A file is named as
+ * are: their file names and lines are looked up when a report prints them, which is rare.
+ * Frames of the allocation machinery (every {@link PyMemAllocatorEx}, the runtime, this
+ * layer, method handles and reflection) are left out, so the first frame is the caller's. A file is named as
  * tracemalloc names a Java frame: its package as a path, then the source file
  * ({@code io/pymem4j/guard/GuardTest.java}).
  */

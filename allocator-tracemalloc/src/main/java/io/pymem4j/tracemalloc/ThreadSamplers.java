@@ -50,12 +50,14 @@ final class ThreadSamplers {
             s.left = left;
             return false;
         }
-        return sampleSlow(tid, size, interval);
+        return sampleSlow(s, tid, size, interval);
     }
 
-    /** {@link #sample} when the slot holds another thread's sampler (or none), or the distance has run out. */
-    private boolean sampleSlow(long tid, long size, long interval) {
-        ByteSampler s = slots[(int) tid & (SLOTS - 1)];
+    /**
+     * {@link #sample} when {@code s}, the sampler in the calling thread's slot, is another
+     * thread's (or none), or its distance has run out.
+     */
+    private boolean sampleSlow(ByteSampler s, long tid, long size, long interval) {
         if (s.threadId != tid) {
             s = mine(tid, interval);
         }

@@ -18,7 +18,7 @@ import java.util.Map;
  *
  * <h2>Threads</h2>
  * The tables and counters are guarded by one lock, which every traced call takes after
- * capturing its stack outside it, and under which it re-checks {@link #tracing}
+ * capturing its stack outside it, and under which it re-checks {@link #tracing()}
  * (gh-128679), so a {@code stop()} racing allocating threads is safe.
  *
  * <h2>What the layer reads</h2>
@@ -27,7 +27,7 @@ import java.util.Map;
  * load and one compare, and a sampled call one more compare, not two volatile reads.
  *
  * <h2>Sampled tracing</h2>
- * While {@link #mode} is an interval, the layer asks {@link #sample} whether a block
+ * While {@link #mode} is an interval, the layer asks {@link ThreadSamplers#sample} whether a block
  * is sampled (each thread's {@link ByteSampler} countdown) and traces only the sampled
  * ones; the counters then add each sampled block's estimate ({@link ByteSampler#estimatedBytes})
  * and its variance, and {@link #sampledAddresses} lets a free of an unsampled block skip
@@ -49,12 +49,9 @@ final class TraceStore {
 
     /**
      * What the layer reads on every call: {@link #OFF}, {@link #EXACT}, or the mean sampling
-     * interval in bytes (above 0) while tracing is sampled. Written under the lock, with
-     * {@link #tracing}.
+     * interval in bytes (above 0) while tracing is sampled. Written under the lock.
      */
     volatile long mode = OFF;
-    /** Whether tracing is on, for everything but the layer's hot path (which reads {@link #mode}). */
-    volatile boolean tracing;
     /** Addresses that may hold a sampled block: read without the lock by sampled frees. */
     final SampledAddresses sampledAddresses = new SampledAddresses();
     /** Every thread's countdown to its next sample point: read without the lock by sampled allocations. */
@@ -85,12 +82,11 @@ final class TraceStore {
     }
 
     private void startLocked(int nframe, long samplingInterval) {
-        if (!tracing) {
+        if (!tracing()) {
             captures.limit = nframe;
             interval = samplingInterval;
             clearLocked();
             samplers.newSession();
-            tracing = true;
             mode = samplingInterval == 0 ? EXACT : samplingInterval;
             stopped = false;
             if (samplingInterval == 0) {
@@ -106,13 +102,17 @@ final class TraceStore {
     void stop() {
         synchronized (lock) {
             stopped = true;
-            if (tracing) {
+            if (tracing()) {
                 mode = OFF;
-                tracing = false;
                 clearLocked();
                 log.debug("tracemalloc stopped");
             }
         }
+    }
+
+    /** Whether tracing is on: {@link #mode} is not {@link #OFF}. */
+    boolean tracing() {
+        return mode != OFF;
     }
 
     /** True after {@link #stop()} until tracing starts again. */
@@ -157,14 +157,14 @@ final class TraceStore {
     /** The traced bytes and their peak (estimates when sampled); (0, 0) when not tracing. */
     Tracemalloc.TracedMemory tracedMemory() {
         synchronized (lock) {
-            return tracing ? counters.tracedMemory() : new Tracemalloc.TracedMemory(0, 0);
+            return tracing() ? counters.tracedMemory() : new Tracemalloc.TracedMemory(0, 0);
         }
     }
 
     /** {@link #tracedMemory()} with the standard errors of its estimates (0 when exact or not tracing). */
     Tracemalloc.TracedMemoryEstimate tracedMemoryEstimate() {
         synchronized (lock) {
-            if (!tracing) {
+            if (!tracing()) {
                 return new Tracemalloc.TracedMemoryEstimate(TracedEstimate.exact(0), TracedEstimate.exact(0), 0);
             }
             return counters.estimate(interval);
@@ -180,7 +180,7 @@ final class TraceStore {
     /** The peak becomes the current size; nothing when not tracing. */
     void resetPeak() {
         synchronized (lock) {
-            if (tracing) {
+            if (tracing()) {
                 counters.resetPeak();
             }
         }
@@ -189,7 +189,7 @@ final class TraceStore {
     /** Forgets every trace, traceback and frame; current and peak become 0. */
     void clearTraces() {
         synchronized (lock) {
-            if (tracing) {
+            if (tracing()) {
                 clearLocked();
             }
         }
@@ -207,7 +207,7 @@ final class TraceStore {
     /** An estimate of the bytes the tables, tracebacks and frames take on the Java heap; 0 when not tracing. */
     long memoryUsage() {
         synchronized (lock) {
-            if (!tracing) {
+            if (!tracing()) {
                 return 0;
             }
             return domains.memoryUsage() + tracebacks.memoryUsage() + captures.memoryUsage()
@@ -227,7 +227,7 @@ final class TraceStore {
         int limit;
         long sampledWith;
         synchronized (lock) {
-            if (!tracing) {
+            if (!tracing()) {
                 throw new IllegalStateException(
                         "the tracemalloc module must be tracing memory allocations to take a snapshot");
             }
@@ -245,7 +245,7 @@ final class TraceStore {
      */
     LiveBlocks liveBlocks(int sample) {
         synchronized (lock) {
-            if (!tracing) {
+            if (!tracing()) {
                 return null;
             }
             long[] counts = new long[2];
@@ -267,7 +267,7 @@ final class TraceStore {
     /** The traceback of the live block at {@code address} in trace domain {@code domain}, or null. */
     Traceback traceback(int domain, long address) {
         synchronized (lock) {
-            if (!tracing) {
+            if (!tracing()) {
                 return null;
             }
             TraceTable t = domains.tableOrNull(domain);
@@ -283,7 +283,7 @@ final class TraceStore {
     /** The traceback of the live block at {@code address} in any domain, runtime domains first; or null. */
     Traceback objectTraceback(long address) {
         synchronized (lock) {
-            if (!tracing) {
+            if (!tracing()) {
                 return null;
             }
             return domains.findAnywhere(address);
@@ -295,7 +295,7 @@ final class TraceStore {
      * {@code domain} (or of the block this thread is freeing through the layer), or 0.
      */
     int tracebackId(int domain, long address) {
-        if (!tracing) {
+        if (!tracing()) {
             return 0;
         }
         StackCapture c = captures.thread();
@@ -303,7 +303,7 @@ final class TraceStore {
             return c.freeingTracebackId;
         }
         synchronized (lock) {
-            TraceTable t = tracing ? domains.tableOrNull(domain) : null;
+            TraceTable t = tracing() ? domains.tableOrNull(domain) : null;
             int slot = t == null ? -1 : t.find(address);
             return slot < 0 ? 0 : tracebacks.idOf(t.tracebackAt(slot));
         }
@@ -314,7 +314,7 @@ final class TraceStore {
      * one its realloc through the layer captured); 0 when not tracing.
      */
     int captureTracebackId() {
-        if (!tracing) {
+        if (!tracing()) {
             return 0;
         }
         StackCapture c = captures.thread();
@@ -323,7 +323,7 @@ final class TraceStore {
         }
         c = captures.capture();
         synchronized (lock) {
-            if (!tracing) {
+            if (!tracing()) {
                 return 0;
             }
             internLocked(c);
@@ -334,7 +334,7 @@ final class TraceStore {
     /** The traceback of id {@code id}, or null when not tracing or when it is not known (cleared since). */
     Traceback tracebackOfId(int id) {
         synchronized (lock) {
-            return tracing ? tracebacks.byId(id) : null;
+            return tracing() ? tracebacks.byId(id) : null;
         }
     }
 
@@ -374,7 +374,7 @@ final class TraceStore {
     }
 
     private void requireTracing(String what) {
-        if (!tracing) {
+        if (!tracing()) {
             throw new IllegalStateException("the tracemalloc module must be tracing memory allocations to " + what
                     + " a memory block");
         }
@@ -383,7 +383,7 @@ final class TraceStore {
     /** Marks a traced block expected; false when it has no trace. */
     boolean markExpected(int domain, long address) {
         synchronized (lock) {
-            TraceTable t = tracing ? domains.tableOrNull(domain) : null;
+            TraceTable t = tracing() ? domains.tableOrNull(domain) : null;
             int slot = t == null ? -1 : t.find(address);
             if (slot < 0) {
                 return false;
@@ -456,7 +456,7 @@ final class TraceStore {
             long sampledWith = 0;
             synchronized (lock) {
                 // The session may have changed since the layer looked: trace in the mode it chose only.
-                if (tracing && (interval != 0) == sampled) {
+                if (tracing() && (interval != 0) == sampled) {
                     putLocked(domain, address, size, internLocked(c), c.expectedScopes > 0, event != null);
                     sampledWith = interval;
                 }
@@ -480,7 +480,7 @@ final class TraceStore {
         int id = 0;
         boolean recorded = false;
         synchronized (lock) {
-            TraceTable t = tracing ? domains.tableOrNull(domain) : null;
+            TraceTable t = tracing() ? domains.tableOrNull(domain) : null;
             int slot = t == null ? -1 : t.find(address);
             if (slot >= 0) {
                 tb = t.tracebackAt(slot);
@@ -556,7 +556,7 @@ final class TraceStore {
             // The debug layer below reuses this capture as the traceback of the realloc's free.
             callId = traceNew ? tracebacks.lastId() : 0;
             gen = generation;
-            TraceTable t = tracing && ptr != 0 ? domains.tableOrNull(domain) : null;
+            TraceTable t = tracing() && ptr != 0 ? domains.tableOrNull(domain) : null;
             int slot = t == null ? -1 : t.find(ptr);
             if (slot >= 0) {
                 oldSize = t.sizeAt(slot);
@@ -590,7 +590,7 @@ final class TraceStore {
         }
         long sampledWith = 0;
         synchronized (lock) {
-            if (tracing && (interval != 0) == sampled) {
+            if (tracing() && (interval != 0) == sampled) {
                 if (result != 0) {
                     if (traceNew) {
                         putLocked(domain, result, newSize, tb, oldExpected || scoped, event != null);

@@ -183,7 +183,7 @@ public final class Tracemalloc {
 
     /** {@code is_tracing()}. */
     public boolean isTracing() {
-        return store.tracing;
+        return store.tracing();
     }
 
     /** The mean sampling interval in bytes while tracing is sampled; 0 while it is exact or off. */
@@ -452,7 +452,7 @@ public final class Tracemalloc {
     @Override
     public String toString() {
         long interval = store.samplingInterval();
-        return "Tracemalloc[tracing=" + store.tracing + ", tracebackLimit=" + store.tracebackLimit()
+        return "Tracemalloc[tracing=" + store.tracing() + ", tracebackLimit=" + store.tracebackLimit()
                 + (interval == 0 ? "" : ", samplingInterval=" + interval) + "]";
     }
 }

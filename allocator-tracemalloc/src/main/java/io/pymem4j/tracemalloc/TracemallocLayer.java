@@ -43,17 +43,15 @@ final class TracemallocLayer implements PyMemAllocatorEx, AlignedAllocation, Usa
     public long malloc(long size) {
         long p = below.malloc(size);
         long mode = tracer.mode;
-        if (mode != TraceStore.OFF && p != 0) {
-            if (traces(size, mode)) {
-                StackCapture c;
-                try {
-                    c = tracer.captures.capturing();
-                    c.walker.walk(c);
-                } catch (OutOfMemoryError e) {
-                    c = null;
-                }
-                return traced(p, size, mode != TraceStore.EXACT, c);
+        if (mode != TraceStore.OFF && p != 0 && traces(size, mode)) {
+            StackCapture c;
+            try {
+                c = tracer.captures.capturing();
+                c.walker.walk(c);
+            } catch (OutOfMemoryError e) {
+                c = null;
             }
+            return traced(p, size, mode != TraceStore.EXACT, c);
         }
         return p;
     }
@@ -61,19 +59,17 @@ final class TracemallocLayer implements PyMemAllocatorEx, AlignedAllocation, Usa
     @Override
     public long calloc(long nelem, long elsize) {
         long p = below.calloc(nelem, elsize);
+        long size = nelem * elsize;
         long mode = tracer.mode;
-        if (mode != TraceStore.OFF && p != 0) {
-            long size = nelem * elsize;
-            if (traces(size, mode)) {
-                StackCapture c;
-                try {
-                    c = tracer.captures.capturing();
-                    c.walker.walk(c);
-                } catch (OutOfMemoryError e) {
-                    c = null;
-                }
-                return traced(p, size, mode != TraceStore.EXACT, c);
+        if (mode != TraceStore.OFF && p != 0 && traces(size, mode)) {
+            StackCapture c;
+            try {
+                c = tracer.captures.capturing();
+                c.walker.walk(c);
+            } catch (OutOfMemoryError e) {
+                c = null;
             }
+            return traced(p, size, mode != TraceStore.EXACT, c);
         }
         return p;
     }
@@ -86,17 +82,15 @@ final class TracemallocLayer implements PyMemAllocatorEx, AlignedAllocation, Usa
         }
         long p = aligned.alignedMalloc(alignment, size);
         long mode = tracer.mode;
-        if (mode != TraceStore.OFF && p != 0) {
-            if (traces(size, mode)) {
-                StackCapture c;
-                try {
-                    c = tracer.captures.capturing();
-                    c.walker.walk(c);
-                } catch (OutOfMemoryError e) {
-                    c = null;
-                }
-                return traced(p, size, mode != TraceStore.EXACT, c);
+        if (mode != TraceStore.OFF && p != 0 && traces(size, mode)) {
+            StackCapture c;
+            try {
+                c = tracer.captures.capturing();
+                c.walker.walk(c);
+            } catch (OutOfMemoryError e) {
+                c = null;
             }
+            return traced(p, size, mode != TraceStore.EXACT, c);
         }
         return p;
     }
